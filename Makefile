@@ -1,0 +1,50 @@
+# The two commands: `make run` and `make test`. Everything else is a step they use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := app
+
+.PHONY: run test setup deps system-deps translations migrate clean messages
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps: $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+deps: $(VENV)/.deps system-deps
+
+# Pillow draws Thai correctly only with its raqm layout, which loads the system's libfribidi.
+system-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libfribidi; then \
+	  echo "Installing libfribidi (needed to shape Thai on labels)"; \
+	  (apt-get update -qq && apt-get install -y -qq libfribidi0) || \
+	  echo "WARNING: could not install libfribidi0; Thai on PNG labels will be mis-shaped"; fi
+
+translations: deps
+	$(BIN)/pybabel compile -d translations
+
+migrate: deps
+	$(BIN)/flask db upgrade
+
+setup: deps translations
+
+run: setup migrate
+	$(BIN)/flask demo-data --if-empty
+	@$(BIN)/python -c "from demo.cli import print_logins; print_logins()"
+	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest -W error $(PYTEST_ARGS)
+
+# Refresh the message catalogs after changing strings (then translate the new entries).
+messages: deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --ignore-dirs=".venv migrations tests" .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

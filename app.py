@@ -1,0 +1,135 @@
+"""Application factory: configuration, extensions, blueprints, error handlers, CLI."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+
+import devices
+import fund
+import labels
+import lending
+import maintenance
+from core import cli as core_cli
+from core.api import api, init_api
+from core.api import bp as auth_api_bp
+from core.audit import current_request_id
+from core.auth import login_manager
+from core.db import db, init_storage
+from core.errors import register_error_handlers
+from core.i18n import init_i18n
+from core.views import bp as auth_bp
+from demo import cli as demo_cli
+from devices.api import bp as devices_api_bp
+from devices.views import bp as devices_bp
+from labels.views import bp as labels_bp
+
+csrf = CSRFProtect()
+migrate = Migrate()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "worker-src 'self' blob:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def _database_url(app: Flask) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(app.instance_path) / 'lending.db'}"
+    # Accept the URL forms that hosting panels print, and use psycopg 3.
+    for old in ("postgres://", "postgresql://"):
+        if url.startswith(old):
+            return "postgresql+psycopg://" + url[len(old):]
+    return url
+
+
+def _secret_key(app: Flask) -> str:
+    # A key kept in the instance folder survives restarts and is shared by all workers.
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _configure(app: Flask, overrides: dict | None) -> None:
+    env = os.environ
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=_database_url(app),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        BASE_URL=env.get("BASE_URL", "").rstrip("/"),
+        TAG_PREFIX=env.get("TAG_PREFIX", "BS"),
+        CENTER_NAME_TH=env.get("CENTER_NAME_TH", "ศูนย์กายอุปกรณ์ เทศบาลเมืองบ้านสวน"),
+        CENTER_NAME_EN=env.get("CENTER_NAME_EN", "Ban Suan Municipality Assistive Device Center"),
+        CENTER_PHONE=env.get("CENTER_PHONE", "038-184-5555"),
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=env.get("SESSION_COOKIE_SECURE", "") == "1",
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="th",
+        BABEL_DEFAULT_TIMEZONE="Asia/Bangkok",
+        PER_PAGE=25,
+    )
+    app.config.update(overrides or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    _configure(app, overrides)
+
+    init_storage(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    init_i18n(app)
+    init_api(app)
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(devices_bp)
+    app.register_blueprint(labels_bp)
+    for package in (lending, maintenance, fund):
+        app.register_blueprint(package.bp)
+    for blp in (auth_api_bp, devices_api_bp):
+        api.register_blueprint(blp)
+        # The API authenticates by bearer token only, never by cookie: no CSRF needed.
+        csrf.exempt(blp)
+
+    register_error_handlers(app)
+    core_cli.register(app)
+    demo_cli.register(app)
+
+    @app.before_request
+    def _start():
+        current_request_id()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if "request_id" in g:
+            response.headers["X-Request-Id"] = g.request_id
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def _center():
+        return {"center": {"name_th": app.config["CENTER_NAME_TH"], "name_en": app.config["CENTER_NAME_EN"],
+                           "phone": app.config["CENTER_PHONE"]}}
+
+    return app

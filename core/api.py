@@ -1,0 +1,50 @@
+"""The JSON API's shared parts: the flask-smorest ``Api`` and the token endpoint."""
+from __future__ import annotations
+
+from flask import abort
+from flask.views import MethodView
+from flask_smorest import Api, Blueprint
+from marshmallow import Schema, fields, validate
+
+from core.auth import public
+from core.db import db
+from core.users import authenticate, issue_token
+
+api = Api()
+
+bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="API tokens")
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True)
+    expires_at = fields.DateTime(required=True)
+
+
+@bp.route("/token")
+class TokenResource(MethodView):
+    @public
+    @bp.arguments(TokenRequestSchema)
+    @bp.response(201, TokenSchema)
+    def post(self, data):
+        """Exchange a username and password for a bearer token (valid 90 days)."""
+        user = authenticate(data["username"], data["password"])
+        if user is None:
+            abort(401)
+        token, row = issue_token(user)
+        db.session.commit()
+        return {"token": token, "expires_at": row.expires_at}
+
+
+def init_api(app) -> None:
+    app.config.setdefault("API_TITLE", "Assistive device lending API")
+    app.config.setdefault("API_VERSION", "v1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

@@ -1,0 +1,58 @@
+"""Command-line tools for accounts: ``flask users create|list|set-password``."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core.db import db
+from core.errors import DomainError
+from core.users import Role, User, create_user, find_user
+
+users = AppGroup("users", help="Manage user accounts.")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice([r.value for r in Role]), help="Repeat for several roles.")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="", help="Name shown in the app.")
+def create(username, roles, password, display_name):
+    """Create USERNAME with one or more roles."""
+    try:
+        user = create_user(username, password, roles, display_name=display_name)
+    except DomainError as exc:
+        db.session.rollback()
+        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
+        raise click.ClickException(f"{exc.message} ({detail})" if detail else exc.message) from exc
+    db.session.commit()
+    click.echo(f"created {user.username} with roles {', '.join(sorted(user.roles))}")
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password(username, password):
+    """Set a new password for USERNAME."""
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    if len(password) < 8:
+        raise click.ClickException("the password must be at least 8 characters")
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"password changed for {username}")
+
+
+@users.command("list")
+def list_users():
+    """List users and their roles."""
+    for user in db.session.scalars(select(User).order_by(User.username)):
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.username:20} {', '.join(sorted(user.roles))}{state}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)

@@ -1,0 +1,49 @@
+"""Dates, times and money as people read them.
+
+Stored in UTC, shown in Asia/Bangkok. Thai shows the Buddhist Era (BE = CE + 543,
+e.g. "24 พ.ย. 2569"); English shows the Common Era ("24 Nov 2026").
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal
+
+LOCAL_TZ = ZoneInfo("Asia/Bangkok")
+BE_OFFSET = 543
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(LOCAL_TZ)
+
+
+def format_date(value: dt.date | dt.datetime | None, locale: str = "th") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = to_local(value).date()
+    if locale == "th":
+        return f"{babel_format_date(value, 'd MMM', locale='th')} {value.year + BE_OFFSET}"
+    return babel_format_date(value, "d MMM y", locale=locale)
+
+
+def format_datetime(value: dt.datetime | None, locale: str = "th") -> str:
+    if value is None:
+        return ""
+    local = to_local(value)
+    clock = local.strftime("%H:%M")
+    if locale == "th":
+        return f"{format_date(local.date(), 'th')} {clock} น."
+    return f"{format_date(local.date(), locale)} {clock}"
+
+
+def format_baht(satang: int | None, locale: str = "th") -> str:
+    """Satang as baht with two decimals and the locale's grouping: "฿1,250.00"."""
+    if satang is None:
+        return ""
+    baht = format_decimal(satang / 100, format="#,##0.00", locale=locale)
+    return f"฿{baht}"

@@ -1,0 +1,140 @@
+"""The database handle, the declarative base and storage tuning for SQLite.
+
+SQLite is the default store. Several server workers may write to one file, so each
+connection runs in WAL mode with foreign keys and a busy timeout, and write
+transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
+writes can fail at once with SQLITE_BUSY whatever the timeout, while an immediate one
+waits its turn for the write lock.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, has_request_context, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData, event, types
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def utcnow() -> dt.datetime:
+    """Aware UTC now; every stored time is UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def mark_write_intent() -> None:
+    """Tell the storage layer that this safe-method request will write.
+
+    A GET that records something (the scan page logs each scan) calls this before its
+    first query so that SQLite starts the transaction with the write lock.
+    """
+    g.db_write = True
+
+
+def _wants_write_lock() -> bool:
+    # Outside a request (CLI, tests calling services, background work) assume writes.
+    if not has_request_context():
+        return True
+    return request.method not in SAFE_METHODS or bool(g.get("db_write"))
+
+
+def configure_sqlite(engine: Engine) -> None:
+    """Install the pragmas and the BEGIN IMMEDIATE recipe on a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Hand transaction control to SQLAlchemy (the documented pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
+
+
+def init_storage(app) -> None:
+    """Bind the database to the app and tune SQLite engines."""
+    db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            configure_sqlite(engine)
+
+
+class UTCDateTime(types.TypeDecorator):
+    """A timestamp stored as UTC and always read back as an aware UTC datetime.
+
+    SQLite keeps no time zone, PostgreSQL does; this type makes both behave the same.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use aware UTC times")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def append_only_statements(table: str, dialect: str) -> list[str]:
+    """DDL that makes the database refuse UPDATE and DELETE on ``table``.
+
+    Used both by the models (so ``create_all`` has it) and by the migrations.
+    """
+    if dialect == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END",
+        ]
+    if dialect == "postgresql":
+        return [
+            "CREATE OR REPLACE FUNCTION forbid_change() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$",
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION forbid_change()",
+        ]
+    return []
+
+
+def make_append_only(table) -> None:
+    """Attach the append-only triggers to a Table's creation."""
+
+    @event.listens_for(table, "after_create")
+    def _after_create(target, connection, **_kw):
+        for statement in append_only_statements(target.name, connection.dialect.name):
+            connection.exec_driver_sql(statement)

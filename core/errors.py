@@ -1,0 +1,141 @@
+"""Domain errors and the one place that turns errors into responses.
+
+Services raise the errors below; views never build error payloads by hand. JSON clients
+(anything under ``/api/`` or asking for JSON) get the DESIGN.md section 7 shape
+``{"code", "status", "message", "errors"}``; browsers get an HTML page.
+"""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from core.db import db
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; ``code`` is the HTTP status it maps to."""
+
+    code = 400
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(DomainError):
+    code = 404
+
+
+class PermissionDenied(DomainError):
+    code = 403
+
+
+class Conflict(DomainError):
+    code = 409
+
+
+class InvalidTransition(Conflict):
+    """A lifecycle step not allowed from the object's current state."""
+
+    def __init__(self, message: str, current_state: str):
+        super().__init__(message, {"state": [current_state]})
+        self.current_state = current_state
+
+
+class ValidationError(DomainError):
+    """Input that is well-formed but breaks a rule; ``errors`` maps field -> messages."""
+
+    code = 422
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(code: int, message: str, errors: dict | None = None, headers=None):
+    status = HTTPStatus(code)
+    if wants_json():
+        body = {"code": code, "status": status.phrase, "message": message}
+        if errors:
+            body["errors"] = errors
+        response = jsonify(body)
+    else:
+        response = make_response(render_template("errors/error.html", code=code, message=message,
+                                                 errors=errors or {}))
+    response.status_code = code
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _http_message(exc: HTTPException) -> str:
+    messages = {
+        400: _("The request could not be understood."),
+        401: _("Please log in first."),
+        403: _("You do not have permission to do this."),
+        404: _("We could not find what you asked for."),
+        405: _("This action is not allowed here."),
+        409: _("This conflicts with the current state."),
+        413: _("The upload is too large."),
+        422: _("Some of the information given is not valid."),
+        429: _("Too many requests; please wait a moment."),
+        500: _("Something went wrong on our side."),
+    }
+    return messages.get(exc.code or 500, exc.description or "")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):
+        db.session.rollback()
+        return error_response(exc.code, exc.message, exc.errors)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc):
+        db.session.rollback()
+        return error_response(409, _("Someone else changed this record meanwhile; reload it and try again."),
+                              {"version": [_("stale version")]})
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        # The database is the last guard; the service normally gives a friendlier message.
+        db.session.rollback()
+        app.logger.info("integrity error turned into 409: %s", exc.orig.__class__.__name__)
+        return error_response(409, _("This would break a rule of the records (a duplicate or a missing link)."))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if exc.code and exc.code >= 500:
+            db.session.rollback()
+        errors = None
+        data = getattr(exc, "data", None)
+        if isinstance(data, dict) and "messages" in data:
+            # webargs/flask-smorest validation errors: {"json": {"field": [...]}, ...}
+            errors = data["messages"]
+        message = _http_message(exc)
+        if errors is not None and exc.code == 400:
+            message = _("The request body is not valid JSON.")
+        headers = dict(data.get("headers") or {}) if isinstance(data, dict) else {}
+        if exc.code == 401 and wants_json():
+            headers.setdefault("WWW-Authenticate", "Bearer")
+        if exc.code == 405 and exc.valid_methods:
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        return error_response(exc.code or 500, message, errors, headers)
+
+    if app.testing:
+        return  # let tests see the traceback of anything unexpected
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500, _("Something went wrong on our side."))

@@ -1,0 +1,171 @@
+"""Users, their roles and API tokens, and the services that manage them."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+from core.errors import Conflict, ValidationError
+
+_hasher = PasswordHasher()
+TOKEN_LIFETIME = dt.timedelta(days=90)
+LOCALES = ("th", "en")
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    ASSESSOR = "assessor"
+    SUPERVISOR = "supervisor"
+    MAINTENANCE = "maintenance"
+    TREASURER = "treasurer"
+    DONOR = "donor"
+
+
+# Everyone who works for the center (every role but donor).
+INTERNAL_ROLES = (Role.ADMIN, Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.MAINTENANCE, Role.TREASURER)
+
+
+def enum_column(enum_cls, length: int = 20, **kwargs):
+    """A portable enum column: VARCHAR plus a CHECK constraint, stored by value."""
+    return mapped_column(
+        Enum(enum_cls, native_enum=False, length=length, create_constraint=True,
+             values_callable=lambda e: [m.value for m in e], validate_strings=True),
+        **kwargs,
+    )
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(r.role for r in self.role_rows)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return bool(self.roles & {Role(r) for r in roles})
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            ok = _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if ok and _hasher.check_needs_rehash(self.password_hash):
+            self.set_password(password)
+        return ok
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = enum_column(Role)
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def create_user(username: str, password: str, roles, *, display_name: str = "") -> User:
+    """Create a user with roles.
+
+    Raises ValidationError for an empty name, a short password or an unknown role, and
+    Conflict when the username is taken.
+    """
+    username = (username or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not username or len(username) > 64:
+        errors["username"] = ["must be 1 to 64 characters"]
+    if len(password or "") < 8:
+        errors["password"] = ["must be at least 8 characters"]
+    try:
+        role_set = {Role(r) for r in roles}
+    except ValueError:
+        errors["role"] = [f"must be one of: {', '.join(r.value for r in Role)}"]
+        role_set = set()
+    if not role_set and "role" not in errors:
+        errors["role"] = ["at least one role is required"]
+    if errors:
+        raise ValidationError("invalid user", errors)
+    if find_user(username):
+        raise Conflict(f"user {username!r} already exists", {"username": ["already taken"]})
+    user = User(username=username, display_name=display_name or username)
+    user.set_password(password)
+    user.role_rows = [UserRole(role=r) for r in sorted(role_set)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = find_user(username or "")
+    if user is None:
+        _hasher.hash(password or "")  # spend the same time whether or not the name exists
+        return None
+    if not user.active or not user.check_password(password or ""):
+        return None
+    return user
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=_token_digest(token), expires_at=utcnow() + TOKEN_LIFETIME)
+    db.session.add(row)
+    db.session.flush()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is None or row.expires_at <= utcnow() or not row.user.active:
+        return None
+    return row.user

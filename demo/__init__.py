@@ -1,0 +1,1 @@
+"""Demo data: a realistic Thai data set for trying the system and for screenshots."""

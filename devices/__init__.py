@@ -1,0 +1,1 @@
+"""Device types, devices, the scan page and problem reports from the public."""

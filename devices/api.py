@@ -1,0 +1,127 @@
+"""JSON API for device types and devices (DESIGN.md section 7)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, Page
+from sqlalchemy import func, select
+
+from core.auth import current_actor, require_internal, require_role
+from core.db import db
+from core.users import Role
+from devices import services
+from devices.models import DeviceType
+from devices.schemas import (AuditEventSchema, DeviceCreateSchema, DeviceQuerySchema, DeviceSchema,
+                             DeviceTypeSchema, DeviceTypeUpdateSchema, DeviceUpdateSchema)
+
+bp = Blueprint("devices_api", __name__, url_prefix="/api/v1", description="Device types and devices")
+
+
+class SelectPage(Page):
+    """flask-smorest pagination over a SQLAlchemy select."""
+
+    @property
+    def item_count(self):
+        return db.session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
+
+    @property
+    def items(self):
+        return list(db.session.scalars(
+            self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)))
+
+
+def _with_counts(types: list[DeviceType]) -> list[DeviceType]:
+    counts = services.device_counts_by_type()
+    for device_type in types:
+        device_type.device_count = counts.get(device_type.id, 0)
+    return types
+
+
+@bp.route("/device-types")
+class DeviceTypes(MethodView):
+    @require_internal
+    @bp.response(200, DeviceTypeSchema(many=True))
+    def get(self):
+        """List device types."""
+        return _with_counts(services.list_types())
+
+    @require_role(Role.ADMIN)
+    @bp.arguments(DeviceTypeSchema)
+    @bp.response(201, DeviceTypeSchema)
+    def post(self, data):
+        """Create a device type (admin)."""
+        device_type = services.create_type(data, by=current_actor())
+        db.session.commit()
+        return _with_counts([device_type])[0]
+
+
+@bp.route("/device-types/<code>")
+class DeviceTypeItem(MethodView):
+    @require_internal
+    @bp.response(200, DeviceTypeSchema)
+    def get(self, code):
+        """One device type."""
+        return _with_counts([services.get_type(code)])[0]
+
+    @require_role(Role.ADMIN)
+    @bp.arguments(DeviceTypeUpdateSchema)
+    @bp.response(200, DeviceTypeSchema)
+    def patch(self, data, code):
+        """Edit a device type (admin); send the ``version`` you read."""
+        device_type = services.get_type(code)
+        version = data.pop("version")
+        services.update_type(device_type, data, version=version, by=current_actor())
+        db.session.commit()
+        return _with_counts([device_type])[0]
+
+
+@bp.route("/devices")
+class Devices(MethodView):
+    @require_internal
+    @bp.arguments(DeviceQuerySchema, location="query")
+    @bp.response(200, DeviceSchema(many=True))
+    @bp.paginate(SelectPage, page_size=50, max_page_size=500)
+    def get(self, args):
+        """List devices; filter by ``q`` (tag, serial, brand, model), ``type`` and ``status``.
+
+        Paginated with ``page`` and ``page_size``; the ``X-Pagination`` header has the totals.
+        """
+        return services.device_query(args["q"], args["type"], args["status"])
+
+    @require_role(Role.STAFF, Role.ADMIN)
+    @bp.arguments(DeviceCreateSchema)
+    @bp.response(201, DeviceSchema)
+    def post(self, data):
+        """Register a device; its tag is generated from the type (``BS-WC-00042``)."""
+        device_type = services.get_type(data.pop("type"))
+        device = services.register_device(device_type, data, by=current_actor())
+        db.session.commit()
+        return device
+
+
+@bp.route("/devices/<tag>")
+class DeviceItem(MethodView):
+    @require_internal
+    @bp.response(200, DeviceSchema)
+    def get(self, tag):
+        """One device by tag."""
+        return services.get_device(tag)
+
+    @require_role(Role.STAFF, Role.ADMIN)
+    @bp.arguments(DeviceUpdateSchema)
+    @bp.response(200, DeviceSchema)
+    def patch(self, data, tag):
+        """Edit a device; send the ``version`` you read. A stale version gets a 409."""
+        device = services.get_device(tag)
+        version = data.pop("version")
+        services.update_device(device, data, version=version, by=current_actor())
+        db.session.commit()
+        return device
+
+
+@bp.route("/devices/<tag>/history")
+class DeviceHistory(MethodView):
+    @require_internal
+    @bp.response(200, AuditEventSchema(many=True))
+    def get(self, tag):
+        """Every recorded change of the device, newest first."""
+        return services.device_history(services.get_device(tag))

@@ -1,0 +1,98 @@
+"""Forms for device types, devices and the public problem report."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
+
+CONDITION_LABELS = {Condition.NEW: _l("New"), Condition.GOOD: _l("Good"), Condition.FAIR: _l("Fair"),
+                    Condition.POOR: _l("Poor"), Condition.UNUSABLE: _l("Unusable")}
+STATUS_LABELS = {DeviceStatus.AVAILABLE: _l("Available"), DeviceStatus.RESERVED: _l("Reserved"),
+                 DeviceStatus.ON_LOAN: _l("On loan"), DeviceStatus.RETURNED: _l("Returned, awaiting cleaning"),
+                 DeviceStatus.IN_MAINTENANCE: _l("In maintenance"), DeviceStatus.RETIRED: _l("Retired"),
+                 DeviceStatus.LOST: _l("Lost")}
+ACQUISITION_LABELS = {Acquisition.PURCHASE: _l("Bought by the fund"), Acquisition.DONATION: _l("Donated in kind"),
+                      Acquisition.TRANSFER: _l("Transferred from another agency")}
+REPORT_LABELS = {ReportKind.PROBLEM: _l("There is a problem with this device"),
+                 ReportKind.NOT_NEEDED: _l("This device is no longer needed; please collect it")}
+MAX_BAHT = Decimal(1_000_000_000)
+
+
+def baht_to_satang(value: Decimal | None) -> int | None:
+    return None if value is None else int((value * 100).to_integral_value())
+
+
+def satang_to_baht(value: int | None) -> Decimal | None:
+    return None if value is None else Decimal(value) / 100
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+class DeviceTypeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Regexp(
+        r"^[A-Za-z][A-Za-z0-9]{0,7}$", message=_l("1 to 8 letters or digits, starting with a letter"))],
+        description=_l("Used in the asset tags, e.g. WC gives BS-WC-00042."))
+    name_th = StringField(_l("Name in Thai"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
+    reference_price = DecimalField(_l("Reference new price (baht)"), places=2,
+                                   validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
+    reference_price_date = DateField(_l("Price checked on"), validators=[Optional()])
+    reference_price_source = StringField(_l("Price source"), validators=[Optional(), Length(max=200)])
+    service_interval_days = IntegerField(_l("Service interval (days)"),
+                                         validators=[Optional(), NumberRange(min=1, max=3650)])
+    expected_life_years = IntegerField(_l("Expected service life (years)"),
+                                       validators=[Optional(), NumberRange(min=1, max=50)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    version = HiddenField()
+
+    def to_data(self) -> dict:
+        data = {f: getattr(self, f).data for f in ("name_th", "name_en", "reference_price_date",
+                                                    "service_interval_days", "expected_life_years")}
+        data["reference_price_source"] = self.reference_price_source.data or ""
+        data["description"] = self.description.data or ""
+        data["reference_price_satang"] = baht_to_satang(self.reference_price.data) or 0
+        return data
+
+
+class DeviceForm(FlaskForm):
+    type = SelectField(_l("Device type"), validators=[InputRequired()])
+    brand = StringField(_l("Brand"), validators=[Optional(), Length(max=80)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=80)])
+    serial = StringField(_l("Serial number"), validators=[Optional(), Length(max=80)])
+    condition = SelectField(_l("Condition"), choices=_choices(CONDITION_LABELS), default=Condition.GOOD.value)
+    location = StringField(_l("Location"), validators=[Optional(), Length(max=120)],
+                           description=_l("Where it is kept, e.g. storeroom shelf A2."))
+    acquisition = SelectField(_l("How it came to us"), choices=_choices(ACQUISITION_LABELS),
+                              default=Acquisition.DONATION.value)
+    acquired_on = DateField(_l("Received on"), validators=[Optional()])
+    acquisition_value = DecimalField(_l("Value (baht)"), places=2,
+                                     validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)],
+                                     description=_l("Leave empty for an in-kind gift with no stated value."))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    version = HiddenField()
+
+    def to_data(self) -> dict:
+        data = {f: (getattr(self, f).data or "") for f in ("brand", "model", "serial", "location", "notes")}
+        data["condition"] = Condition(self.condition.data)
+        data["acquisition"] = Acquisition(self.acquisition.data)
+        data["acquired_on"] = self.acquired_on.data
+        data["acquisition_value_satang"] = baht_to_satang(self.acquisition_value.data)
+        return data
+
+
+class ProblemReportForm(FlaskForm):
+    kind = SelectField(_l("What would you like to tell us?"), choices=_choices(REPORT_LABELS),
+                       default=ReportKind.PROBLEM.value)
+    message = TextAreaField(_l("Details"), validators=[Optional(), Length(max=1000)])
+    contact_name = StringField(_l("Your name (optional)"), validators=[Optional(), Length(max=120)])
+    contact_phone = StringField(_l("Phone number to call you back (optional)"),
+                                validators=[Optional(), Length(max=32),
+                                            Regexp(r"^[0-9+\-() ]*$", message=_l("Digits only, please."))])

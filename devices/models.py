@@ -1,0 +1,136 @@
+"""Device types and devices, with their states, and the scan log and public reports."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+from core.users import User, enum_column
+
+
+class DeviceStatus(enum.StrEnum):
+    AVAILABLE = "available"
+    RESERVED = "reserved"
+    ON_LOAN = "on_loan"
+    RETURNED = "returned"
+    IN_MAINTENANCE = "in_maintenance"
+    RETIRED = "retired"
+    LOST = "lost"
+
+
+class Condition(enum.StrEnum):
+    NEW = "new"
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+    UNUSABLE = "unusable"
+
+
+class Acquisition(enum.StrEnum):
+    PURCHASE = "purchase"
+    DONATION = "donation"
+    TRANSFER = "transfer"
+
+
+class ReportKind(enum.StrEnum):
+    PROBLEM = "problem"
+    NOT_NEEDED = "no_longer_needed"
+
+
+class DeviceType(db.Model):
+    __tablename__ = "device_types"
+    __table_args__ = (
+        CheckConstraint("reference_price_satang >= 0", name="price_not_negative"),
+        CheckConstraint("tag_counter >= 0", name="counter_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    name_th: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    reference_price_satang: Mapped[int] = mapped_column(Integer, default=0)
+    reference_price_date: Mapped[dt.date | None] = mapped_column(Date)
+    reference_price_source: Mapped[str] = mapped_column(String(200), default="")
+    service_interval_days: Mapped[int | None] = mapped_column(Integer)
+    expected_life_years: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # Last number handed out in this type's tags; bumped with UPDATE ... RETURNING.
+    tag_counter: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def name(self, locale: str) -> str:
+        return self.name_th if locale == "th" else self.name_en
+
+
+class Device(db.Model):
+    __tablename__ = "devices"
+    __table_args__ = (
+        CheckConstraint("acquisition_value_satang IS NULL OR acquisition_value_satang >= 0",
+                        name="value_not_negative"),
+        Index("ix_devices_type_status", "type_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(String(32), unique=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("device_types.id"))
+    brand: Mapped[str] = mapped_column(String(80), default="")
+    model: Mapped[str] = mapped_column(String(80), default="")
+    serial: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[DeviceStatus] = enum_column(DeviceStatus, default=DeviceStatus.AVAILABLE, index=True)
+    condition: Mapped[Condition] = enum_column(Condition, default=Condition.GOOD)
+    location: Mapped[str] = mapped_column(String(120), default="")
+    acquisition: Mapped[Acquisition] = enum_column(Acquisition, default=Acquisition.DONATION)
+    acquired_on: Mapped[dt.date | None] = mapped_column(Date)
+    acquisition_value_satang: Mapped[int | None] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    type: Mapped[DeviceType] = relationship(lazy="joined", innerjoin=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def can_be_lent(self) -> bool:
+        return self.status == DeviceStatus.AVAILABLE
+
+    @property
+    def is_out_of_service(self) -> bool:
+        return self.status in (DeviceStatus.RETIRED, DeviceStatus.LOST)
+
+
+class ScanEvent(db.Model):
+    """One opening of a device's scan page: who (or nobody logged in) and when."""
+
+    __tablename__ = "scan_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ProblemReport(db.Model):
+    """A note left on the public scan page: a problem, or the device is no longer needed."""
+
+    __tablename__ = "problem_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    kind: Mapped[ReportKind] = enum_column(ReportKind)
+    message: Mapped[str] = mapped_column(String(1000), default="")
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    device: Mapped[Device] = relationship()

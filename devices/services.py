@@ -1,0 +1,254 @@
+"""Registering and editing device types and devices; scans and public reports.
+
+Services take the acting user, check the rules, write the audit event and flush. They
+never commit: the view or CLI command that called them does, once.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+
+from core import audit
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.users import Role, User
+from devices.models import Device, DeviceStatus, DeviceType, ProblemReport, ReportKind, ScanEvent
+
+TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
+TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
+TYPE_FIELDS = ("name_th", "name_en", "reference_price_satang", "reference_price_date",
+               "reference_price_source", "service_interval_days", "expected_life_years", "description")
+DEVICE_FIELDS = ("brand", "model", "serial", "condition", "location", "acquisition", "acquired_on",
+                 "acquisition_value_satang", "notes")
+
+
+def _snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: getattr(obj, f) for f in fields}
+
+
+# --- device types -------------------------------------------------------------------
+
+def get_type(code: str) -> DeviceType:
+    """Raises NotFound for an unknown code."""
+    found = db.session.scalar(select(DeviceType).where(DeviceType.code == (code or "").upper()))
+    if found is None:
+        raise NotFound(f"no device type with code {code!r}", {"type": ["unknown device type"]})
+    return found
+
+
+def list_types() -> list[DeviceType]:
+    return list(db.session.scalars(select(DeviceType).order_by(DeviceType.code)))
+
+
+def device_counts_by_type() -> dict[int, int]:
+    return dict(db.session.execute(select(Device.type_id, func.count()).group_by(Device.type_id)).all())
+
+
+def create_type(data: Mapping[str, Any], *, by: User | None) -> DeviceType:
+    """Raises ValidationError for a malformed code, Conflict for a code in use."""
+    code = str(data.get("code", "")).strip().upper()
+    if not TYPE_CODE_RE.match(code):
+        raise ValidationError("invalid type code",
+                              {"code": ["1 to 8 capital letters or digits, starting with a letter"]})
+    if db.session.scalar(select(DeviceType.id).where(DeviceType.code == code)) is not None:
+        raise Conflict(f"device type {code} already exists", {"code": ["already in use"]})
+    device_type = DeviceType(code=code, **{f: data[f] for f in TYPE_FIELDS if f in data})
+    db.session.add(device_type)
+    db.session.flush()
+    audit.record(by, "device_type.created", "device_type", device_type.code,
+                 {f: [None, v] for f, v in _snapshot(device_type, ("code",) + TYPE_FIELDS).items()})
+    return device_type
+
+
+def update_type(device_type: DeviceType, changes: Mapping[str, Any], *, version: int,
+                by: User | None) -> DeviceType:
+    """Raises Conflict when ``version`` is not the stored one (someone edited meanwhile)."""
+    _check_version(device_type.version, version)
+    before = _snapshot(device_type, TYPE_FIELDS)
+    for field in TYPE_FIELDS:
+        if field in changes:
+            setattr(device_type, field, changes[field])
+    changed = audit.diff(before, _snapshot(device_type, TYPE_FIELDS))
+    if changed:
+        db.session.flush()
+        audit.record(by, "device_type.updated", "device_type", device_type.code, changed)
+    return device_type
+
+
+# --- devices ------------------------------------------------------------------------
+
+def get_device(tag: str) -> Device:
+    """Raises NotFound for an unknown tag."""
+    found = db.session.scalar(select(Device).where(Device.tag == (tag or "").strip().upper()))
+    if found is None:
+        raise NotFound(f"no device with tag {tag!r}", {"tag": ["unknown tag"]})
+    return found
+
+
+def device_url(tag: str) -> str:
+    """The address a label's QR code carries: ``{BASE_URL}/d/{tag}``."""
+    base = current_app.config.get("BASE_URL") or (request.url_root.rstrip("/") if has_request_context() else "")
+    return f"{base or 'http://127.0.0.1:5000'}/d/{tag}"
+
+
+def device_query(q: str = "", type_code: str = "", status: DeviceStatus | None = None):
+    """The device list as a select, filtered by tag/serial/brand text, type and status."""
+    query = select(Device).join(Device.type).order_by(Device.tag)
+    if q:
+        needle = f"%{q.strip()}%"
+        query = query.where(or_(Device.tag.ilike(needle), Device.serial.ilike(needle),
+                                Device.brand.ilike(needle), Device.model.ilike(needle)))
+    if type_code:
+        query = query.where(DeviceType.code == type_code.upper())
+    if status:
+        query = query.where(Device.status == status)
+    return query
+
+
+def _next_tag(device_type: DeviceType) -> str:
+    # One statement bumps and reads the counter, so two workers never get the same number.
+    number = db.session.execute(
+        update(DeviceType).where(DeviceType.id == device_type.id)
+        .values(tag_counter=DeviceType.tag_counter + 1)
+        .returning(DeviceType.tag_counter)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    prefix = current_app.config["TAG_PREFIX"].upper()
+    if not TAG_PREFIX_RE.match(prefix):
+        raise ValidationError("bad TAG_PREFIX setting", {"TAG_PREFIX": ["1 to 8 letters or digits"]})
+    return f"{prefix}-{device_type.code}-{number:05d}"
+
+
+def register_device(device_type: DeviceType, data: Mapping[str, Any], *, by: User | None) -> Device:
+    """Register a device of ``device_type`` with a freshly generated tag."""
+    device = Device(tag=_next_tag(device_type), type=device_type,
+                    **{f: data[f] for f in DEVICE_FIELDS if f in data and data[f] is not None})
+    status = data.get("status")
+    if status is not None and status != DeviceStatus.AVAILABLE:
+        # Registering a device straight into another state (taking over an old register)
+        # bypasses the lifecycle, so only an admin may do it.
+        if by is None or not by.has_role(Role.ADMIN):
+            raise PermissionDenied("only an admin may register a device in another status than available",
+                                   {"status": ["only an admin may set this"]})
+        device.status = status
+    db.session.add(device)
+    db.session.flush()
+    audit.record(by, "device.created", "device", device.tag,
+                 {f: [None, v] for f, v in _snapshot(device, DEVICE_FIELDS + ("status",)).items()
+                  if v not in (None, "")})
+    return device
+
+
+def update_device(device: Device, changes: Mapping[str, Any], *, version: int, by: User | None) -> Device:
+    """Edit a device's details.
+
+    Raises Conflict for a stale ``version``. A change of ``status`` here is a manual
+    correction outside the lifecycle; only an admin may make it (PermissionDenied).
+    """
+    _check_version(device.version, version)
+    fields = DEVICE_FIELDS
+    if "status" in changes and changes["status"] != device.status:
+        if by is None or not by.has_role(Role.ADMIN):
+            raise PermissionDenied("only an admin may correct a device's status by hand",
+                                   {"status": ["only an admin may change the status directly"]})
+        fields = DEVICE_FIELDS + ("status",)
+    before = _snapshot(device, fields)
+    for field in fields:
+        if field in changes:
+            setattr(device, field, changes[field])
+    changed = audit.diff(before, _snapshot(device, fields))
+    if changed:
+        db.session.flush()
+        action = "device.status_corrected" if "status" in changed else "device.updated"
+        audit.record(by, action, "device", device.tag, changed)
+    return device
+
+
+def _check_version(current: int, given: int | None) -> None:
+    if given is None:
+        raise ValidationError("version is required", {"version": ["required for an edit"]})
+    if given != current:
+        raise Conflict(
+            f"this record was changed by someone else (version {given} given, {current} stored); "
+            "reload it and try again",
+            {"version": [f"stale: current version is {current}"]},
+        )
+
+
+def device_history(device: Device, limit: int | None = None):
+    return audit.history("device", device.tag, limit)
+
+
+# --- scans and public reports --------------------------------------------------------
+
+def record_scan(device: Device, user: User | None) -> ScanEvent:
+    scan = ScanEvent(device_id=device.id, user_id=user.id if user else None)
+    db.session.add(scan)
+    db.session.flush()
+    return scan
+
+
+def recent_scans(device: Device, limit: int = 5) -> list[ScanEvent]:
+    return list(db.session.scalars(
+        select(ScanEvent).where(ScanEvent.device_id == device.id).order_by(ScanEvent.id.desc()).limit(limit)))
+
+
+def report_problem(device: Device, kind: ReportKind, message: str, contact_name: str = "",
+                   contact_phone: str = "") -> ProblemReport:
+    """A report left by anyone holding the device; kept for staff to see."""
+    report = ProblemReport(device_id=device.id, kind=kind, message=message.strip(),
+                           contact_name=contact_name.strip(), contact_phone=contact_phone.strip())
+    db.session.add(report)
+    db.session.flush()
+    # The reporter's name and phone are personal data: keep them out of the audit trail.
+    audit.record(None, "device.problem_reported", "device", device.tag, {"kind": kind.value})
+    return report
+
+
+def open_reports(device: Device) -> list[ProblemReport]:
+    return list(db.session.scalars(
+        select(ProblemReport).where(ProblemReport.device_id == device.id, ProblemReport.handled_at.is_(None))
+        .order_by(ProblemReport.id.desc())))
+
+
+def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
+    """Raises Conflict when the report was already handled."""
+    if report.handled_at is not None:
+        raise Conflict("this report was already handled", {"state": ["handled"]})
+    report.handled_at = utcnow()
+    report.handled_by_id = by.id
+    db.session.flush()
+    audit.record(by, "device.report_handled", "device", report.device.tag, {"report": report.id})
+    return report
+
+
+# --- what can be done next ------------------------------------------------------------
+
+# Each status and the lifecycle steps it allows; the steps arrive with later issues, so
+# ``endpoint`` is None until the step exists and the page shows it as not yet available.
+NEXT_ACTIONS: dict[DeviceStatus, list[tuple[str, Any, tuple[Role, ...]]]] = {
+    DeviceStatus.AVAILABLE: [("reserve", _l("Reserve for a request"), (Role.STAFF, Role.SUPERVISOR)),
+                             ("inspect", _l("Start an inspection"), (Role.MAINTENANCE,))],
+    DeviceStatus.RESERVED: [("deliver", _l("Deliver"), (Role.STAFF,))],
+    DeviceStatus.ON_LOAN: [("follow_up", _l("Record a follow-up"), (Role.ASSESSOR, Role.STAFF)),
+                           ("receive_return", _l("Receive return"), (Role.STAFF,))],
+    DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE, Role.STAFF))],
+    DeviceStatus.IN_MAINTENANCE: [("mark_ready", _l("Mark ready"), (Role.MAINTENANCE,))],
+    DeviceStatus.RETIRED: [],
+    DeviceStatus.LOST: [],
+}
+ACTION_ENDPOINTS: dict[str, str] = {}
+
+
+def next_actions(device: Device, user: User) -> list[dict[str, Any]]:
+    """The steps the device's status allows that this user's roles may take."""
+    actions = []
+    for key, label, roles in NEXT_ACTIONS[device.status]:
+        if user.has_role(Role.ADMIN, *roles):
+            actions.append({"key": key, "label": label, "endpoint": ACTION_ENDPOINTS.get(key)})
+    return actions

@@ -1,0 +1,256 @@
+"""Pages for device types, devices, their history, and the scan landing page ``/d/{tag}``."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from core.auth import current_actor, public, require_internal, require_role
+from core.db import db, mark_write_intent
+from core.errors import DomainError
+from core.users import INTERNAL_ROLES, Role
+from devices import services
+from devices.forms import (ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS, DeviceForm,
+                           DeviceTypeForm, ProblemReportForm, satang_to_baht)
+from devices.models import Device, DeviceStatus, ProblemReport, ReportKind
+
+bp = Blueprint("devices", __name__)
+
+LABELS = {"status_labels": STATUS_LABELS, "condition_labels": CONDITION_LABELS,
+          "acquisition_labels": ACQUISITION_LABELS, "report_labels": REPORT_LABELS}
+
+
+ACTION_LABELS = {
+    "device_type.created": _l("Device type created"),
+    "device_type.updated": _l("Device type edited"),
+    "device.created": _l("Registered"),
+    "device.updated": _l("Details edited"),
+    "device.status_corrected": _l("Status corrected by an admin"),
+    "device.problem_reported": _l("Problem reported by the public"),
+    "device.report_handled": _l("Report handled"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+@bp.app_context_processor
+def _labels():
+    return {**LABELS, "action_label": action_label}
+
+
+def _form_errors(form, exc: DomainError) -> None:
+    # Put a service's per-field messages next to the fields; the rest goes on top.
+    placed = False
+    for field, messages in exc.errors.items():
+        if field in form and form[field].type != "HiddenField":
+            form[field].errors = list(form[field].errors) + list(messages)
+            placed = True
+    if not placed:
+        flash(exc.message, "error")
+
+
+# --- device types ---------------------------------------------------------------------
+
+@bp.route("/device-types")
+@require_internal
+def type_list():
+    return render_template("devices/type_list.html", types=services.list_types(),
+                           counts=services.device_counts_by_type())
+
+
+@bp.route("/device-types/new", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def type_new():
+    form = DeviceTypeForm()
+    if form.validate_on_submit():
+        try:
+            device_type = services.create_type({"code": form.code.data, **form.to_data()}, by=current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Device type %(code)s created.", code=device_type.code), "success")
+            return redirect(url_for("devices.type_list"))
+    return render_template("devices/type_form.html", form=form, device_type=None), (422 if form.errors else 200)
+
+
+@bp.route("/device-types/<code>/edit", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def type_edit(code):
+    device_type = services.get_type(code)
+    form = DeviceTypeForm(obj=device_type)
+    del form.code
+    if request.method == "GET":
+        form.reference_price.data = satang_to_baht(device_type.reference_price_satang)
+        form.version.data = device_type.version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_type(device_type, form.to_data(), version=_int(form.version.data), by=current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            device_type = services.get_type(code)
+            _form_errors(form, exc)
+            form.version.data = device_type.version
+            status = exc.code
+        else:
+            db.session.commit()
+            flash(_("Device type %(code)s saved.", code=device_type.code), "success")
+            return redirect(url_for("devices.type_list"))
+    elif form.errors:
+        status = 422
+    return render_template("devices/type_form.html", form=form, device_type=device_type), status
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- devices ----------------------------------------------------------------------------
+
+@bp.route("/devices")
+@require_internal
+def device_list():
+    q = request.args.get("q", "")[:80]
+    type_code = request.args.get("type", "")[:8]
+    status_arg = request.args.get("status", "")
+    status = DeviceStatus(status_arg) if status_arg in DeviceStatus._value2member_map_ else None
+    page = db.paginate(services.device_query(q, type_code, status), per_page=current_app.config["PER_PAGE"],
+                       max_per_page=200, error_out=False)
+    return render_template("devices/device_list.html", page=page, types=services.list_types(), q=q,
+                           type_code=type_code.upper(), status=status)
+
+
+@bp.route("/devices/new", methods=["GET", "POST"])
+@require_role(Role.STAFF, Role.ADMIN)
+def device_new():
+    form = DeviceForm()
+    form.type.choices = _type_choices()
+    if request.method == "GET" and request.args.get("type"):
+        form.type.data = request.args["type"].upper()
+    if form.validate_on_submit():
+        try:
+            device = services.register_device(services.get_type(form.type.data), form.to_data(),
+                                              by=current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Device %(tag)s registered. Print its label and stick it on.", tag=device.tag), "success")
+            return redirect(url_for("devices.device_view", tag=device.tag))
+    return render_template("devices/device_form.html", form=form, device=None), (422 if form.errors else 200)
+
+
+def _type_choices():
+    return [SelectChoice(t.code, f"{t.code} · {t.name_th} / {t.name_en}") for t in services.list_types()]
+
+
+@bp.route("/devices/<tag>")
+@require_internal
+def device_view(tag):
+    device = services.get_device(tag)
+    return render_template("devices/device_view.html", device=device,
+                           history=services.device_history(device, limit=10),
+                           reports=services.open_reports(device))
+
+
+@bp.route("/devices/<tag>/edit", methods=["GET", "POST"])
+@require_role(Role.STAFF, Role.ADMIN)
+def device_edit(tag):
+    device = services.get_device(tag)
+    form = DeviceForm(obj=device)
+    del form.type
+    if request.method == "GET":
+        form.acquisition_value.data = satang_to_baht(device.acquisition_value_satang)
+        form.condition.data = device.condition.value
+        form.acquisition.data = device.acquisition.value
+        form.version.data = device.version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_device(device, form.to_data(), version=_int(form.version.data), by=current_actor())
+        except DomainError as exc:
+            db.session.rollback()
+            device = services.get_device(tag)
+            _form_errors(form, exc)
+            form.version.data = device.version
+            status = exc.code
+        else:
+            db.session.commit()
+            flash(_("Device %(tag)s saved.", tag=device.tag), "success")
+            return redirect(url_for("devices.device_view", tag=device.tag))
+    elif form.errors:
+        status = 422
+    return render_template("devices/device_form.html", form=form, device=device), status
+
+
+@bp.route("/devices/<tag>/history")
+@require_internal
+def device_history(tag):
+    device = services.get_device(tag)
+    return render_template("devices/device_history.html", device=device, events=services.device_history(device))
+
+
+@bp.route("/reports/<int:report_id>/handled", methods=["POST"])
+@require_role(*INTERNAL_ROLES)
+def report_handled(report_id):
+    report = db.get_or_404(ProblemReport, report_id)
+    services.mark_report_handled(report, by=current_actor())
+    db.session.commit()
+    flash(_("Report marked as handled."), "success")
+    return redirect(url_for("devices.scan", tag=report.device.tag))
+
+
+# --- the scan landing page --------------------------------------------------------------
+
+@bp.route("/d/<tag>")
+@public
+def scan(tag):
+    mark_write_intent()
+    device = services.get_device(tag)
+    actor = current_actor()
+    services.record_scan(device, actor)
+    db.session.commit()
+    if actor is None or not actor.has_role(*INTERNAL_ROLES):
+        return render_template("devices/scan_public.html", device=device, form=ProblemReportForm())
+    return render_template("devices/scan_staff.html", device=device,
+                           actions=services.next_actions(device, actor),
+                           history=services.device_history(device, limit=5),
+                           reports=services.open_reports(device),
+                           scans=services.recent_scans(device))
+
+
+@bp.route("/d/<tag>/report", methods=["POST"])
+@public
+def scan_report(tag):
+    device = services.get_device(tag)
+    form = ProblemReportForm()
+    if form.validate_on_submit():
+        services.report_problem(device, ReportKind(form.kind.data), form.message.data or "",
+                                form.contact_name.data or "", form.contact_phone.data or "")
+        db.session.commit()
+        return render_template("devices/scan_thanks.html", device=device)
+    return render_template("devices/scan_public.html", device=device, form=form), 422
+
+
+@bp.route("/scan")
+@require_internal
+def scan_lookup():
+    """Type a tag (the fallback when the camera is not at hand) and go to its page."""
+    tag = request.args.get("tag", "").strip().upper()
+    if not tag:
+        return render_template("devices/scan_lookup.html", tag="")
+    exists = db.session.scalar(select(Device.id).where(Device.tag == tag))
+    if exists is None:
+        flash(_("No device has the tag %(tag)s.", tag=tag), "error")
+        return render_template("devices/scan_lookup.html", tag=tag), 404
+    return redirect(url_for("devices.scan", tag=tag))
