@@ -6,6 +6,7 @@ import random
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core.db import db
@@ -46,9 +47,11 @@ BRANDS = {
 }
 LOCATIONS = ["คลังอุปกรณ์ ชั้นวาง A1", "คลังอุปกรณ์ ชั้นวาง A2", "คลังอุปกรณ์ ชั้นวาง B1",
              "ห้องล้างทำความสะอาด", "โต๊ะช่างซ่อม", "บ้านผู้ยืม หมู่ 3", "บ้านผู้ยืม หมู่ 7"]
-# Share of devices in each state, in the order the demo hands them out per type.
-STATUS_PLAN = ([DeviceStatus.ON_LOAN] * 9 + [DeviceStatus.AVAILABLE] * 6 + [DeviceStatus.RESERVED]
-               + [DeviceStatus.RETURNED] + [DeviceStatus.IN_MAINTENANCE] + [DeviceStatus.AVAILABLE] * 2)
+# The states handed out in turn within each type: about half on loan, a third on the
+# shelf, and one each reserved, awaiting cleaning and in the workshop in the larger types.
+_A, _L = DeviceStatus.AVAILABLE, DeviceStatus.ON_LOAN
+STATUS_PLAN = [_A, _L, _L, _A, _L, DeviceStatus.RESERVED, _A, _L, DeviceStatus.RETURNED, _L,
+               _A, DeviceStatus.IN_MAINTENANCE, _L, _A, _L, _A, _L, _L, _A, _L]
 
 
 def _location(status: DeviceStatus, rng: random.Random) -> str:
@@ -115,6 +118,7 @@ def print_logins() -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
 def demo_data(if_empty):
     """Load the demo data set (Thai device types, about 60 devices, one user per role)."""

@@ -66,17 +66,21 @@ def type_list():
 @require_role(Role.ADMIN)
 def type_new():
     form = DeviceTypeForm()
+    status = 200
     if form.validate_on_submit():
         try:
             device_type = services.create_type({"code": form.code.data, **form.to_data()}, by=current_actor())
         except DomainError as exc:
             db.session.rollback()
             _form_errors(form, exc)
+            status = exc.code
         else:
             db.session.commit()
             flash(_("Device type %(code)s created.", code=device_type.code), "success")
             return redirect(url_for("devices.type_list"))
-    return render_template("devices/type_form.html", form=form, device_type=None), (422 if form.errors else 200)
+    elif form.errors:
+        status = 422
+    return render_template("devices/type_form.html", form=form, device_type=None), status
 
 
 @bp.route("/device-types/<code>/edit", methods=["GET", "POST"])
@@ -136,6 +140,7 @@ def device_new():
     form.type.choices = _type_choices()
     if request.method == "GET" and request.args.get("type"):
         form.type.data = request.args["type"].upper()
+    status = 200
     if form.validate_on_submit():
         try:
             device = services.register_device(services.get_type(form.type.data), form.to_data(),
@@ -143,11 +148,14 @@ def device_new():
         except DomainError as exc:
             db.session.rollback()
             _form_errors(form, exc)
+            status = exc.code
         else:
             db.session.commit()
             flash(_("Device %(tag)s registered. Print its label and stick it on.", tag=device.tag), "success")
             return redirect(url_for("devices.device_view", tag=device.tag))
-    return render_template("devices/device_form.html", form=form, device=None), (422 if form.errors else 200)
+    elif form.errors:
+        status = 422
+    return render_template("devices/device_form.html", form=form, device=None), status
 
 
 def _type_choices():

@@ -25,6 +25,7 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 PG_SKIP = "TEST_DATABASE_URL is not set; PostgreSQL runs are skipped (.ci/run sets it)"
 BASE_URL = "http://lend.test"
 PASSWORD = "correct-horse-9"
+TYPE_NAMES = {"WC": ("รถเข็นวีลแชร์", "Wheelchair"), "BED": ("เตียงผู้ป่วยปรับระดับ", "Hospital bed")}
 
 
 def pg_url() -> str:
@@ -167,7 +168,7 @@ def make_device(app, make_type):
                 device_type = device_services.get_type(type_code)
             except NotFound:
                 db.session.rollback()  # release SQLite's write lock before the nested context writes
-                make_type(type_code, name_th=f"ประเภท {type_code}", name_en=f"Type {type_code}")
+                make_type(type_code, *TYPE_NAMES.get(type_code, (f"ประเภท {type_code}", f"Type {type_code}")))
                 device_type = device_services.get_type(type_code)
             device = device_services.register_device(device_type, fields, by=None)
             db.session.commit()
