@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import devices
 import fund
@@ -22,6 +23,7 @@ from core.auth import login_manager
 from core.db import db, init_storage
 from core.errors import register_error_handlers
 from core.i18n import init_i18n
+from core.limits import limiter
 from core.views import bp as auth_bp
 from demo import cli as demo_cli
 from devices.api import bp as devices_api_bp
@@ -81,8 +83,11 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         BABEL_DEFAULT_LOCALE="th",
         BABEL_DEFAULT_TIMEZONE="Asia/Bangkok",
         PER_PAGE=25,
+        RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(overrides or {})
+    app.config.setdefault("TRUST_PROXY", env.get("TRUST_PROXY", "") == "1")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 
@@ -90,11 +95,15 @@ def _configure(app: Flask, overrides: dict | None) -> None:
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     _configure(app, overrides)
+    if app.config["TRUST_PROXY"]:
+        # Behind nginx or caddy terminating HTTPS: believe one hop of X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     init_storage(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     init_i18n(app)
     init_api(app)
 

@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core.auth import public
 from core.db import db
+from core.limits import LOGIN_LIMIT, limiter
 from core.users import authenticate, issue_token
 
 api = Api()
@@ -28,6 +29,7 @@ class TokenSchema(Schema):
 @bp.route("/token")
 class TokenResource(MethodView):
     @public
+    @limiter.limit(LOGIN_LIMIT)
     @bp.arguments(TokenRequestSchema)
     @bp.response(201, TokenSchema)
     def post(self, data):

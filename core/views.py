@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from core.auth import public, safe_next
 from core.db import db
 from core.forms import LanguageForm, LoginForm
+from core.limits import LOGIN_LIMIT, limiter
 from core.users import authenticate
 
 bp = Blueprint("auth", __name__)
@@ -23,6 +24,7 @@ def home():
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():

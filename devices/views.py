@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 from core.auth import current_actor, public, require_internal, require_role
 from core.db import db, mark_write_intent
 from core.errors import DomainError
+from core.limits import PUBLIC_FORM_LIMIT, limiter
 from core.users import INTERNAL_ROLES, Role
 from devices import services
 from devices.forms import (ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS, DeviceForm,
@@ -239,6 +240,7 @@ def scan(tag):
 
 @bp.route("/d/<tag>/report", methods=["POST"])
 @public
+@limiter.limit(PUBLIC_FORM_LIMIT)
 def scan_report(tag):
     device = services.get_device(tag)
     form = ProblemReportForm()

@@ -56,7 +56,8 @@ def database_url(kind: str, tmp_path) -> str:
 
 def build_app(url: str, create_schema: bool = True, **overrides):
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-              "SECRET_KEY": "test-secret", "BASE_URL": BASE_URL, "TAG_PREFIX": "BS"}
+              "SECRET_KEY": "test-secret", "BASE_URL": BASE_URL, "TAG_PREFIX": "BS",
+              "RATELIMIT_ENABLED": False}
     config.update(overrides)
     app = create_app(config)
     if create_schema:

@@ -252,3 +252,17 @@ def test_datetime_and_baht_formatting():
     assert dates.format_datetime(moment, "en") == "24 Nov 2026 09:05"
     assert dates.format_baht(125000, "th") == "฿1,250.00"
     assert dates.format_baht(None) == ""
+
+
+def test_login_and_token_are_rate_limited(tmp_path):
+    app = build_app(f"sqlite:///{tmp_path / 'rl.db'}", RATELIMIT_ENABLED=True)
+    client = app.test_client()
+    codes = [client.post("/login", data={"username": "x", "password": "wrong-password"}).status_code
+             for _ in range(11)]
+    assert codes[:10] == [422] * 10 and codes[10] == 429
+    codes = [client.post("/api/v1/auth/token", json={"username": "x", "password": "y"}).status_code
+             for _ in range(11)]
+    assert codes[10] == 429
+    assert client.get("/login").status_code == 200  # reading the page is not limited
+    with app.app_context():
+        db.engine.dispose()
