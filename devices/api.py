@@ -16,6 +16,9 @@ from devices.schemas import (AuditEventSchema, DeviceCreateSchema, DeviceQuerySc
 bp = Blueprint("devices_api", __name__, url_prefix="/api/v1", description="Device types and devices")
 
 
+MAX_OFFSET = 2**31
+
+
 class SelectPage(Page):
     """flask-smorest pagination over a SQLAlchemy select."""
 
@@ -25,8 +28,10 @@ class SelectPage(Page):
 
     @property
     def items(self):
-        return list(db.session.scalars(
-            self.collection.offset(self.page_params.first_item).limit(self.page_params.page_size)))
+        first = self.page_params.first_item
+        if first > MAX_OFFSET:  # past any real list, and past what the database's integers hold
+            return []
+        return list(db.session.scalars(self.collection.offset(first).limit(self.page_params.page_size)))
 
 
 def _with_counts(types: list[DeviceType]) -> list[DeviceType]:

@@ -128,8 +128,9 @@ def device_list():
     type_code = request.args.get("type", "")[:8]
     status_arg = request.args.get("status", "")
     status = DeviceStatus(status_arg) if status_arg in DeviceStatus._value2member_map_ else None
-    page = db.paginate(services.device_query(q, type_code, status), per_page=current_app.config["PER_PAGE"],
-                       max_per_page=200, error_out=False)
+    page_number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    page = db.paginate(services.device_query(q, type_code, status), page=page_number,
+                       per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False)
     return render_template("devices/device_list.html", page=page, types=services.list_types(), q=q,
                            type_code=type_code.upper(), status=status)
 

@@ -122,6 +122,8 @@ def test_device_list_searches_filters_and_paginates(staff, app, make_device):
     assert "BS-BED-00001" in page and "BS-WC-00001" not in page
     assert "BS-WC" not in text(staff.get("/devices?status=on_loan")).split("<tbody>")[1]
     assert staff.get("/devices?status=nonsense&page=999").status_code == 200
+    for page_arg in (str(10**22), "-5", "abc"):
+        assert staff.get(f"/devices?page={page_arg}").status_code == 200
 
 
 def test_print_labels_for_selected_devices(staff, make_device):
