@@ -34,7 +34,6 @@ setup: deps translations
 
 run: setup migrate
 	$(BIN)/flask demo-data --if-empty
-	@$(BIN)/python -c "from demo.cli import print_logins; print_logins()"
 	@echo "Serving on http://127.0.0.1:$(PORT)  (Ctrl-C to stop)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

@@ -112,7 +112,7 @@ def _prefix() -> str:
 
 
 def print_logins() -> None:
-    click.echo("Demo logins (username / password):")
+    click.echo("Demo logins (username / password), unless you changed them:")
     for name, _display, roles in USERS:
         click.echo(f"  {name:12} / {DEMO_PASSWORD}   ({', '.join(r.value for r in roles)})")
 
@@ -124,7 +124,8 @@ def demo_data(if_empty):
     """Load the demo data set (Thai device types, about 60 devices, one user per role)."""
     if db.session.scalar(select(func.count()).select_from(User)):
         if if_empty:
-            click.echo("Data already present; demo data not loaded.")
+            click.echo("Data already present; demo data not loaded again.")
+            print_logins()
             return
         raise click.ClickException("the database already has users; demo data goes into an empty database")
     load_demo_data()
