@@ -43,6 +43,25 @@ def _labels():
     return {**LABELS, "action_label": action_label}
 
 
+def submit(form, save):
+    """Validate a submitted form, run ``save()`` and commit once.
+
+    Returns ``(result, status)``: the saved object and 200, or None with 200 (not
+    submitted), 422 (invalid form) or the domain error's code, whose messages are put on
+    the form. A failed save rolls back, so the page shows the stored state again.
+    """
+    if not form.validate_on_submit():
+        return None, 422 if form.errors else 200
+    try:
+        result = save()
+    except DomainError as exc:
+        db.session.rollback()
+        _form_errors(form, exc)
+        return None, exc.code
+    db.session.commit()
+    return result, 200
+
+
 def _form_errors(form, exc: DomainError) -> None:
     # Put a service's per-field messages next to the fields; the rest goes on top.
     placed = False
@@ -67,20 +86,11 @@ def type_list():
 @require_role(Role.ADMIN)
 def type_new():
     form = DeviceTypeForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            device_type = services.create_type({"code": form.code.data, **form.to_data()}, by=current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
-            status = exc.code
-        else:
-            db.session.commit()
-            flash(_("Device type %(code)s created.", code=device_type.code), "success")
-            return redirect(url_for("devices.type_list"))
-    elif form.errors:
-        status = 422
+    created, status = submit(form, lambda: services.create_type({"code": form.code.data, **form.to_data()},
+                                                                by=current_actor()))
+    if created is not None:
+        flash(_("Device type %(code)s created.", code=created.code), "success")
+        return redirect(url_for("devices.type_list"))
     return render_template("devices/type_form.html", form=form, device_type=None), status
 
 
@@ -93,22 +103,13 @@ def type_edit(code):
     if request.method == "GET":
         form.reference_price.data = satang_to_baht(device_type.reference_price_satang)
         form.version.data = device_type.version
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_type(device_type, form.to_data(), version=_int(form.version.data), by=current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            device_type = services.get_type(code)
-            _form_errors(form, exc)
-            form.version.data = device_type.version
-            status = exc.code
-        else:
-            db.session.commit()
-            flash(_("Device type %(code)s saved.", code=device_type.code), "success")
-            return redirect(url_for("devices.type_list"))
-    elif form.errors:
-        status = 422
+    saved, status = submit(
+        form, lambda: services.update_type(device_type, form.to_data(), version=_int(form.version.data),
+                                           by=current_actor()))
+    if saved is not None:
+        flash(_("Device type %(code)s saved.", code=saved.code), "success")
+        return redirect(url_for("devices.type_list"))
+    form.version.data = device_type.version  # after a conflict, offer the stored version
     return render_template("devices/type_form.html", form=form, device_type=device_type), status
 
 
@@ -142,21 +143,11 @@ def device_new():
     form.type.choices = _type_choices()
     if request.method == "GET" and request.args.get("type"):
         form.type.data = request.args["type"].upper()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            device = services.register_device(services.get_type(form.type.data), form.to_data(),
-                                              by=current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            _form_errors(form, exc)
-            status = exc.code
-        else:
-            db.session.commit()
-            flash(_("Device %(tag)s registered. Print its label and stick it on.", tag=device.tag), "success")
-            return redirect(url_for("devices.device_view", tag=device.tag))
-    elif form.errors:
-        status = 422
+    device, status = submit(form, lambda: services.register_device(
+        services.get_type(form.type.data), form.to_data(), by=current_actor()))
+    if device is not None:
+        flash(_("Device %(tag)s registered. Print its label and stick it on.", tag=device.tag), "success")
+        return redirect(url_for("devices.device_view", tag=device.tag))
     return render_template("devices/device_form.html", form=form, device=None), status
 
 
@@ -184,22 +175,12 @@ def device_edit(tag):
         form.condition.data = device.condition.value
         form.acquisition.data = device.acquisition.value
         form.version.data = device.version
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_device(device, form.to_data(), version=_int(form.version.data), by=current_actor())
-        except DomainError as exc:
-            db.session.rollback()
-            device = services.get_device(tag)
-            _form_errors(form, exc)
-            form.version.data = device.version
-            status = exc.code
-        else:
-            db.session.commit()
-            flash(_("Device %(tag)s saved.", tag=device.tag), "success")
-            return redirect(url_for("devices.device_view", tag=device.tag))
-    elif form.errors:
-        status = 422
+    saved, status = submit(form, lambda: services.update_device(
+        device, form.to_data(), version=_int(form.version.data), by=current_actor()))
+    if saved is not None:
+        flash(_("Device %(tag)s saved.", tag=device.tag), "success")
+        return redirect(url_for("devices.device_view", tag=device.tag))
+    form.version.data = device.version  # after a conflict, offer the stored version
     return render_template("devices/device_form.html", form=form, device=device), status
 
 
