@@ -28,6 +28,8 @@ from core.views import bp as auth_bp
 from demo import cli as demo_cli
 from devices.api import bp as devices_api_bp
 from devices.views import bp as devices_bp
+from lending.api import bp as lending_api_bp
+from lending.views import bp as lending_bp
 from labels.views import bp as labels_bp
 
 csrf = CSRFProtect()
@@ -110,9 +112,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(devices_bp)
     app.register_blueprint(labels_bp)
-    for package in (lending, maintenance, fund):
+    app.register_blueprint(lending_bp)
+    for package in (maintenance, fund):
         app.register_blueprint(package.bp)
-    for blp in (auth_api_bp, devices_api_bp):
+    lending.connect_signals()
+    for blp in (auth_api_bp, devices_api_bp, lending_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.
         csrf.exempt(blp)

@@ -82,3 +82,36 @@ def history(object_type: str, object_id: Any, limit: int | None = None) -> list[
 
 
 make_append_only(AuditEvent.__table__)
+
+
+class AccessEvent(db.Model):
+    """Who looked at a person's health and personal data, and when (never what was shown)."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (Index("ix_access_events_object", "object_type", "object_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[str | None] = mapped_column(String(32))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+make_append_only(AccessEvent.__table__)
+
+
+def record_access(user: User, object_type: str, object_id: Any, purpose: str) -> None:
+    """Log that ``user`` viewed personal data of an object (a page, an API read, a PDF)."""
+    db.session.add(AccessEvent(user_id=user.id, object_type=object_type, object_id=str(object_id),
+                               purpose=purpose, request_id=current_request_id()))
+    db.session.flush()
+
+
+def accesses(object_type: str, object_id: Any, limit: int = 50) -> list[AccessEvent]:
+    return list(db.session.scalars(
+        select(AccessEvent).where(AccessEvent.object_type == object_type, AccessEvent.object_id == str(object_id))
+        .order_by(AccessEvent.id.desc()).limit(limit)))

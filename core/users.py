@@ -16,6 +16,12 @@ from core.db import UTCDateTime, db, utcnow
 from core.errors import Conflict, ValidationError
 
 _hasher = PasswordHasher()
+
+
+def use_fast_hashing() -> None:
+    """Cheap argon2 parameters, for the test suite only (it creates hundreds of users)."""
+    global _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 TOKEN_LIFETIME = dt.timedelta(days=90)
 LOCALES = ("th", "en")
 

@@ -51,11 +51,22 @@ class DeviceTypeForm(FlaskForm):
     expected_life_years = IntegerField(_l("Expected service life (years)"),
                                        validators=[Optional(), NumberRange(min=1, max=50)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
+    instructions = TextAreaField(_l("Instructions given at delivery"), validators=[Optional(), Length(max=6000)],
+                                 description=_l("One point per line; the recipient acknowledges each one."))
+    first_follow_up_days = IntegerField(_l("First follow-up visit within (days)"), default=7,
+                                        validators=[Optional(), NumberRange(min=1, max=365)])
+    follow_up_interval_days = IntegerField(_l("Then a visit every (days)"), default=30,
+                                           validators=[Optional(), NumberRange(min=1, max=365)])
     version = HiddenField()
 
     def to_data(self) -> dict:
         data = {f: getattr(self, f).data for f in ("name_th", "name_en", "reference_price_date",
-                                                    "service_interval_days", "expected_life_years")}
+                                                    "service_interval_days", "expected_life_years",
+                                                    "first_follow_up_days", "follow_up_interval_days")}
+        data["first_follow_up_days"] = data["first_follow_up_days"] or 7
+        data["follow_up_interval_days"] = data["follow_up_interval_days"] or 30
+        data["instructions"] = [line.strip()[:300] for line in (self.instructions.data or "").splitlines()
+                                if line.strip()][:30]
         data["reference_price_source"] = self.reference_price_source.data or ""
         data["description"] = self.description.data or ""
         data["reference_price_satang"] = baht_to_satang(self.reference_price.data) or 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, utcnow
@@ -40,11 +40,17 @@ class ReportKind(enum.StrEnum):
     NOT_NEEDED = "no_longer_needed"
 
 
+class ReportSource(enum.StrEnum):
+    PUBLIC = "public"          # the form on the public scan page
+    FOLLOW_UP = "follow_up"    # a problem found at a follow-up visit
+
+
 class DeviceType(db.Model):
     __tablename__ = "device_types"
     __table_args__ = (
         CheckConstraint("reference_price_satang >= 0", name="price_not_negative"),
         CheckConstraint("tag_counter >= 0", name="counter_not_negative"),
+        CheckConstraint("first_follow_up_days > 0 AND follow_up_interval_days > 0", name="follow_up_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +63,10 @@ class DeviceType(db.Model):
     service_interval_days: Mapped[int | None] = mapped_column(Integer)
     expected_life_years: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text, default="")
+    # What staff explain at delivery; the recipient acknowledges each point.
+    instructions: Mapped[list] = mapped_column(JSON, default=list)
+    first_follow_up_days: Mapped[int] = mapped_column(Integer, default=7)
+    follow_up_interval_days: Mapped[int] = mapped_column(Integer, default=30)
     # Last number handed out in this type's tags; bumped with UPDATE ... RETURNING.
     tag_counter: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -126,6 +136,8 @@ class ProblemReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
     kind: Mapped[ReportKind] = enum_column(ReportKind)
+    source: Mapped[ReportSource] = enum_column(ReportSource, default=ReportSource.PUBLIC)
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     message: Mapped[str] = mapped_column(String(1000), default="")
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_phone: Mapped[str] = mapped_column(String(32), default="")

@@ -29,6 +29,9 @@ class DeviceTypeSchema(Schema):
     service_interval_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=3650))
     expected_life_years = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=50))
     description = _text(4000)
+    instructions = fields.List(_text(300, 1), validate=validate.Length(max=30))
+    first_follow_up_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
+    follow_up_interval_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=365))
     version = fields.Integer(dump_only=True)
     device_count = fields.Integer(dump_only=True)
 

@@ -10,19 +10,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, has_request_context, request
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from core import audit
 from core.db import db, utcnow
-from core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.users import Role, User
-from devices.models import Device, DeviceStatus, DeviceType, ProblemReport, ReportKind, ScanEvent
+from devices.models import Device, DeviceStatus, DeviceType, ProblemReport, ReportKind, ReportSource, ScanEvent
+
+# Other domains listen here without devices importing them: lending proposes the head of
+# the waitlist when a device becomes available (sent inside the same transaction).
+signals = Namespace()
+device_available = signals.signal("device-available")
 
 TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
 TYPE_FIELDS = ("name_th", "name_en", "reference_price_satang", "reference_price_date",
-               "reference_price_source", "service_interval_days", "expected_life_years", "description")
+               "reference_price_source", "service_interval_days", "expected_life_years", "description",
+               "instructions", "first_follow_up_days", "follow_up_interval_days")
 DEVICE_FIELDS = ("brand", "model", "serial", "condition", "location", "acquisition", "acquired_on",
                  "acquisition_value_satang", "notes")
 
@@ -141,6 +148,35 @@ def register_device(device_type: DeviceType, data: Mapping[str, Any], *, by: Use
     audit.record(by, "device.created", "device", device.tag,
                  {f: [None, v] for f, v in _snapshot(device, DEVICE_FIELDS + ("status",)).items()
                   if v not in (None, "")})
+    if device.status == DeviceStatus.AVAILABLE:
+        device_available.send(device, by=by)
+    return device
+
+
+def set_status(device: Device, new: DeviceStatus, *, expect: tuple[DeviceStatus, ...], by: User | None,
+               action: str, changes: Mapping[str, Any] | None = None) -> Device:
+    """Move a device between states with a conditional UPDATE; the lifecycle's one door.
+
+    The UPDATE only touches the row while its status is one of ``expect``, so of two
+    people acting on the same device at once exactly one succeeds; the other gets
+    InvalidTransition naming the state it found.
+    """
+    db.session.flush()  # pending edits first, so the version compared below is the stored one
+    current = device.status
+    if current not in expect:
+        raise InvalidTransition(f"device {device.tag} is {current.value}", current.value)
+    result = db.session.execute(
+        update(Device).where(Device.id == device.id, Device.status.in_(expect), Device.version == device.version)
+        .values(status=new, version=Device.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.refresh(device)
+        raise InvalidTransition(f"device {device.tag} was changed meanwhile; it is now {device.status.value}",
+                                device.status.value)
+    db.session.refresh(device)
+    audit.record(by, action, "device", device.tag, {"status": [current, new], **(changes or {})})
+    if new == DeviceStatus.AVAILABLE:
+        device_available.send(device, by=by)
     return device
 
 
@@ -199,14 +235,16 @@ def recent_scans(device: Device, limit: int = 5) -> list[ScanEvent]:
 
 
 def report_problem(device: Device, kind: ReportKind, message: str, contact_name: str = "",
-                   contact_phone: str = "") -> ProblemReport:
-    """A report left by anyone holding the device; kept for staff to see."""
+                   contact_phone: str = "", *, source: ReportSource = ReportSource.PUBLIC,
+                   by: User | None = None) -> ProblemReport:
+    """A report on a device, from the public scan page or found at a follow-up visit."""
     report = ProblemReport(device_id=device.id, kind=kind, message=message.strip(),
-                           contact_name=contact_name.strip(), contact_phone=contact_phone.strip())
+                           contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
+                           source=source, reported_by_id=by.id if by else None)
     db.session.add(report)
     db.session.flush()
     # The reporter's name and phone are personal data: keep them out of the audit trail.
-    audit.record(None, "device.problem_reported", "device", device.tag, {"kind": kind.value})
+    audit.record(by, "device.problem_reported", "device", device.tag, {"kind": kind.value, "source": source.value})
     return report
 
 

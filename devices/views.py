@@ -102,6 +102,7 @@ def type_edit(code):
     del form.code
     if request.method == "GET":
         form.reference_price.data = satang_to_baht(device_type.reference_price_satang)
+        form.instructions.data = "\n".join(device_type.instructions or [])
         form.version.data = device_type.version
     saved, status = submit(
         form, lambda: services.update_type(device_type, form.to_data(), version=_int(form.version.data),

@@ -18,7 +18,9 @@ for _var in ("DATABASE_URL", "BASE_URL", "TAG_PREFIX", "SECRET_KEY"):
 from app import create_app  # noqa: E402
 from core.db import db  # noqa: E402
 from core.errors import NotFound  # noqa: E402
-from core.users import User, create_user, issue_token  # noqa: E402
+from core.users import User, create_user, issue_token, use_fast_hashing  # noqa: E402
+
+use_fast_hashing()
 from devices import services as device_services  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()

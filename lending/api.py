@@ -1,0 +1,299 @@
+"""JSON API for people, requests and their steps, loans, follow-ups and returns."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from core.audit import record_access
+from core.auth import current_actor, require_role
+from core.db import db
+from core.idempotency import idempotent
+from core.users import Role, User, find_user
+from core.errors import ValidationError
+from devices import services as devices
+from devices.api import SelectPage
+from devices.schemas import DeviceSchema
+from lending.models import Assessment, FollowUp, LendingRequest, Loan
+from lending.schemas import (AssessmentSchema, CancelSchema, DecisionSchema, FollowUpSchema, HistorySchema,
+                             LoanQuerySchema, LoanSchema, PersonCreateSchema, PersonQuerySchema, PersonSchema,
+                             PersonUpdateSchema, RequestDumpSchema, RequestQuerySchema, RequestSchema,
+                             ReservationSchema, ReturnSchema, ScheduleSchema)
+from lending.services import loans, people, pipeline
+
+bp = Blueprint("lending_api", __name__, url_prefix="/api/v1", description="People, requests and loans")
+
+PEOPLE_READERS = people.PERSON_ROLES
+STAFF_SIDE = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _shown(person, actor: User):
+    person.show_full_id = people.may_see_full_id(actor)
+    return person
+
+
+def _device(tag: str | None):
+    return devices.get_device(tag) if tag else None
+
+
+# --- people ------------------------------------------------------------------------------------
+
+@bp.route("/people")
+class People(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.arguments(PersonQuerySchema, location="query")
+    @bp.response(200, PersonSchema(many=True))
+    @bp.paginate(SelectPage, page_size=50, max_page_size=200)
+    def get(self, args):
+        """Search people by name, national ID, phone or caregiver, and by tambon/moo."""
+        actor = current_actor()
+        record_access(actor, "people", "search", "api.search")
+        db.session.commit()
+        return people.search_query(args["q"], args["tambon"], args["moo"])
+
+    @require_role(Role.STAFF, Role.ADMIN)
+    @bp.arguments(PersonCreateSchema)
+    @bp.response(201, PersonSchema)
+    def post(self, data):
+        """Register a person with their PDPA consent (``consent.given_by`` is required)."""
+        actor = current_actor()
+        consent = data.pop("consent")
+        person = people.create_person(data, consent, by=actor)
+        db.session.commit()
+        return _shown(person, actor)
+
+
+@bp.route("/people/<int:person_id>")
+class PersonItem(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, PersonSchema)
+    def get(self, person_id):
+        """One person (access is logged)."""
+        actor = current_actor()
+        person = people.get_person(person_id)
+        record_access(actor, "person", person.id, "api.read")
+        db.session.commit()
+        return _shown(person, actor)
+
+    @require_role(Role.STAFF, Role.ADMIN)
+    @bp.arguments(PersonUpdateSchema)
+    @bp.response(200, PersonSchema)
+    def patch(self, data, person_id):
+        """Edit a person; send the ``version`` you read."""
+        actor = current_actor()
+        person = people.get_person(person_id)
+        people.update_person(person, data, version=data.pop("version"), by=actor)
+        db.session.commit()
+        return _shown(person, actor)
+
+
+@bp.route("/people/<int:person_id>/history")
+class PersonHistory(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, HistorySchema)
+    def get(self, person_id):
+        """Everything the center did for this person: requests, assessments, loans, visits."""
+        person = people.get_person(person_id)
+        record_access(current_actor(), "person", person.id, "api.history")
+        db.session.commit()
+        return {
+            "requests": list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
+            "assessments": list(db.session.scalars(select(Assessment).join(Assessment.request)
+                                                   .where(LendingRequest.person_id == person.id))),
+            "loans": list(db.session.scalars(loans.loans_query(person_id=person.id))),
+            "follow_ups": list(db.session.scalars(select(FollowUp).join(FollowUp.loan)
+                                                  .where(Loan.person_id == person.id))),
+        }
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+@bp.route("/requests")
+class Requests(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.arguments(RequestQuerySchema, location="query")
+    @bp.response(200, RequestDumpSchema(many=True))
+    @bp.paginate(SelectPage, page_size=50, max_page_size=200)
+    def get(self, args):
+        """Requests, newest first; filter by ``status``, ``type`` and ``person_id``."""
+        return pipeline.requests_query(args["status"], args["type"], args["person_id"])
+
+    @require_role(Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR, Role.ADMIN)
+    @idempotent
+    @bp.arguments(RequestSchema)
+    @bp.response(201, RequestDumpSchema)
+    def post(self, data):
+        """Take a request from any channel. Honours ``Idempotency-Key``."""
+        person = people.get_person(data.pop("person_id"))
+        device_type = devices.get_type(data.pop("device_type"))
+        return pipeline.submit(person, device_type, data, by=current_actor())
+
+
+@bp.route("/requests/<int:request_id>")
+class RequestItem(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, RequestDumpSchema)
+    def get(self, request_id):
+        """One request with its current step."""
+        return pipeline.get_request(request_id)
+
+
+def _step(blp_route: str, schema, roles, doc: str):
+    """Register ``POST /requests/{id}/<step>`` calling ``action(request, data, actor)``."""
+
+    def register(action):
+        @bp.route(blp_route, endpoint=action.__name__, methods=["POST"])
+        @require_role(*roles)
+        @bp.arguments(schema)
+        @bp.response(200, RequestDumpSchema)
+        def view(data, request_id):
+            req = pipeline.get_request(request_id)
+            action(req, data, current_actor())
+            db.session.commit()
+            return req
+
+        view.__doc__ = doc
+        return view
+
+    return register
+
+
+@_step("/requests/<int:request_id>/schedule", ScheduleSchema, STAFF_SIDE + (Role.ASSESSOR,),
+       "Schedule the home assessment (date and, optionally, the assessor's username).")
+def schedule(req, data, actor):
+    assessor = find_user(data["assessor"]) if data.get("assessor") else None
+    if data.get("assessor") and assessor is None:
+        raise ValidationError("unknown assessor", {"assessor": ["no such user"]})
+    pipeline.schedule_assessment(req, data["due_on"], assessor, by=actor)
+
+
+@_step("/requests/<int:request_id>/decision", DecisionSchema, (Role.SUPERVISOR, Role.ADMIN),
+       "Approve (a device is proposed, or the request is waitlisted) or reject with a reason.")
+def decision(req, data, actor):
+    pipeline.decide(req, data["approved"], data["reason"], by=actor)
+
+
+@_step("/requests/<int:request_id>/reservation", ReservationSchema, STAFF_SIDE,
+       "Reserve a device: ``device_tag``, or omit it to take the proposed device.")
+def reservation(req, data, actor):
+    pipeline.reserve(req, _device(data.get("device_tag")), by=actor)
+
+
+@_step("/requests/<int:request_id>/cancel", CancelSchema, STAFF_SIDE,
+       "Cancel an open request; a reserved device goes back to stock.")
+def cancellation(req, data, actor):
+    pipeline.cancel(req, data["reason"], by=actor)
+
+
+@bp.route("/requests/<int:request_id>/assessment")
+class RequestAssessment(MethodView):
+    @require_role(Role.ASSESSOR, Role.ADMIN)
+    @bp.arguments(AssessmentSchema)
+    @bp.response(201, AssessmentSchema)
+    def post(self, data, request_id):
+        """Record the home assessment; ``adl_total`` and ``dependency_group`` are computed."""
+        req = pipeline.get_request(request_id)
+        if data.get("recommended_type"):
+            data["recommended_type"] = devices.get_type(data["recommended_type"])
+        assessment = pipeline.record_assessment(req, data, by=current_actor())
+        db.session.commit()
+        return assessment
+
+
+@bp.route("/waitlist")
+class Waitlist(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.arguments(RequestQuerySchema, location="query")
+    @bp.response(200, RequestDumpSchema(many=True))
+    def get(self, args):
+        """Waitlisted requests in the order they will be served (filter by ``type``)."""
+        return list(db.session.scalars(pipeline.waitlist_query(devices.get_type(args["type"])
+                                                               if args["type"] else None)))
+
+
+# --- loans ------------------------------------------------------------------------------------
+
+@bp.route("/loans")
+class Loans(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.arguments(LoanQuerySchema, location="query")
+    @bp.response(200, LoanSchema(many=True))
+    @bp.paginate(SelectPage, page_size=50, max_page_size=200)
+    def get(self, args):
+        """Loans, newest first; ``open=true`` for devices still at homes."""
+        return loans.loans_query(args["open"], args["person_id"])
+
+    @require_role(Role.STAFF, Role.ADMIN)
+    @idempotent
+    @bp.arguments(LoanSchema)
+    @bp.response(201, LoanSchema)
+    def post(self, data):
+        """Deliver: the reserved (or another available) device of the request's type goes on loan.
+
+        Honours ``Idempotency-Key``.
+        """
+        req = pipeline.get_request(data["request_id"])
+        return loans.deliver(req, devices.get_device(data["device_tag"]), instructions=data["instructions"],
+                             acknowledged_by=data["acknowledged_by"],
+                             acknowledged_relation=data.get("acknowledged_relation", ""), by=current_actor(),
+                             expected_return_on=data.get("expected_return_on"), latitude=data.get("latitude"),
+                             longitude=data.get("longitude"))
+
+
+@bp.route("/loans/<int:loan_id>")
+class LoanItem(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, LoanSchema)
+    def get(self, loan_id):
+        """One loan."""
+        return loans.get_loan(loan_id)
+
+
+@bp.route("/loans/<int:loan_id>/followups")
+class LoanFollowUps(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, FollowUpSchema(many=True))
+    def get(self, loan_id):
+        """The visits of a loan, oldest first."""
+        return loans.get_loan(loan_id).follow_ups
+
+    @require_role(Role.ASSESSOR, Role.STAFF, Role.ADMIN)
+    @bp.arguments(FollowUpSchema)
+    @bp.response(201, FollowUpSchema)
+    def post(self, data, loan_id):
+        """Record a visit; outcomes died, moved and no_longer_needed schedule a pickup."""
+        visit = loans.record_follow_up(loans.get_loan(loan_id), data, by=current_actor())
+        db.session.commit()
+        return visit
+
+
+@bp.route("/loans/<int:loan_id>/return")
+class LoanReturn(MethodView):
+    @require_role(Role.STAFF, Role.ADMIN)
+    @bp.arguments(ReturnSchema)
+    @bp.response(200, LoanSchema)
+    def post(self, data, loan_id):
+        """Receive the device back: the loan and request close; the device awaits cleaning."""
+        loan = loans.receive_return(loans.get_loan(loan_id), data["condition"], data["notes"], by=current_actor())
+        db.session.commit()
+        return loan
+
+
+@bp.route("/devices/<tag>/loans")
+class DeviceLoans(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, LoanSchema(many=True))
+    def get(self, tag):
+        """Every loan of a device, newest first."""
+        return list(db.session.scalars(loans.loans_query(device_id=devices.get_device(tag).id)))
+
+
+@bp.route("/devices/<tag>/release")
+class DeviceRelease(MethodView):
+    @require_role(Role.ADMIN)
+    @bp.response(200, DeviceSchema)
+    def post(self, tag):
+        """Admin override: a returned device back to available before cleaning (audited)."""
+        device = loans.release_without_cleaning(devices.get_device(tag), by=current_actor())
+        db.session.commit()
+        return device

@@ -1,0 +1,211 @@
+"""Loans: delivery at the home, follow-up visits, pickups and returns."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.db import db, utcnow
+from core.errors import InvalidTransition, NotFound, ValidationError
+from core.users import Role, User
+from devices import services as devices
+from devices.models import Condition, Device, DeviceStatus, ReportKind, ReportSource
+from lending import adl
+from lending.models import PICKUP_OUTCOMES, FollowUp, LendingRequest, Loan, Outcome, Person, RequestStatus
+from lending.services.pipeline import expect_status, move_to, require_roles
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def get_loan(loan_id: int) -> Loan:
+    loan = db.session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFound(f"no loan with id {loan_id}", {"id": ["unknown loan"]})
+    return loan
+
+
+def open_loan_for(device: Device) -> Loan | None:
+    return db.session.scalar(select(Loan).where(Loan.device_id == device.id, Loan.returned_at.is_(None)))
+
+
+def reservation_for(device: Device) -> LendingRequest | None:
+    return db.session.scalar(select(LendingRequest).where(LendingRequest.device_id == device.id,
+                                                          LendingRequest.status == RequestStatus.RESERVED))
+
+
+def checklist(device: Device) -> list[str]:
+    return list(device.type.instructions or [])
+
+
+def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str], acknowledged_by: str,
+            acknowledged_relation: str = "", by: User, expected_return_on: dt.date | None = None,
+            latitude: float | None = None, longitude: float | None = None, photo: bytes | None = None,
+            photo_type: str = "", today: dt.date | None = None) -> Loan:
+    """Hand the device over at the home and open the loan.
+
+    The device scanned may be the reserved one, or another available device of the same
+    type (the reserved one then goes back on the shelf). Every point of the type's
+    checklist must be acknowledged. Of two people delivering the same device at once,
+    one succeeds and the other gets InvalidTransition; nothing is half-written.
+    """
+    require_roles(by, Role.STAFF)
+    expect_status(req, RequestStatus.RESERVED)
+    errors: dict[str, list[str]] = {}
+    missing = [item for item in checklist(device) if item not in set(instructions)]
+    if missing:
+        errors["instructions"] = [f"not acknowledged: {item}" for item in missing]
+    if not (acknowledged_by or "").strip():
+        errors["acknowledged_by"] = ["the name of who received the instructions is required"]
+    if (latitude is None) != (longitude is None) or (latitude is not None and not (
+            -90 <= latitude <= 90 and -180 <= longitude <= 180)):
+        errors["location"] = ["latitude and longitude go together and must be valid"]
+    if photo is not None and len(photo) > MAX_PHOTO_BYTES:
+        errors["photo"] = ["at most 5 MB"]
+    if device.type_id != req.lend_type.id:
+        errors["device_tag"] = [f"must be a {req.lend_type.code} device"]
+    if errors:
+        raise ValidationError("the delivery cannot be recorded", errors)
+    if device.id != req.device_id:
+        # Staff took another chair of the same type from the shelf: swap the reservation.
+        devices.set_status(device, DeviceStatus.ON_LOAN, expect=(DeviceStatus.AVAILABLE,), by=by,
+                           action="device.delivered", changes={"request": req.id})
+        devices.set_status(req.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RESERVED,), by=by,
+                           action="device.reservation_released", changes={"request": req.id})
+        req.device_id = device.id
+    else:
+        devices.set_status(device, DeviceStatus.ON_LOAN, expect=(DeviceStatus.RESERVED,), by=by,
+                           action="device.delivered", changes={"request": req.id})
+    today = today or dt.date.today()
+    loan = Loan(device_id=device.id, person_id=req.person_id, request_id=req.id, delivered_by_id=by.id,
+                instructions=list(dict.fromkeys(instructions)), acknowledged_by=acknowledged_by.strip(),
+                acknowledged_relation=(acknowledged_relation or "").strip(), expected_return_on=expected_return_on,
+                latitude=latitude, longitude=longitude, photo=photo, photo_type=photo_type if photo else "",
+                next_follow_up_on=today + dt.timedelta(days=device.type.first_follow_up_days))
+    db.session.add(loan)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the partial unique index: another open loan holds this device
+        raise InvalidTransition(f"device {device.tag} is already on loan", DeviceStatus.ON_LOAN.value) from exc
+    req.delivered_at = utcnow()
+    move_to(req, RequestStatus.DELIVERED, by, "request.delivered", {"device": device.tag, "loan": loan.id})
+    audit.record(by, "loan.opened", "loan", loan.id, {"device": device.tag, "request": req.id})
+    return loan
+
+
+def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User, today: dt.date | None = None) -> FollowUp:
+    """A visit to the home: device in use, condition, ADL re-score, outcome, problems.
+
+    A problem can raise a report on the device for maintenance; died, moved and no
+    longer needed schedule a pickup.
+    """
+    require_roles(by, Role.ASSESSOR, Role.STAFF)
+    if not loan.is_open:
+        raise InvalidTransition(f"loan {loan.number} is closed", "closed")
+    errors: dict[str, list[str]] = {}
+    items = data.get("adl_items")
+    total = group = None
+    if items:
+        item_errors = adl.item_errors(list(items))
+        if item_errors:
+            errors["adl_items"] = item_errors
+        else:
+            total = adl.total(list(items))
+            group = adl.dependency_group(total)
+    for field, kind in (("outcome", Outcome), ("condition", Condition)):
+        try:
+            kind(data.get(field))
+        except ValueError:
+            errors[field] = [f"must be one of: {', '.join(kind)}"]
+    if data.get("in_use") is None:
+        errors["in_use"] = ["required"]
+    if errors:
+        raise ValidationError("the visit cannot be recorded", errors)
+    today = today or dt.date.today()
+    outcome = Outcome(data["outcome"])
+    visit = FollowUp(loan=loan, visited_on=data.get("visited_on") or today, visitor_id=by.id,
+                     in_use=bool(data["in_use"]), condition=Condition(data["condition"]),
+                     adl_items=list(items) if items else None, adl_total=total, dependency_group=group,
+                     outcome=outcome, problems=(data.get("problems") or "").strip(),
+                     notes=(data.get("notes") or "").strip())
+    db.session.add(visit)
+    if outcome in PICKUP_OUTCOMES:
+        loan.pickup_requested_on = today
+        loan.pickup_reason = outcome
+        loan.next_follow_up_on = None
+    else:
+        loan.next_follow_up_on = visit.visited_on + dt.timedelta(days=loan.device.type.follow_up_interval_days)
+    db.session.flush()
+    if visit.problems and data.get("raise_problem"):
+        devices.report_problem(loan.device, ReportKind.PROBLEM, visit.problems, source=ReportSource.FOLLOW_UP, by=by)
+    audit.record(by, "loan.followed_up", "loan", loan.id,
+                 {"outcome": outcome, "in_use": visit.in_use, "condition": visit.condition,
+                  "adl_total": total, "pickup": outcome in PICKUP_OUTCOMES})
+    return visit
+
+
+def receive_return(loan: Loan, condition: Condition, notes: str = "", *, by: User) -> Loan:
+    """The device comes back: the loan and request close, the device awaits cleaning."""
+    require_roles(by, Role.STAFF)
+    if not loan.is_open:
+        raise InvalidTransition(f"loan {loan.number} was already returned", "closed")
+    devices.set_status(loan.device, DeviceStatus.RETURNED, expect=(DeviceStatus.ON_LOAN,), by=by,
+                       action="device.returned", changes={"loan": loan.id, "condition": [loan.device.condition,
+                                                                                           condition]})
+    loan.device.condition = condition
+    loan.returned_at = utcnow()
+    loan.returned_by_id = by.id
+    loan.return_condition = condition
+    loan.return_notes = (notes or "").strip()
+    loan.next_follow_up_on = None
+    req = loan.request
+    req.closed_at = utcnow()
+    move_to(req, RequestStatus.CLOSED, by, "request.closed", {"loan": loan.id})
+    audit.record(by, "loan.returned", "loan", loan.id, {"condition": condition})
+    return loan
+
+
+def release_without_cleaning(device: Device, *, by: User) -> Device:
+    """Admin override: put a returned device back in stock before cleaning is recorded.
+
+    Until the maintenance work orders exist this is the only way out of ``returned``;
+    it is audited as an override.
+    """
+    require_roles(by)  # admin only
+    return devices.set_status(device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RETURNED,), by=by,
+                              action="device.released_without_cleaning")
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+def due_follow_ups(today: dt.date, horizon_days: int = 7) -> list[tuple[tuple[str, str], list[Loan]]]:
+    """Open loans with a visit due within ``horizon_days``, grouped by (tambon, moo)."""
+    loans = db.session.scalars(
+        select(Loan).join(Loan.person)
+        .where(Loan.returned_at.is_(None), Loan.pickup_requested_on.is_(None),
+               Loan.next_follow_up_on <= today + dt.timedelta(days=horizon_days))
+        .order_by(Person.tambon, Person.moo, Loan.next_follow_up_on, Loan.id))
+    return [(area, list(group)) for area, group in groupby(loans, key=lambda x: (x.person.tambon, x.person.moo))]
+
+
+def pickups() -> list[Loan]:
+    return list(db.session.scalars(select(Loan).where(Loan.returned_at.is_(None),
+                                                      Loan.pickup_requested_on.is_not(None))
+                                   .order_by(Loan.pickup_requested_on, Loan.id)))
+
+
+def loans_query(open_only: bool | None = None, person_id: int | None = None, device_id: int | None = None):
+    query = select(Loan).order_by(Loan.delivered_at.desc(), Loan.id.desc())
+    if open_only is True:
+        query = query.where(Loan.returned_at.is_(None))
+    elif open_only is False:
+        query = query.where(Loan.returned_at.is_not(None))
+    if person_id is not None:
+        query = query.where(Loan.person_id == person_id)
+    if device_id is not None:
+        query = query.where(Loan.device_id == device_id)
+    return query

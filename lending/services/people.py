@@ -1,0 +1,145 @@
+"""Registering and finding the people the center serves (personal and health data)."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import or_, select
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.th import pin
+
+from core import audit
+from core.db import db, utcnow
+from core.errors import Conflict, NotFound, ValidationError
+from core.users import Role, User
+from lending.models import ConsentRecord, DisabilityType, Person
+
+# Who may see people's records at all, and who may see the whole national ID.
+PERSON_ROLES = (Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.ADMIN)
+FULL_ID_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+PERSON_FIELDS = ("national_id", "title", "first_name", "last_name", "birth_date", "phone", "house_no", "moo",
+                 "soi", "road", "tambon", "amphoe", "changwat", "postcode", "caregiver_name",
+                 "caregiver_relation", "caregiver_phone", "disability_types", "notes")
+CONSENT_VERSION = "2569-1"
+
+
+def normalize_national_id(raw: str | None) -> str | None:
+    """Digits only, checksum-checked (d13 = (11 - sum(d_i * (14 - i))) mod 11 mod 10).
+
+    Raises ValidationError naming ``national_id``.
+    """
+    if raw is None or not str(raw).strip():
+        return None
+    try:
+        return pin.validate(str(raw))
+    except StdnumError as exc:
+        raise ValidationError("invalid national ID", {"national_id": [f"not a valid Thai national ID ({exc})"]}
+                              ) from exc
+
+
+def may_see_full_id(user: User) -> bool:
+    return user.has_role(*FULL_ID_ROLES)
+
+
+def get_person(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"no person with id {person_id}", {"id": ["unknown person"]})
+    return person
+
+
+def _check_unique_id(national_id: str | None, exclude: int | None = None) -> None:
+    if national_id is None:
+        return
+    query = select(Person.id).where(Person.national_id == national_id)
+    if exclude is not None:
+        query = query.where(Person.id != exclude)
+    existing = db.session.scalar(query)
+    if existing is not None:
+        raise Conflict("a person with this national ID is already registered",
+                       {"national_id": ["already registered"], "person_id": [str(existing)]})
+
+
+def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
+    clean = {f: data[f] for f in PERSON_FIELDS if f in data}
+    if "national_id" in clean:
+        clean["national_id"] = normalize_national_id(clean["national_id"])
+    if "disability_types" in clean:
+        try:
+            clean["disability_types"] = sorted({DisabilityType(t).value for t in clean["disability_types"] or []})
+        except ValueError as exc:
+            raise ValidationError("unknown disability type",
+                                  {"disability_types": [f"must be among {', '.join(DisabilityType)}"]}) from exc
+    return clean
+
+
+def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: User) -> Person:
+    """Register a person with their PDPA consent.
+
+    Raises ValidationError (bad ID, missing consent) or Conflict (ID already registered).
+    """
+    clean = _clean(data)
+    if not (clean.get("first_name") or "").strip():
+        raise ValidationError("first name is required", {"first_name": ["required"]})
+    if not consent or not (consent.get("given_by") or "").strip():
+        raise ValidationError("consent is required at registration",
+                              {"consent": ["record who gave consent (the person or their representative)"]})
+    _check_unique_id(clean.get("national_id"))
+    person = Person(**clean)
+    person.consents = [ConsentRecord(version=consent.get("version") or CONSENT_VERSION,
+                                     given_on=consent.get("given_on") or dt.date.today(),
+                                     given_by=consent["given_by"].strip(), relation=consent.get("relation") or "",
+                                     recorded_by_id=by.id)]
+    db.session.add(person)
+    db.session.flush()
+    # Field names only: the values are personal data and stay out of the audit trail.
+    audit.record(by, "person.registered", "person", person.id, {"fields": sorted(k for k, v in clean.items() if v)})
+    return person
+
+
+def update_person(person: Person, changes: Mapping[str, Any], *, version: int | None, by: User) -> Person:
+    """Raises Conflict for a stale version or a national ID registered to someone else."""
+    if version != person.version:
+        raise Conflict("this person's record was changed by someone else; reload it and try again",
+                       {"version": [f"stale: current version is {person.version}"]})
+    clean = _clean(changes)
+    if "first_name" in clean and not (clean["first_name"] or "").strip():
+        raise ValidationError("first name is required", {"first_name": ["required"]})
+    _check_unique_id(clean.get("national_id"), exclude=person.id)
+    changed = sorted(f for f, v in clean.items() if getattr(person, f) != v)
+    for field in changed:
+        setattr(person, field, clean[field])
+    if changed:
+        db.session.flush()
+        audit.record(by, "person.updated", "person", person.id, {"fields": changed})
+    return person
+
+
+def search_query(q: str = "", tambon: str = "", moo: str = ""):
+    """People by name, national ID, phone or caregiver, and by area."""
+    query = select(Person).order_by(Person.first_name, Person.last_name, Person.id)
+    q = (q or "").strip()
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        conditions = [Person.first_name.ilike(f"%{q}%"), Person.last_name.ilike(f"%{q}%"),
+                      Person.caregiver_name.ilike(f"%{q}%")]
+        if len(q.split()) == 2:
+            first, last = q.split()
+            conditions.append(Person.first_name.ilike(f"%{first}%") & Person.last_name.ilike(f"%{last}%"))
+        if len(digits) >= 4:
+            conditions += [Person.national_id.like(f"%{digits}%"), Person.phone.like(f"%{digits[-4:]}%")]
+        query = query.where(or_(*conditions))
+    if tambon:
+        query = query.where(Person.tambon == tambon.strip())
+    if moo:
+        query = query.where(Person.moo == moo.strip())
+    return query
+
+
+def withdraw_consent(person: Person, *, by: User) -> None:
+    for consent in person.consents:
+        if consent.withdrawn_at is None:
+            consent.withdrawn_at = utcnow()
+    db.session.flush()
+    audit.record(by, "person.consent_withdrawn", "person", person.id)

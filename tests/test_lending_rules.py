@@ -1,0 +1,185 @@
+"""Lending rules through the services: schedules, concurrency, the database guards."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from conftest import both_databases
+from core.db import db
+from core.errors import DomainError, InvalidTransition
+from core.users import User, create_user
+from devices import services as devices
+from devices.models import DeviceStatus
+from lending import adl
+from lending.models import DependencyGroup, Loan, RequestStatus
+from lending.services import loans, people, pipeline
+from lending_helpers import ADL_HOME_BOUND, PERSON
+
+INSTRUCTIONS = ["ล็อกเบรก", "ตรวจลมยาง"]
+
+
+@pytest.fixture
+def users(ctx):
+    made = {role: create_user(role, "long-enough", [role]) for role in ("staff", "assessor", "supervisor", "admin")}
+    db.session.commit()
+    return made
+
+
+def reserved_request(users, tag_count=1):
+    device_type = devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
+                                       "instructions": INSTRUCTIONS}, by=None)
+    tags = [devices.register_device(device_type, {}, by=None).tag for _ in range(tag_count)]
+    person = people.create_person({k: v for k, v in PERSON.items() if k != "consent"}, PERSON["consent"],
+                                  by=users["staff"])
+    req = pipeline.submit(person, device_type, {"channel": "phone"}, by=users["staff"])
+    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=users["assessor"])
+    pipeline.decide(req, True, "", by=users["supervisor"])
+    pipeline.reserve(req, by=users["staff"])
+    db.session.commit()
+    return req.id, tags
+
+
+@pytest.mark.parametrize("total, group", [(0, DependencyGroup.BED_BOUND), (4, DependencyGroup.BED_BOUND),
+                                          (5, DependencyGroup.HOME_BOUND), (11, DependencyGroup.HOME_BOUND),
+                                          (12, DependencyGroup.SOCIAL_BOUND), (20, DependencyGroup.SOCIAL_BOUND)])
+def test_dependency_group_boundaries(total, group):
+    assert adl.dependency_group(total) == group
+
+
+def test_barthel_items_follow_the_thai_scoring():
+    assert adl.KEYS == ("feeding", "grooming", "transfer", "toilet", "mobility", "dressing", "stairs", "bathing",
+                        "bowels", "bladder")
+    assert [item.max_score for item in adl.ITEMS] == [2, 1, 3, 2, 3, 2, 2, 1, 2, 2] and adl.MAX_TOTAL == 20
+    assert adl.item_errors([0] * 10) == [] and adl.item_errors([True] + [0] * 9) != []
+
+
+def test_follow_up_schedule_first_within_seven_days_then_monthly(users):
+    request_id, tags = reserved_request(users)
+    req = pipeline.get_request(request_id)
+    day = dt.date(2026, 11, 24)
+    loan = loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
+                         by=users["staff"], today=day)
+    assert loan.next_follow_up_on == dt.date(2026, 12, 1)
+    assert [area for area, _ in loans.due_follow_ups(dt.date(2026, 11, 24))] == [("บ้านสวน", "4")]
+    assert loans.due_follow_ups(dt.date(2026, 11, 23), horizon_days=0) == []
+    loans.record_follow_up(loan, {"in_use": True, "condition": "good", "outcome": "stable",
+                                  "visited_on": dt.date(2026, 11, 30)}, by=users["assessor"], today=day)
+    assert loan.next_follow_up_on == dt.date(2026, 12, 30)
+    loans.record_follow_up(loan, {"in_use": False, "condition": "good", "outcome": "died"}, by=users["assessor"],
+                           today=dt.date(2027, 1, 5))
+    assert loan.pickup_requested_on == dt.date(2027, 1, 5) and loan.next_follow_up_on is None
+    assert loans.pickups() == [loan] and loans.due_follow_ups(dt.date(2027, 2, 1)) == []
+
+
+def test_the_database_allows_one_open_loan_per_device(users):
+    request_id, tags = reserved_request(users)
+    req = pipeline.get_request(request_id)
+    loan = loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
+                         by=users["staff"])
+    db.session.commit()
+    db.session.add(Loan(device_id=loan.device_id, person_id=loan.person_id, request_id=req.id + 1000,
+                        acknowledged_by="y"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_services_check_roles(users):
+    request_id, tags = reserved_request(users)
+    req = pipeline.get_request(request_id)
+    with pytest.raises(DomainError) as info:
+        loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
+                      by=users["assessor"])
+    assert info.value.code == 403
+
+
+@both_databases
+def test_two_staff_delivering_the_same_device_at_once(app):
+    """Real concurrent connections: exactly one delivery wins, the other gets a 409."""
+    with app.app_context():
+        staff = {role: create_user(role, "long-enough", [role])
+                 for role in ("staff", "assessor", "supervisor")}
+        db.session.commit()
+        staff["staff2"] = create_user("staff2", "long-enough", ["staff"])
+        db.session.commit()
+        request_id, tags = reserved_request(staff)
+    barrier, results = threading.Barrier(2), []
+
+    def deliver(username):
+        with app.app_context():
+            try:
+                # Both start together; on SQLite the second waits for the write lock (BEGIN
+                # IMMEDIATE), on PostgreSQL for the row lock, then finds the device taken.
+                barrier.wait(timeout=30)
+                actor = db.session.scalar(select(User).where(User.username == username))
+                req = pipeline.get_request(request_id)
+                device = devices.get_device(tags[0])
+                loans.deliver(req, device, instructions=INSTRUCTIONS, acknowledged_by=username, by=actor)
+                db.session.commit()
+                results.append("ok")
+            except DomainError as exc:
+                db.session.rollback()
+                results.append(exc.code)
+            except Exception as exc:  # noqa: BLE001 - a stale-version race is also a clean refusal
+                db.session.rollback()
+                results.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=deliver, args=(name,)) for name in ("staff", "staff2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, results)) == ["409", "ok"], results
+    with app.app_context():
+        assert len(list(db.session.scalars(select(Loan)))) == 1
+        assert devices.get_device(tags[0]).status == DeviceStatus.ON_LOAN
+        assert pipeline.get_request(request_id).status == RequestStatus.DELIVERED
+
+
+@both_databases
+def test_two_reservations_of_one_device_at_once(app):
+    with app.app_context():
+        actors = {role: create_user(role, "long-enough", [role]) for role in ("staff", "assessor", "supervisor")}
+        db.session.commit()
+        first, tags = reserved_request(actors)
+        # Release it, then two approved requests race for the same chair.
+        pipeline.cancel(pipeline.get_request(first), "test", by=actors["staff"])
+        db.session.commit()
+        ids = []
+        for _ in range(2):
+            person = people.create_person({"first_name": "ก"}, {"given_by": "ก"}, by=actors["staff"])
+            req = pipeline.submit(person, devices.get_type("WC"), {"channel": "phone"}, by=actors["staff"])
+            pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
+            pipeline.decide(req, True, "", by=actors["supervisor"])
+            ids.append(req.id)
+        db.session.commit()
+    barrier, results = threading.Barrier(2), []
+
+    def reserve(request_id):
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                actor = db.session.scalar(select(User).where(User.username == "staff"))
+                req = pipeline.get_request(request_id)
+                device = devices.get_device(tags[0])
+                pipeline.reserve(req, device, by=actor)
+                db.session.commit()
+                results.append("ok")
+            except InvalidTransition:
+                db.session.rollback()
+                results.append("409")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=reserve, args=(rid,)) for rid in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["409", "ok"]
