@@ -29,7 +29,7 @@ from demo import cli as demo_cli
 from devices.api import bp as devices_api_bp
 from devices.views import bp as devices_bp
 from lending.api import bp as lending_api_bp
-from lending.views import bp as lending_bp
+from lending.views import blueprints as lending_blueprints
 from labels.views import bp as labels_bp
 
 csrf = CSRFProtect()
@@ -76,6 +76,7 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         CENTER_NAME_TH=env.get("CENTER_NAME_TH", "ศูนย์กายอุปกรณ์ เทศบาลเมืองบ้านสวน"),
         CENTER_NAME_EN=env.get("CENTER_NAME_EN", "Ban Suan Municipality Assistive Device Center"),
         CENTER_PHONE=env.get("CENTER_PHONE", "038-184-5555"),
+        CENTER_ADDRESS=env.get("CENTER_ADDRESS", "ตำบลบ้านสวน อำเภอเมืองชลบุรี จังหวัดชลบุรี 20000"),
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -112,10 +113,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(devices_bp)
     app.register_blueprint(labels_bp)
-    app.register_blueprint(lending_bp)
+    for blueprint in lending_blueprints:
+        app.register_blueprint(blueprint)
     for package in (maintenance, fund):
         app.register_blueprint(package.bp)
-    lending.connect_signals()
+    lending.init_app(app)
     for blp in (auth_api_bp, devices_api_bp, lending_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.

@@ -1,114 +1,186 @@
-"""``flask demo-data``: load the demo data set and print the logins."""
+"""``flask demo-data``: a living Thai data set made through the real services.
+
+Everything goes through the same lifecycle functions staff use, so the demo shows a real
+pipeline: requests in every state, open and closed loans, follow-up visits with ADL
+histories, pickups, a waitlist, devices waiting for cleaning. Dates are then moved back
+so that the lists look like a few months of work.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import random
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from core.db import db
-from core.users import Role, User, create_user
-from devices import services as device_services
+from core.users import User, create_user
+from demo.catalog import (BRANDS, CAREGIVERS, DEMO_PASSWORD, FEMALE, MALE, REASONS, ROADS, SHELVES, SURNAMES, TYPES,
+                          USERS)
+from devices import services as devices
 from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
+from lending.models import Channel, Outcome, Urgency
+from lending.services import loans, people, pipeline
 
-DEMO_PASSWORD = "bansuan-demo"
-
-USERS = [  # username, display name, roles
-    ("admin", "ผู้ดูแลระบบ", [Role.ADMIN]),
-    ("staff", "สมศรี ใจดี (เจ้าหน้าที่ศูนย์)", [Role.STAFF]),
-    ("assessor", "พยาบาลวิไลวรรณ ศรีสุข", [Role.ASSESSOR]),
-    ("supervisor", "นายประเสริฐ มั่นคง (ผอ.กองสวัสดิการสังคม)", [Role.SUPERVISOR]),
-    ("maintenance", "ช่างสมชาย แก้วมณี", [Role.MAINTENANCE]),
-    ("treasurer", "นางสาวจันทร์เพ็ญ ทองดี (เหรัญญิกกองทุน)", [Role.TREASURER]),
-    ("donor", "บริษัท ชลบุรีค้าวัสดุ จำกัด", [Role.DONOR]),
-]
-
-# code, Thai, English, reference price (baht), service interval (days), life (years), count
-TYPES = [
-    ("WC", "รถเข็นวีลแชร์ (มาตรฐาน)", "Wheelchair (standard)", 3500, 180, 5, 18),
-    ("BED", "เตียงผู้ป่วยปรับระดับ (มือหมุน)", "Hospital bed (manual crank)", 12900, 180, 8, 10),
-    ("AIR", "ที่นอนลมป้องกันแผลกดทับ", "Anti-bedsore air mattress", 2900, 90, 3, 10),
-    ("WLK", "โครงเหล็กช่วยเดิน (วอล์คเกอร์)", "Walking frame (walker)", 850, 365, 5, 8),
-    ("CMD", "เก้าอี้นั่งถ่าย", "Commode chair", 1290, 365, 5, 6),
-    ("CRT", "ไม้ค้ำยันรักแร้ (คู่)", "Axillary crutches (pair)", 650, 365, 5, 4),
-    ("CNE", "ไม้เท้าสามขา", "Tripod walking cane", 390, 365, 5, 4),
-]
-BRANDS = {
-    "WC": [("Yuwell", "H051"), ("FASCARE", "FS809"), ("Karma", "KM-2500")],
-    "BED": [("Abloom", "M-2 มือหมุน 2 ไก"), ("Allwell", "HB-2C")],
-    "AIR": [("Yuwell", "Anti-Decubitus 8-in"), ("Allwell", "APP-T01")],
-    "WLK": [("Yuwell", "YU710"), ("FASCARE", "FS913L")],
-    "CMD": [("Abloom", "CC-05"), ("FASCARE", "FS894L")],
-    "CRT": [("Allwell", "AC-01")],
-    "CNE": [("Yuwell", "YU850")],
-}
-LOCATIONS = ["คลังอุปกรณ์ ชั้นวาง A1", "คลังอุปกรณ์ ชั้นวาง A2", "คลังอุปกรณ์ ชั้นวาง B1",
-             "ห้องล้างทำความสะอาด", "โต๊ะช่างซ่อม", "บ้านผู้ยืม หมู่ 3", "บ้านผู้ยืม หมู่ 7"]
-# The states handed out in turn within each type: about half on loan, a third on the
-# shelf, and one each reserved, awaiting cleaning and in the workshop in the larger types.
-_A, _L = DeviceStatus.AVAILABLE, DeviceStatus.ON_LOAN
-STATUS_PLAN = [_A, _L, _L, _A, _L, DeviceStatus.RESERVED, _A, _L, DeviceStatus.RETURNED, _L,
-               _A, DeviceStatus.IN_MAINTENANCE, _L, _A, _L, _A, _L, _L, _A, _L]
+# (type, final state, days since the request came in)
+SCENARIOS = (
+    [("WC", "delivered", d) for d in (150, 120, 95, 70, 45, 20, 9)]
+    + [("BED", "delivered", d) for d in (160, 130, 100, 80, 60, 40, 25, 12)]
+    + [("AIR", "delivered", d) for d in (110, 75, 50, 30, 8)]
+    + [("WLK", "delivered", d) for d in (90, 35, 6)] + [("CMD", "delivered", d) for d in (85, 15)]
+    + [("CRT", "delivered", 28), ("CNE", "delivered", 18)]
+    + [("WC", "closed", 200), ("WC", "closed", 140), ("AIR", "closed", 170), ("WLK", "closed", 120)]
+    + [("WC", "reserved", 7), ("BED", "reserved", 6), ("BED", "approved", 5)]
+    + [("BED", "waitlisted", d) for d in (14, 10, 4)]
+    + [("WC", "assessed", 5), ("CMD", "assessed", 3), ("WLK", "assessment_scheduled", 3),
+       ("WC", "assessment_scheduled", 2), ("WC", "submitted", 1), ("AIR", "submitted", 1), ("CNE", "submitted", 0),
+       ("WC", "rejected", 40), ("CRT", "cancelled", 30)]
+)
+STEPS = ["submitted", "assessment_scheduled", "assessed", "approved", "reserved", "delivered", "closed"]
 
 
-def _location(status: DeviceStatus, rng: random.Random) -> str:
-    if status == DeviceStatus.ON_LOAN:
-        return f"บ้านผู้ยืม หมู่ {rng.randint(1, 10)} ต.บ้านสวน"
-    if status == DeviceStatus.RETURNED:
-        return "ห้องล้างทำความสะอาด"
-    if status == DeviceStatus.IN_MAINTENANCE:
-        return "โต๊ะช่างซ่อม"
-    return rng.choice(LOCATIONS[:3])
+def national_id(rng: random.Random) -> str:
+    digits = str(rng.choice((1, 3))) + "".join(str(rng.randint(0, 9)) for _ in range(11))
+    total = sum(int(d) * (13 - i) for i, d in enumerate(digits))
+    return digits + str((11 - total % 11) % 10)
 
 
-def load_demo_data() -> dict[str, str]:
-    """Create the demo users, device types and devices. Returns the logins."""
+def make_person(rng: random.Random, staff: User, index: int):
+    female = index % 3 != 0
+    relation, carer = rng.choice(CAREGIVERS)
+    surname = rng.choice(SURNAMES)
+    data = {
+        "title": "นาง" if female else "นาย", "first_name": rng.choice(FEMALE if female else MALE),
+        "last_name": surname, "national_id": national_id(rng),
+        "birth_date": dt.date(rng.randint(1930, 1965), rng.randint(1, 12), rng.randint(1, 28)),
+        "phone": f"08{rng.randint(1, 9)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+        "house_no": f"{rng.randint(1, 250)}/{rng.randint(1, 30)}", "moo": str(rng.randint(1, 10)),
+        "road": rng.choice(ROADS), "tambon": "บ้านสวน", "amphoe": "เมืองชลบุรี", "changwat": "ชลบุรี",
+        "postcode": "20000", "caregiver_name": f"{carer} {surname}", "caregiver_relation": relation,
+        "caregiver_phone": f"09{rng.randint(1, 9)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
+        "disability_types": ["physical"] if rng.random() < 0.7 else ["physical", "visual"],
+    }
+    return people.create_person(data, {"given_by": data["caregiver_name"], "relation": relation}, by=staff)
+
+
+def adl_items(rng: random.Random, level: int) -> list[int]:
+    """Ten Barthel scores around a level (0 bed-bound .. 2 social-bound)."""
+    maxima = (2, 1, 3, 2, 3, 2, 2, 1, 2, 2)
+    return [min(m, max(0, round(m * (level / 2) + rng.choice((-1, 0, 0, 1))))) for m in maxima]
+
+
+def _backdate(req, loan_list, days_ago: int, today: dt.date) -> None:
+    # Demo only: move timestamps back so the board and lists show ages.
+    moment = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(2, 30), dt.UTC)
+    req.created_at = moment
+    req.status_changed_at = moment + dt.timedelta(days=min(days_ago, 3))
+
+
+def run_scenario(rng, users, person, type_code, final, days_ago, today):
+    staff, assessor, supervisor, admin = (users[k] for k in ("staff", "assessor", "supervisor", "admin"))
+    device_type = devices.get_type(type_code)
+    req = pipeline.submit(person, device_type, {
+        "channel": rng.choice(list(Channel)), "urgency": rng.choice([Urgency.NORMAL] * 3 + [Urgency.HIGH, Urgency.URGENT]),
+        "requested_by_name": person.caregiver_name, "requested_by_relation": person.caregiver_relation,
+        "reason": rng.choice(REASONS)}, by=staff)
+    _backdate(req, [], days_ago, today)
+    if final == "cancelled":
+        pipeline.cancel(req, "ญาติจัดหาอุปกรณ์เองแล้ว", by=staff)
+        return
+    reach = STEPS.index(final) if final in STEPS else STEPS.index("assessed")
+    if reach >= 1:
+        pipeline.schedule_assessment(req, today - dt.timedelta(days=max(days_ago - 2, 0)) if reach > 1 else
+                                     today + dt.timedelta(days=2), assessor, by=staff)
+    if reach < 2:
+        return
+    level = rng.choice((0, 0, 1, 1, 2)) if type_code in ("BED", "AIR") else rng.choice((1, 1, 2))
+    pipeline.record_assessment(req, {"adl_items": adl_items(rng, level), "suitable": True,
+                                     "assessed_on": today - dt.timedelta(days=max(days_ago - 2, 0)),
+                                     "doorway_width_cm": rng.choice((70, 75, 80, 90)),
+                                     "notes": "บ้านชั้นเดียว พื้นกระเบื้อง"}, by=assessor)
+    if final == "assessed":
+        return
+    if final == "rejected":
+        pipeline.decide(req, False, "ครอบครัวมีรถเข็นอยู่แล้ว แนะนำซ่อมคันเดิม", by=supervisor)
+        return
+    pipeline.decide(req, True, "", by=supervisor)
+    if final in ("approved", "waitlisted"):
+        return
+    pipeline.reserve(req, by=staff)
+    if final == "reserved":
+        return
+    delivered_on = today - dt.timedelta(days=max(days_ago - 4, 0))
+    device = req.device
+    loan = loans.deliver(req, device, instructions=list(device_type.instructions),
+                         acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
+                         by=staff, today=delivered_on)
+    loan.delivered_at = dt.datetime.combine(delivered_on, dt.time(3, 0), dt.UTC)
+    visit_on = delivered_on + dt.timedelta(days=rng.randint(4, 7))
+    trend = level
+    while visit_on < today - dt.timedelta(days=3) and loan.pickup_requested_on is None:
+        trend = min(2, trend + rng.choice((0, 0, 1))) if rng.random() < 0.8 else max(0, trend - 1)
+        outcome = Outcome.IMPROVED if trend > level else Outcome.STABLE if trend == level else Outcome.WORSE
+        if final == "delivered" and days_ago in (130, 75) and visit_on > today - dt.timedelta(days=40):
+            outcome = Outcome.DIED if days_ago == 130 else Outcome.NO_LONGER_NEEDED
+        loans.record_follow_up(loan, {"in_use": outcome not in (Outcome.DIED,), "condition": Condition.GOOD,
+                                      "adl_items": adl_items(rng, trend), "outcome": outcome,
+                                      "visited_on": visit_on}, by=rng.choice((assessor, users["volunteer"])),
+                               today=visit_on)
+        visit_on += dt.timedelta(days=device_type.follow_up_interval_days + rng.randint(-3, 5))
+    if final == "closed":
+        loans.receive_return(loan, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม", by=staff)
+        loan.returned_at = dt.datetime.combine(today - dt.timedelta(days=days_ago // 3), dt.time(4, 0), dt.UTC)
+
+
+def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
+    """Create the demo users, device types, devices, people and a living pipeline."""
     rng = random.Random(2569)
-    users = {name: create_user(name, DEMO_PASSWORD, roles, display_name=display)
-             for name, display, roles in USERS}
-    admin, staff = users["admin"], users["staff"]
-    today = dt.date.today()
-    for code, th, en, price, interval, life, count in TYPES:
-        device_type = device_services.create_type(
+    today = today or dt.date.today()
+    users = {name: create_user(name, DEMO_PASSWORD, roles, display_name=display) for name, display, roles in USERS}
+    admin = users["admin"]
+    for code, th, en, price, interval, life, count, instructions in TYPES:
+        device_type = devices.create_type(
             {"code": code, "name_th": th, "name_en": en, "reference_price_satang": price * 100,
              "reference_price_date": today.replace(day=1), "service_interval_days": interval,
-             "reference_price_source": "ราคาขายปลีกร้านเวชภัณฑ์ จ.ชลบุรี", "expected_life_years": life},
-            by=admin)
+             "reference_price_source": "ราคาขายปลีกร้านเวชภัณฑ์ จ.ชลบุรี", "expected_life_years": life,
+             "instructions": instructions}, by=admin)
         for i in range(count):
-            status = STATUS_PLAN[i % len(STATUS_PLAN)]
             brand, model = rng.choice(BRANDS[code])
             bought = i % 3 == 0
-            device = device_services.register_device(device_type, {
+            devices.register_device(device_type, {
                 "brand": brand, "model": model, "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}",
-                "status": status,
                 "condition": rng.choice([Condition.NEW, Condition.GOOD, Condition.GOOD, Condition.FAIR]),
-                "location": _location(status, rng),
-                "acquisition": Acquisition.PURCHASE if bought else Acquisition.DONATION,
+                "location": rng.choice(SHELVES), "acquisition": Acquisition.PURCHASE if bought else Acquisition.DONATION,
                 "acquired_on": today - dt.timedelta(days=rng.randint(30, 1500)),
-                "acquisition_value_satang": price * 100 if bought else None,
-            }, by=admin)
-            if i == 0:
-                device_services.update_device(device, {"notes": "ตรวจเช็กเบรกและลมยางแล้ว"},
-                                              version=device.version, by=staff)
-    # One worn-out device and one that never came back, as in any real register.
-    for code, status, note in (("WC", DeviceStatus.RETIRED, "โครงหัก ซ่อมไม่คุ้มค่า"),
-                               ("AIR", DeviceStatus.LOST, "ผู้ยืมย้ายออกนอกพื้นที่ ติดต่อไม่ได้")):
-        device_services.register_device(device_services.get_type(code), {
-            "status": status, "condition": Condition.UNUSABLE if status == DeviceStatus.RETIRED else Condition.FAIR,
-            "notes": note, "acquisition": Acquisition.DONATION,
-            "acquired_on": today - dt.timedelta(days=2000)}, by=admin)
-    wheelchair = device_services.get_device(f"{_prefix()}-WC-00002")
-    device_services.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")
-    bed = device_services.get_device(f"{_prefix()}-BED-00001")
-    device_services.report_problem(bed, ReportKind.NOT_NEEDED, "คุณยายเสียชีวิตแล้ว ขอให้มารับเตียงคืน")
+                "acquisition_value_satang": price * 100 if bought else None}, by=admin)
+    folks = [make_person(rng, users["staff"], i) for i in range(42)]
+    # Oldest first; the waitlisted last, so that the beds are all out by the time they ask.
+    for index, (type_code, final, days_ago) in enumerate(sorted(SCENARIOS, key=lambda s: (s[1] == "waitlisted", -s[2]))):
+        run_scenario(rng, users, folks[index % len(folks)], type_code, final, days_ago, today)
+    _finish_devices(users, today)
     return {name: DEMO_PASSWORD for name in users}
 
 
-def _prefix() -> str:
-    return current_app.config["TAG_PREFIX"].upper()
+def _finish_devices(users, today) -> None:
+    admin = users["admin"]
+    # Two returned devices go back in stock by the admin override; the others wait for cleaning.
+    returned = list(db.session.scalars(select(devices.Device).where(devices.Device.status == DeviceStatus.RETURNED)
+                                       .order_by(devices.Device.tag)))
+    for device in returned[:2]:
+        loans.release_without_cleaning(device, by=admin)
+    workshop = devices.first_available_of("WC")
+    devices.update_device(workshop, {"status": DeviceStatus.IN_MAINTENANCE, "location": "โต๊ะช่างซ่อม",
+                                     "notes": "ยางล้อหลังรั่ว รอเปลี่ยนยางใน"}, version=workshop.version, by=admin)
+    for code, status, note in (("WC", DeviceStatus.RETIRED, "โครงหัก ซ่อมไม่คุ้มค่า"),
+                               ("AIR", DeviceStatus.LOST, "ผู้ยืมย้ายออกนอกพื้นที่ ติดต่อไม่ได้")):
+        devices.register_device(devices.get_type(code), {
+            "status": status, "condition": Condition.UNUSABLE if status == DeviceStatus.RETIRED else Condition.FAIR,
+            "notes": note, "acquisition": Acquisition.DONATION,
+            "acquired_on": today - dt.timedelta(days=2000)}, by=admin)
+    wheelchair = devices.first_available_of("WC")
+    devices.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")
 
 
 def print_logins() -> None:
@@ -121,7 +193,7 @@ def print_logins() -> None:
 @with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
 def demo_data(if_empty):
-    """Load the demo data set (Thai device types, about 60 devices, one user per role)."""
+    """Load the demo data set: Thai device types, about 60 devices, people and their requests and loans."""
     if db.session.scalar(select(func.count()).select_from(User)):
         if if_empty:
             click.echo("Data already present; demo data not loaded again.")

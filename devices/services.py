@@ -97,6 +97,11 @@ def get_device(tag: str) -> Device:
     return found
 
 
+def first_available_of(type_code: str) -> Device | None:
+    return db.session.scalar(select(Device).join(Device.type).where(
+        DeviceType.code == type_code, Device.status == DeviceStatus.AVAILABLE).order_by(Device.tag).limit(1))
+
+
 def device_url(tag: str) -> str:
     """The address a label's QR code carries: ``{BASE_URL}/d/{tag}``."""
     base = current_app.config.get("BASE_URL") or (request.url_root.rstrip("/") if has_request_context() else "")
@@ -267,20 +272,25 @@ def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
 
 # --- what can be done next ------------------------------------------------------------
 
-# Each status and the lifecycle steps it allows; the steps arrive with later issues, so
-# ``endpoint`` is None until the step exists and the page shows it as not yet available.
+# Each status and the lifecycle steps it allows. The domains that carry out a step register
+# its page in ACTION_ENDPOINTS (key -> (endpoint, method)); a step nobody registered yet
+# shows as not yet available.
 NEXT_ACTIONS: dict[DeviceStatus, list[tuple[str, Any, tuple[Role, ...]]]] = {
     DeviceStatus.AVAILABLE: [("reserve", _l("Reserve for a request"), (Role.STAFF, Role.SUPERVISOR)),
                              ("inspect", _l("Start an inspection"), (Role.MAINTENANCE,))],
     DeviceStatus.RESERVED: [("deliver", _l("Deliver"), (Role.STAFF,))],
     DeviceStatus.ON_LOAN: [("follow_up", _l("Record a follow-up"), (Role.ASSESSOR, Role.STAFF)),
                            ("receive_return", _l("Receive return"), (Role.STAFF,))],
-    DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE, Role.STAFF))],
+    DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE, Role.STAFF)),
+                            ("release", _l("Put back in stock without cleaning (admin override)"), ())],
     DeviceStatus.IN_MAINTENANCE: [("mark_ready", _l("Mark ready"), (Role.MAINTENANCE,))],
     DeviceStatus.RETIRED: [],
     DeviceStatus.LOST: [],
 }
-ACTION_ENDPOINTS: dict[str, str] = {}
+ACTION_ENDPOINTS: dict[str, tuple[str, str]] = {}
+# Extra panels on the staff scan page (e.g. who holds the device), added by other domains:
+# each is called with (device, user) and returns a dict with "template" and its context, or None.
+SCAN_PANELS: list = []
 
 
 def next_actions(device: Device, user: User) -> list[dict[str, Any]]:
@@ -288,5 +298,10 @@ def next_actions(device: Device, user: User) -> list[dict[str, Any]]:
     actions = []
     for key, label, roles in NEXT_ACTIONS[device.status]:
         if user.has_role(Role.ADMIN, *roles):
-            actions.append({"key": key, "label": label, "endpoint": ACTION_ENDPOINTS.get(key)})
+            endpoint, method = ACTION_ENDPOINTS.get(key, (None, "get"))
+            actions.append({"key": key, "label": label, "endpoint": endpoint, "method": method})
     return actions
+
+
+def scan_panels(device: Device, user: User) -> list[dict[str, Any]]:
+    return [panel for panel in (make(device, user) for make in SCAN_PANELS) if panel]

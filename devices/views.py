@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 
 from core.auth import current_actor, public, require_internal, require_role
 from core.db import db, mark_write_intent
-from core.errors import DomainError
+from core.forms import submit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
 from core.users import INTERNAL_ROLES, Role
 from devices import services
@@ -41,36 +41,6 @@ def action_label(action: str) -> str:
 @bp.app_context_processor
 def _labels():
     return {**LABELS, "action_label": action_label}
-
-
-def submit(form, save):
-    """Validate a submitted form, run ``save()`` and commit once.
-
-    Returns ``(result, status)``: the saved object and 200, or None with 200 (not
-    submitted), 422 (invalid form) or the domain error's code, whose messages are put on
-    the form. A failed save rolls back, so the page shows the stored state again.
-    """
-    if not form.validate_on_submit():
-        return None, 422 if form.errors else 200
-    try:
-        result = save()
-    except DomainError as exc:
-        db.session.rollback()
-        _form_errors(form, exc)
-        return None, exc.code
-    db.session.commit()
-    return result, 200
-
-
-def _form_errors(form, exc: DomainError) -> None:
-    # Put a service's per-field messages next to the fields; the rest goes on top.
-    placed = False
-    for field, messages in exc.errors.items():
-        if field in form and form[field].type != "HiddenField":
-            form[field].errors = list(form[field].errors) + list(messages)
-            placed = True
-    if not placed:
-        flash(exc.message, "error")
 
 
 # --- device types ---------------------------------------------------------------------
@@ -211,10 +181,12 @@ def scan(tag):
     device = services.get_device(tag)
     actor = current_actor()
     services.record_scan(device, actor)
-    db.session.commit()
     if actor is None or not actor.has_role(*INTERNAL_ROLES):
+        db.session.commit()
         return render_template("devices/scan_public.html", device=device, form=ProblemReportForm())
-    return render_template("devices/scan_staff.html", device=device,
+    panels = services.scan_panels(device, actor)  # may log access to personal data: before the commit
+    db.session.commit()
+    return render_template("devices/scan_staff.html", device=device, panels=panels,
                            actions=services.next_actions(device, actor),
                            history=services.device_history(device, limit=5),
                            reports=services.open_reports(device),

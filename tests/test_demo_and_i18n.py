@@ -12,6 +12,7 @@ from sqlalchemy import select
 from core.db import db
 from core.users import Role, User, authenticate
 from devices.models import Device, DeviceStatus, DeviceType, ProblemReport
+from lending.models import FollowUp, LendingRequest, Loan, RequestStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +33,16 @@ def test_demo_data_loads_a_realistic_set_and_prints_logins(app):
         users = list(db.session.scalars(select(User)))
         assert {r for u in users for r in u.roles} == set(Role)
         assert authenticate("staff", "bansuan-demo") is not None
-        assert db.session.scalar(select(db.func.count()).select_from(ProblemReport)) == 2
+        assert db.session.scalar(select(db.func.count()).select_from(ProblemReport)) == 1
+        assert {r.status for r in db.session.scalars(select(LendingRequest))} == set(RequestStatus)
+        all_loans = list(db.session.scalars(select(Loan)))
+        assert any(loan.is_open for loan in all_loans) and any(not loan.is_open for loan in all_loans)
+        assert any(loan.pickup_requested_on for loan in all_loans)
+        visits = list(db.session.scalars(select(FollowUp)))
+        assert len(visits) > 20 and all(v.adl_total is not None for v in visits)
+        # Every device state agrees with the lending records.
+        on_loan = {d.id for d in devices if d.status == DeviceStatus.ON_LOAN}
+        assert on_loan == {loan.device_id for loan in all_loans if loan.is_open}
     # A second run leaves the data alone.
     assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
     assert runner.invoke(args=["demo-data"]).exit_code != 0

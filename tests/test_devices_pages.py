@@ -136,14 +136,16 @@ def test_print_labels_for_selected_devices(staff, make_device):
 
 # --- the scan page ---------------------------------------------------------------------
 
-def test_scan_page_for_staff_shows_state_actions_and_history(staff, app, make_device):
+def test_scan_page_for_staff_shows_state_actions_and_history(staff, client_as, app, make_device):
     tag = make_device("WC", location="คลัง A1")
     page = text(staff.get(f"/d/{tag}"))
     assert tag in page and "คลัง A1" in page and "รถเข็นวีลแชร์" in page
-    assert "disabled" in page  # lifecycle steps of later issues show as not yet available
+    assert f'href="/d/{tag}/reserve"' in page  # the next step, one tap away
+    page = text(client_as("maintenance").get(f"/d/{tag}"))
+    assert "disabled" in page  # steps of the maintenance issue show as not yet available
     with app.app_context():
         scans = list(db.session.scalars(select(ScanEvent)))
-        assert len(scans) == 1 and scans[0].user_id is not None
+        assert len(scans) == 2 and all(scan.user_id is not None for scan in scans)
 
 
 def test_scan_page_for_the_public_shows_only_type_and_contact(client, app, make_device):

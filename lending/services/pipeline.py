@@ -127,10 +127,14 @@ def record_assessment(req: LendingRequest, data: Mapping[str, Any], *, by: User)
 
 # --- decision, waitlist, reservation ------------------------------------------------------
 
-def first_available(device_type: DeviceType) -> Device | None:
-    return db.session.scalar(select(Device).where(Device.type_id == device_type.id,
-                                                  Device.status == DeviceStatus.AVAILABLE)
-                             .order_by(Device.tag).limit(1))
+def first_available(device_type: DeviceType, *, unclaimed: bool = False) -> Device | None:
+    """The first available device of a type; ``unclaimed`` skips those proposed to another request."""
+    query = select(Device).where(Device.type_id == device_type.id, Device.status == DeviceStatus.AVAILABLE)
+    if unclaimed:
+        claimed = select(LendingRequest.proposed_device_id).where(
+            LendingRequest.status.in_(RESERVABLE), LendingRequest.proposed_device_id.is_not(None))
+        query = query.where(Device.id.not_in(claimed))
+    return db.session.scalar(query.order_by(Device.tag).limit(1))
 
 
 def decide(req: LendingRequest, approved: bool, reason: str, *, by: User) -> LendingRequest:
@@ -151,7 +155,7 @@ def decide(req: LendingRequest, approved: bool, reason: str, *, by: User) -> Len
         move_to(req, S.REJECTED, by, "request.rejected", {"reason": reason})
         return req
     move_to(req, S.APPROVED, by, "request.approved", {"reason": reason} if reason else None)
-    device = first_available(req.lend_type)
+    device = first_available(req.lend_type, unclaimed=True)
     if device is None:
         req.waitlisted_at = utcnow()
         move_to(req, S.WAITLISTED, by, "request.waitlisted", {"device_type": req.lend_type.code})

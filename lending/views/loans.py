@@ -1,0 +1,223 @@
+"""Loan pages: delivery at the home, the loan agreement, follow-up visits, pickups, returns."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from core.audit import record_access
+from core.auth import current_actor, require_role
+from core.dates import format_date
+from core.db import db
+from core.errors import NotFound, ValidationError
+from core.forms import submit
+from core.users import Role
+from devices import services as devices
+from devices.forms import CONDITION_LABELS
+from devices.models import Condition, DeviceStatus
+from lending import adl
+from lending.agreement import AgreementData, agreement_pdf
+from lending.forms import DeliveryForm, FollowUpForm, ReturnForm, adl_scores
+from lending.models import LendingRequest, Loan, RequestStatus
+from lending.services import loans, people
+
+bp = Blueprint("loans", __name__)
+READERS = people.PERSON_ROLES
+VISITORS = (Role.ASSESSOR, Role.STAFF, Role.ADMIN)
+
+
+def _deliverable_requests(device) -> list[LendingRequest]:
+    """The reservation holding this device, or reserved requests of its type (to swap devices)."""
+    holder = loans.reservation_for(device)
+    if holder is not None:
+        return [holder]
+    if device.status != DeviceStatus.AVAILABLE:
+        return []
+    return list(db.session.scalars(select(LendingRequest).where(LendingRequest.status == RequestStatus.RESERVED)
+                                   .order_by(LendingRequest.reserved_at)
+                                   .where((LendingRequest.recommended_type_id == device.type_id) |
+                                          ((LendingRequest.recommended_type_id.is_(None)) &
+                                           (LendingRequest.device_type_id == device.type_id)))))
+
+
+@bp.route("/d/<tag>/deliver", methods=["GET", "POST"])
+@require_role(Role.STAFF, Role.ADMIN)
+def deliver(tag):
+    device = devices.get_device(tag)
+    candidates = _deliverable_requests(device)
+    if not candidates:
+        raise NotFound(_("No reserved request can take %(tag)s.", tag=device.tag), {"tag": [device.status.value]})
+    form = DeliveryForm()
+    form.request_id.choices = [SelectChoice(str(r.id), f"#{r.id} · {r.person.full_name}") for r in candidates]
+    form.instructions.choices = [SelectChoice(item, item) for item in loans.checklist(device)]
+
+    def save():
+        photo = form.photo.data
+        content = photo.read() if photo else None
+        return loans.deliver(
+            db.session.get(LendingRequest, int(form.request_id.data)), device,
+            instructions=form.instructions.data or [], acknowledged_by=form.acknowledged_by.data,
+            acknowledged_relation=form.acknowledged_relation.data or "", by=current_actor(),
+            expected_return_on=form.expected_return_on.data, latitude=_float(form.latitude.data),
+            longitude=_float(form.longitude.data), photo=content or None,
+            photo_type=photo.mimetype if content else "")
+
+    loan, status = submit(form, save)
+    if loan is not None:
+        flash(_("Delivered. Print the loan agreement for signatures."), "success")
+        return redirect(url_for("loans.loan_view", loan_id=loan.id))
+    return render_template("lending/deliver.html", form=form, device=device, candidates=candidates), status
+
+
+def _float(value) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except ValueError as exc:
+        raise ValidationError(_("The location could not be read."), {"location": ["not a number"]}) from exc
+
+
+@bp.route("/loans/<int:loan_id>")
+@require_role(*READERS)
+def loan_view(loan_id):
+    loan = loans.get_loan(loan_id)
+    record_access(current_actor(), "person", loan.person_id, "page.loan")
+    db.session.commit()
+    return render_template("lending/loan_view.html", loan=loan, condition_labels=CONDITION_LABELS)
+
+
+@bp.route("/loans/<int:loan_id>/agreement.pdf")
+@require_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+def agreement(loan_id):
+    loan = loans.get_loan(loan_id)
+    person, device, config = loan.person, loan.device, current_app.config
+    data = AgreementData(
+        loan_number=loan.number, center_name=config["CENTER_NAME_TH"], center_address=config["CENTER_ADDRESS"],
+        center_phone=config["CENTER_PHONE"], date_text=format_date(loan.delivered_at, "th"),
+        device_tag=device.tag, device_type_th=device.type.name_th,
+        device_details=" ".join(p for p in (device.brand, device.model,
+                                             f"หมายเลขเครื่อง {device.serial}" if device.serial else "") if p),
+        device_condition_th=_th(CONDITION_LABELS[device.condition]), borrower_name=person.full_name,
+        borrower_id_masked=person.masked_national_id, borrower_address=person.address, borrower_phone=person.phone,
+        caregiver_name=person.caregiver_name, caregiver_relation=person.caregiver_relation,
+        caregiver_phone=person.caregiver_phone, instructions=tuple(loan.instructions),
+        acknowledged_by=loan.acknowledged_by,
+        expected_return_text=format_date(loan.expected_return_on, "th") if loan.expected_return_on else "",
+        staff_name=loan.delivered_by.display_name if loan.delivered_by else "")
+    record_access(current_actor(), "person", person.id, "pdf.agreement")
+    db.session.commit()
+    response = make_response(agreement_pdf(data))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="agreement-{loan.number}.pdf"'
+    return response
+
+
+def _th(label) -> str:
+    # The agreement is a Thai legal record whatever language the staff member reads.
+    with force_locale("th"):
+        return str(label)
+
+
+@bp.route("/loans/<int:loan_id>/photo")
+@require_role(*READERS)
+def photo(loan_id):
+    loan = loans.get_loan(loan_id)
+    if not loan.photo:
+        raise NotFound(_("This loan has no photo."))
+    record_access(current_actor(), "person", loan.person_id, "page.photo")
+    db.session.commit()
+    response = make_response(loan.photo)
+    response.headers["Content-Type"] = loan.photo_type or "image/jpeg"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/follow-ups")
+@require_role(*READERS)
+def due():
+    today = dt.date.today()
+    horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
+    return render_template("lending/follow_ups.html", groups=loans.due_follow_ups(today, horizon), today=today,
+                           horizon=horizon, pickups=loans.pickups())
+
+
+@bp.route("/loans/<int:loan_id>/follow-up", methods=["GET", "POST"])
+@require_role(*VISITORS)
+def follow_up(loan_id):
+    loan = loans.get_loan(loan_id)
+    form = FollowUpForm()
+    if request.method == "GET":
+        form.visited_on.data = dt.date.today()
+        form.condition.data = loan.device.condition.value
+
+    def save():
+        data = {f: getattr(form, f).data for f in ("visited_on", "condition", "outcome", "problems", "notes",
+                                                    "raise_problem")}
+        data["in_use"] = form.in_use.data == "yes"
+        data["adl_items"] = adl_scores(form) if form.rescore.data else None
+        if form.rescore.data and (data["adl_items"] is None or -1 in data["adl_items"]):
+            raise ValidationError(_("Choose a score for every ADL item, or untick re-scoring."),
+                                  {"rescore": [_("every item needs a score")]})
+        return loans.record_follow_up(loan, data, by=current_actor())
+
+    visit, status = submit(form, save)
+    if visit is not None:
+        flash(_("Visit recorded."), "success")
+        return redirect(url_for("loans.due"))
+    record_access(current_actor(), "person", loan.person_id, "page.follow_up")
+    db.session.commit()
+    return render_template("lending/follow_up_form.html", form=form, loan=loan, adl_items=adl.ITEMS), status
+
+
+@bp.route("/d/<tag>/follow-up")
+@require_role(*VISITORS)
+def device_follow_up(tag):
+    loan = _open_loan(tag)
+    return redirect(url_for("loans.follow_up", loan_id=loan.id))
+
+
+def _open_loan(tag) -> Loan:
+    device = devices.get_device(tag)
+    loan = loans.open_loan_for(device)
+    if loan is None:
+        raise NotFound(_("%(tag)s is not on loan.", tag=device.tag), {"tag": [device.status.value]})
+    return loan
+
+
+@bp.route("/d/<tag>/return", methods=["GET", "POST"])
+@require_role(Role.STAFF, Role.ADMIN)
+def receive_return(tag):
+    loan = _open_loan(tag)
+    form = ReturnForm()
+    if request.method == "GET":
+        form.condition.data = loan.device.condition.value
+    saved, status = submit(form, lambda: loans.receive_return(loan, Condition(form.condition.data),
+                                                              form.notes.data or "", by=current_actor()))
+    if saved is not None:
+        flash(_("%(tag)s received back; it now waits for cleaning.", tag=loan.device.tag), "success")
+        return redirect(url_for("devices.scan", tag=loan.device.tag))
+    return render_template("lending/return_form.html", form=form, loan=loan), status
+
+
+@bp.route("/d/<tag>/release", methods=["POST"])
+@require_role(Role.ADMIN)
+def release(tag):
+    device = loans.release_without_cleaning(devices.get_device(tag), by=current_actor())
+    db.session.commit()
+    flash(_("%(tag)s is back in stock (recorded as an override).", tag=device.tag), "success")
+    return redirect(url_for("devices.scan", tag=device.tag))
+
+
+def holder_panel(device, user) -> dict | None:
+    """On the staff scan page: who holds or awaits the device, for roles that may see people."""
+    if not user.has_role(*READERS):
+        return None
+    loan = loans.open_loan_for(device)
+    reservation = None if loan else loans.reservation_for(device)
+    if loan is None and reservation is None:
+        return None
+    record_access(user, "person", (loan or reservation).person_id, "page.scan")
+    return {"template": "lending/_holder_panel.html", "loan": loan, "reservation": reservation}

@@ -1,0 +1,86 @@
+"""People pages: search, register (with consent), view (access logged) and edit."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from core.audit import record_access
+from core.auth import current_actor, require_role
+from core.db import db
+from core.forms import submit
+from core.users import Role
+from lending.forms import DISABILITY_LABELS, NewPersonForm, PersonForm
+from lending.models import Assessment, FollowUp, LendingRequest, Loan
+from lending.services import loans, people, pipeline
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+@bp.route("")
+@require_role(*people.PERSON_ROLES)
+def person_list():
+    q, tambon, moo = (request.args.get(k, "")[:80] for k in ("q", "tambon", "moo"))
+    page = db.paginate(people.search_query(q, tambon, moo), per_page=current_app.config["PER_PAGE"],
+                       error_out=False)
+    if q or tambon or moo:
+        record_access(current_actor(), "people", "search", "page.search")
+    db.session.commit()
+    return render_template("lending/person_list.html", page=page, q=q, tambon=tambon, moo=moo,
+                           pick=request.args.get("pick") == "1")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require_role(Role.STAFF, Role.ADMIN)
+def person_new():
+    form = NewPersonForm()
+    consent = {"given_by": form.consent_by.data or "", "relation": form.consent_relation.data or ""}
+    person, status = submit(form, lambda: people.create_person(form.to_data(), consent, by=current_actor()))
+    if person is not None:
+        flash(_("%(name)s registered.", name=person.full_name), "success")
+        if request.args.get("next") == "intake":
+            return redirect(url_for("requests.request_new", person_id=person.id))
+        return redirect(url_for("people.person_view", person_id=person.id))
+    return render_template("lending/person_form.html", form=form, person=None), status
+
+
+@bp.route("/<int:person_id>")
+@require_role(*people.PERSON_ROLES)
+def person_view(person_id):
+    actor = current_actor()
+    person = people.get_person(person_id)
+    record_access(actor, "person", person.id, "page.view")
+    db.session.commit()
+    return render_template(
+        "lending/person_view.html", person=person, full_id=people.may_see_full_id(actor),
+        disability_labels=DISABILITY_LABELS,
+        requests=list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
+        person_loans=list(db.session.scalars(loans.loans_query(person_id=person.id))),
+        assessments=list(db.session.scalars(select(Assessment).join(Assessment.request)
+                                            .where(LendingRequest.person_id == person.id)
+                                            .order_by(Assessment.assessed_on))),
+        visits=list(db.session.scalars(select(FollowUp).join(FollowUp.loan).where(Loan.person_id == person.id)
+                                       .order_by(FollowUp.visited_on))))
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@require_role(Role.STAFF, Role.ADMIN)
+def person_edit(person_id):
+    person = people.get_person(person_id)
+    form = PersonForm(obj=person)
+    if request.method == "GET":
+        form.version.data = person.version
+    saved, status = submit(form, lambda: people.update_person(
+        person, form.to_data(), version=_int(form.version.data), by=current_actor()))
+    if saved is not None:
+        flash(_("%(name)s saved.", name=person.full_name), "success")
+        return redirect(url_for("people.person_view", person_id=person.id))
+    form.version.data = person.version
+    return render_template("lending/person_form.html", form=form, person=person), status
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
