@@ -35,6 +35,14 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
+# Readable names of audit actions, filled in by each domain for its own actions.
+ACTION_LABELS: dict[str, Any] = {}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
 def current_request_id() -> str | None:
     if not has_request_context():
         return None

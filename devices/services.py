@@ -288,6 +288,21 @@ NEXT_ACTIONS: dict[DeviceStatus, list[tuple[str, Any, tuple[Role, ...]]]] = {
     DeviceStatus.LOST: [],
 }
 ACTION_ENDPOINTS: dict[str, tuple[str, str]] = {}
+
+audit.ACTION_LABELS.update({
+    "device_type.created": _l("Device type created"),
+    "device_type.updated": _l("Device type edited"),
+    "device.created": _l("Registered"),
+    "device.updated": _l("Details edited"),
+    "device.status_corrected": _l("Status corrected by an admin"),
+    "device.problem_reported": _l("Problem reported"),
+    "device.report_handled": _l("Report handled"),
+    "device.reserved": _l("Reserved for a request"),
+    "device.reservation_released": _l("Reservation released"),
+    "device.delivered": _l("Delivered to the home"),
+    "device.returned": _l("Returned, awaiting cleaning"),
+    "device.released_without_cleaning": _l("Back in stock without cleaning (admin override)"),
+})
 # Extra panels on the staff scan page (e.g. who holds the device), added by other domains:
 # each is called with (device, user) and returns a dict with "template" and its context, or None.
 SCAN_PANELS: list = []

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from core import audit
 from core.auth import current_actor, public, require_internal, require_role
 from core.db import db, mark_write_intent
 from core.forms import submit
@@ -23,24 +24,9 @@ LABELS = {"status_labels": STATUS_LABELS, "condition_labels": CONDITION_LABELS,
           "acquisition_labels": ACQUISITION_LABELS, "report_labels": REPORT_LABELS}
 
 
-ACTION_LABELS = {
-    "device_type.created": _l("Device type created"),
-    "device_type.updated": _l("Device type edited"),
-    "device.created": _l("Registered"),
-    "device.updated": _l("Details edited"),
-    "device.status_corrected": _l("Status corrected by an admin"),
-    "device.problem_reported": _l("Problem reported by the public"),
-    "device.report_handled": _l("Report handled"),
-}
-
-
-def action_label(action: str) -> str:
-    return str(ACTION_LABELS.get(action, action))
-
-
 @bp.app_context_processor
 def _labels():
-    return {**LABELS, "action_label": action_label}
+    return {**LABELS, "action_label": audit.action_label}
 
 
 # --- device types ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Forms of the lending pages: people, intake, assessment, decision, delivery, visits, return."""
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
@@ -138,12 +139,16 @@ class AssessmentForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
 
+def _score_choices(item) -> list[SelectChoice]:
+    # Lazy labels: the text is translated when the page renders, in the reader's language.
+    return [SelectChoice(str(score), LazyString(lambda s=score, t=text: f"{s} – {t}")) for score, text in item.options]
+
+
 def add_adl_fields(form_class):
     """One required radio group per Barthel item, named adl_<key>."""
     for item in adl.ITEMS:
         setattr(form_class, f"adl_{item.key}", RadioField(
-            item.label, choices=[SelectChoice(str(score), f"{score} – {text}") for score, text in item.options],
-            validators=[InputRequired(message=_l("Choose a score."))]))
+            item.label, choices=_score_choices(item), validators=[InputRequired(message=_l("Choose a score."))]))
     return form_class
 
 
@@ -194,8 +199,7 @@ class FollowUpForm(FlaskForm):
 def add_optional_adl_fields(form_class):
     for item in adl.ITEMS:
         setattr(form_class, f"adl_{item.key}", RadioField(
-            item.label, choices=[SelectChoice(str(score), f"{score} – {text}") for score, text in item.options],
-            validators=[Optional()]))
+            item.label, choices=_score_choices(item), validators=[Optional()]))
     return form_class
 
 

@@ -13,7 +13,7 @@ from core.db import db
 from core.errors import DomainError, InvalidTransition
 from core.users import User, create_user
 from devices import services as devices
-from devices.models import DeviceStatus
+from devices.models import Condition, DeviceStatus
 from lending import adl
 from lending.models import DependencyGroup, Loan, RequestStatus
 from lending.services import loans, people, pipeline
@@ -183,3 +183,80 @@ def test_two_reservations_of_one_device_at_once(app):
     for thread in threads:
         thread.join()
     assert sorted(results) == ["409", "ok"]
+
+
+# --- every step from every request state ---------------------------------------------------------
+
+ALLOWED = {  # step -> the states it may start from
+    "schedule": {"submitted", "assessment_scheduled"},
+    "assess": {"submitted", "assessment_scheduled", "assessed"},
+    "decide": {"assessed"},
+    "reserve": {"approved", "waitlisted"},
+    "deliver": {"reserved"},
+    "cancel": {"submitted", "assessment_scheduled", "assessed", "approved", "waitlisted", "reserved"},
+}
+
+
+def _request_in(state: str, users) -> tuple:
+    """A request brought to ``state`` through the services, and a spare available device."""
+    device_type = devices.get_type("WC")
+    person = people.create_person({"first_name": "ทดสอบ"}, {"given_by": "ทดสอบ"}, by=users["staff"])
+    req = pipeline.submit(person, device_type, {"channel": "phone"}, by=users["staff"])
+    if state == "cancelled":
+        pipeline.cancel(req, "ทดสอบ", by=users["staff"])
+    elif state != "submitted":
+        if state == "assessment_scheduled":
+            pipeline.schedule_assessment(req, dt.date(2026, 12, 1), None, by=users["staff"])
+        else:
+            pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=users["assessor"])
+            if state == "rejected":
+                pipeline.decide(req, False, "ไม่เหมาะสม", by=users["supervisor"])
+            elif state != "assessed":
+                if state == "waitlisted":
+                    for device in db.session.scalars(select(devices.Device)):
+                        if device.status == DeviceStatus.AVAILABLE:
+                            devices.set_status(device, DeviceStatus.LOST, expect=(DeviceStatus.AVAILABLE,),
+                                               by=None, action="test.hidden")
+                pipeline.decide(req, True, "", by=users["supervisor"])
+                if state in ("reserved", "delivered", "closed"):
+                    pipeline.reserve(req, by=users["staff"])
+                if state in ("delivered", "closed"):
+                    loan = loans.deliver(req, req.device, instructions=INSTRUCTIONS, acknowledged_by="x",
+                                         by=users["staff"])
+                    if state == "closed":
+                        loans.receive_return(loan, Condition.GOOD, by=users["staff"])
+    assert req.status.value == state
+    spare = devices.register_device(device_type, {}, by=None)
+    return req, spare
+
+
+STEPS = {
+    "schedule": lambda req, spare, u: pipeline.schedule_assessment(req, dt.date(2026, 12, 2), None, by=u["staff"]),
+    "assess": lambda req, spare, u: pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True},
+                                                               by=u["assessor"]),
+    "decide": lambda req, spare, u: pipeline.decide(req, True, "", by=u["supervisor"]),
+    "reserve": lambda req, spare, u: pipeline.reserve(req, spare, by=u["staff"]),
+    "deliver": lambda req, spare, u: loans.deliver(req, req.device or spare, instructions=INSTRUCTIONS,
+                                                   acknowledged_by="x", by=u["staff"]),
+    "cancel": lambda req, spare, u: pipeline.cancel(req, "ทดสอบ", by=u["staff"]),
+}
+
+
+@pytest.mark.parametrize("state", [s.value for s in RequestStatus])
+@pytest.mark.parametrize("step", list(STEPS))
+def test_every_step_from_every_state(users, state, step):
+    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair", "instructions": INSTRUCTIONS},
+                        by=None)
+    devices.register_device(devices.get_type("WC"), {}, by=None)
+    req, spare = _request_in(state, users)
+    db.session.commit()
+    if state in ALLOWED[step]:
+        STEPS[step](req, spare, users)
+        db.session.commit()
+        assert req.status.value != state or step in ("schedule", "assess")
+    else:
+        with pytest.raises(InvalidTransition) as info:
+            STEPS[step](req, spare, users)
+        assert info.value.current_state == state and state in info.value.message
+        db.session.rollback()
+        assert pipeline.get_request(req.id).status.value == state  # nothing half-written
