@@ -184,12 +184,17 @@ def release_without_cleaning(device: Device, *, by: User) -> Device:
 
 def due_follow_ups(today: dt.date, horizon_days: int = 7) -> list[tuple[tuple[str, str], list[Loan]]]:
     """Open loans with a visit due within ``horizon_days``, grouped by (tambon, moo)."""
-    loans = db.session.scalars(
+    loans = sorted(db.session.scalars(
         select(Loan).join(Loan.person)
         .where(Loan.returned_at.is_(None), Loan.pickup_requested_on.is_(None),
-               Loan.next_follow_up_on <= today + dt.timedelta(days=horizon_days))
-        .order_by(Person.tambon, Person.moo, Loan.next_follow_up_on, Loan.id))
+               Loan.next_follow_up_on <= today + dt.timedelta(days=horizon_days))),
+        key=lambda x: (x.person.tambon, _moo_order(x.person.moo), x.next_follow_up_on, x.id))
     return [(area, list(group)) for area, group in groupby(loans, key=lambda x: (x.person.tambon, x.person.moo))]
+
+
+def _moo_order(moo: str) -> tuple[int, str]:
+    # หมู่ 2 comes before หมู่ 10.
+    return (int(moo), "") if moo.isdigit() else (10**6, moo)
 
 
 def pickups() -> list[Loan]:
