@@ -344,3 +344,21 @@ def test_lending_api_role_matrix(client, api_headers, role, method, path, allowe
         assert response.status_code not in (401, 403), response.get_json()
     else:
         assert response.status_code == 403
+
+
+def test_closed_loans_take_no_more_steps(staff, assessor, supervisor, wheelchairs):
+    req = approved_request(staff, assessor, supervisor, new_person(staff)["id"])
+    staff.post(f"/api/v1/requests/{req['id']}/reservation", {}, expect=200)
+    loan = staff.post("/api/v1/loans", {"request_id": req["id"], "device_tag": wheelchairs[0],
+                                        "instructions": INSTRUCTIONS, "acknowledged_by": "x"}, expect=201)
+    staff.post(f"/api/v1/loans/{loan['id']}/return", {"condition": "good"}, expect=200)
+    again = staff.call("post", f"/api/v1/loans/{loan['id']}/return", json={"condition": "good"})
+    assert again.status_code == 409 and again.get_json()["errors"]["state"] == ["closed"]
+    visit = assessor.call("post", f"/api/v1/loans/{loan['id']}/followups",
+                          json={"in_use": True, "condition": "good", "outcome": "stable"})
+    assert visit.status_code == 409
+    bad = staff.call("post", "/api/v1/loans/999/return", json={"condition": "good"})
+    assert bad.status_code == 404
+    bad = assessor.call("post", f"/api/v1/loans/{loan['id']}/followups",
+                        json={"in_use": "maybe", "condition": "shiny", "outcome": "better"})
+    assert bad.status_code == 422 and {"in_use", "condition", "outcome"} <= set(bad.get_json()["errors"]["json"])
