@@ -53,3 +53,11 @@ def _form_errors(form, exc: DomainError) -> None:
             placed = True
     if not placed:
         flash(exc.message, "error")
+
+
+def int_or_none(value) -> int | None:
+    """A form value as an int (a hidden version field, say), or None when it is not one."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

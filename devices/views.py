@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from core import audit
 from core.auth import current_actor, public, require_internal, require_role
 from core.db import db, mark_write_intent
-from core.forms import submit
+from core.forms import int_or_none, submit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
 from core.users import INTERNAL_ROLES, Role
 from devices import services
@@ -61,20 +61,13 @@ def type_edit(code):
         form.instructions.data = "\n".join(device_type.instructions or [])
         form.version.data = device_type.version
     saved, status = submit(
-        form, lambda: services.update_type(device_type, form.to_data(), version=_int(form.version.data),
+        form, lambda: services.update_type(device_type, form.to_data(), version=int_or_none(form.version.data),
                                            by=current_actor()))
     if saved is not None:
         flash(_("Device type %(code)s saved.", code=saved.code), "success")
         return redirect(url_for("devices.type_list"))
     form.version.data = device_type.version  # after a conflict, offer the stored version
     return render_template("devices/type_form.html", form=form, device_type=device_type), status
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # --- devices ----------------------------------------------------------------------------
@@ -133,7 +126,7 @@ def device_edit(tag):
         form.acquisition.data = device.acquisition.value
         form.version.data = device.version
     saved, status = submit(form, lambda: services.update_device(
-        device, form.to_data(), version=_int(form.version.data), by=current_actor()))
+        device, form.to_data(), version=int_or_none(form.version.data), by=current_actor()))
     if saved is not None:
         flash(_("Device %(tag)s saved.", tag=device.tag), "success")
         return redirect(url_for("devices.device_view", tag=device.tag))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.db import db
-from core.forms import submit
+from core.forms import int_or_none, submit
 from core.users import Role
 from lending.forms import DISABILITY_LABELS, NewPersonForm, PersonForm
 from lending.models import Assessment, FollowUp, LendingRequest, Loan
@@ -71,16 +71,9 @@ def person_edit(person_id):
     if request.method == "GET":
         form.version.data = person.version
     saved, status = submit(form, lambda: people.update_person(
-        person, form.to_data(), version=_int(form.version.data), by=current_actor()))
+        person, form.to_data(), version=int_or_none(form.version.data), by=current_actor()))
     if saved is not None:
         flash(_("%(name)s saved.", name=person.full_name), "success")
         return redirect(url_for("people.person_view", person_id=person.id))
     form.version.data = person.version
     return render_template("lending/person_form.html", form=form, person=person), status
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
