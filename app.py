@@ -28,6 +28,7 @@ from core.views import bp as auth_bp
 from demo import cli as demo_cli
 from devices.api import bp as devices_api_bp
 from devices.views import bp as devices_bp
+from fund.api import bp as fund_api_bp
 from lending.api import bp as lending_api_bp
 from lending.views import blueprints as lending_blueprints
 from labels.views import bp as labels_bp
@@ -118,7 +119,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for package in (maintenance, fund):
         app.register_blueprint(package.bp)
     lending.init_app(app)
-    for blp in (auth_api_bp, devices_api_bp, lending_api_bp):
+    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.
         csrf.exempt(blp)

@@ -1,0 +1,228 @@
+"""The donor fund: donors, donations, funds, the double-entry ledger and allocations.
+
+Amounts are integer satang. Journal entries and their postings are append-only (the
+database refuses UPDATE and DELETE); a mistake is corrected by a reversing entry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, make_append_only, utcnow
+from core.users import User, enum_column
+from devices.models import Device, DeviceType
+
+
+class AccountKind(enum.StrEnum):
+    ASSET = "asset"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class DonorKind(enum.StrEnum):
+    PERSON = "person"
+    COMPANY = "company"
+    SHOP = "shop"
+    CIVIL_SOCIETY = "civil_society"
+
+
+class DonationKind(enum.StrEnum):
+    CASH = "cash"
+    IN_KIND = "in_kind"
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    TRANSFER = "transfer"
+    PROMPTPAY = "promptpay"
+    CHEQUE = "cheque"
+
+
+class Purpose(enum.StrEnum):
+    PURCHASE = "purchase"
+    REPAIR = "repair"
+
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_th: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[AccountKind] = enum_column(AccountKind)
+
+
+class Fund(db.Model):
+    """Money kept apart by its purpose: unrestricted, or restricted to a device type or to repairs."""
+
+    __tablename__ = "funds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name_th: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A restricted fund pays only for this device type, or only for this purpose; None = any.
+    device_type_id: Mapped[int | None] = mapped_column(ForeignKey("device_types.id"))
+    purpose: Mapped[Purpose | None] = enum_column(Purpose)
+
+    device_type: Mapped[DeviceType | None] = relationship()
+
+    def allows(self, purpose: Purpose, device_type: DeviceType | None) -> bool:
+        if not self.restricted:
+            return True
+        if self.purpose is not None and self.purpose != purpose:
+            return False
+        return self.device_type_id is None or (device_type is not None and device_type.id == self.device_type_id)
+
+
+class Donor(db.Model):
+    __tablename__ = "donors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[DonorKind] = enum_column(DonorKind)
+    tax_id: Mapped[str | None] = mapped_column(String(13))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    may_be_named: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+    share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+
+class JournalEntry(db.Model):
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_date: Mapped[dt.date] = mapped_column(Date)
+    memo: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    postings: Mapped[list[Posting]] = relationship(back_populates="entry", order_by="Posting.id")
+    reverses: Mapped[JournalEntry | None] = relationship(remote_side=[id])
+
+
+class Posting(db.Model):
+    """One line of an entry: positive is a debit, negative a credit; an entry's lines sum to zero."""
+
+    __tablename__ = "postings"
+    __table_args__ = (CheckConstraint("amount_satang <> 0", name="amount_not_zero"),
+                      Index("ix_postings_account_fund", "account_id", "fund_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"))
+    amount_satang: Mapped[int] = mapped_column(Integer)
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="postings")
+    account: Mapped[Account] = relationship(lazy="joined")
+    fund: Mapped[Fund] = relationship(lazy="joined")
+
+
+class Donation(db.Model):
+    __tablename__ = "donations"
+    __table_args__ = (
+        CheckConstraint("amount_satang >= 0", name="amount_not_negative"),
+        UniqueConstraint("fiscal_year", "receipt_number", name="uq_donations_receipt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
+    kind: Mapped[DonationKind] = enum_column(DonationKind)
+    amount_satang: Mapped[int] = mapped_column(Integer, default=0)
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"))
+    method: Mapped[PaymentMethod | None] = enum_column(PaymentMethod)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    fiscal_year: Mapped[int] = mapped_column(Integer)          # Buddhist Era, October to September
+    receipt_number: Mapped[int | None] = mapped_column(Integer)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    donor: Mapped[Donor] = relationship(lazy="joined")
+    fund: Mapped[Fund | None] = relationship()
+    devices: Mapped[list[DonatedDevice]] = relationship(back_populates="donation")
+
+    @property
+    def receipt_label(self) -> str:
+        return f"{self.fiscal_year}/{self.receipt_number:05d}" if self.receipt_number else ""
+
+
+class DonatedDevice(db.Model):
+    """A device that came in kind with a donation (attributed wholly to its donor)."""
+
+    __tablename__ = "donated_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), unique=True)
+
+    donation: Mapped[Donation] = relationship(back_populates="devices")
+    device: Mapped[Device] = relationship()
+
+
+class Spending(db.Model):
+    """A cash outflow: devices bought, or a repair paid."""
+
+    __tablename__ = "spendings"
+    __table_args__ = (CheckConstraint("amount_satang > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[Purpose] = enum_column(Purpose)
+    amount_satang: Mapped[int] = mapped_column(Integer)
+    device_type_id: Mapped[int | None] = mapped_column(ForeignKey("device_types.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    spent_on: Mapped[dt.date] = mapped_column(Date)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    device_type: Mapped[DeviceType | None] = relationship()
+    allocations: Mapped[list[Allocation]] = relationship(back_populates="spending")
+    devices: Mapped[list[PurchasedDevice]] = relationship(back_populates="spending")
+
+
+class PurchasedDevice(db.Model):
+    __tablename__ = "purchased_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spending_id: Mapped[int] = mapped_column(ForeignKey("spendings.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+
+    spending: Mapped[Spending] = relationship(back_populates="devices")
+    device: Mapped[Device] = relationship()
+
+
+class Allocation(db.Model):
+    """Which donation's money paid how much of a spending."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (CheckConstraint("amount_satang <> 0", name="amount_not_zero"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spending_id: Mapped[int] = mapped_column(ForeignKey("spendings.id"), index=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    amount_satang: Mapped[int] = mapped_column(Integer)   # negative when a reversal gives it back
+
+    spending: Mapped[Spending] = relationship(back_populates="allocations")
+    donation: Mapped[Donation] = relationship()
+
+
+for _table in (JournalEntry.__table__, Posting.__table__, Allocation.__table__):
+    make_append_only(_table)

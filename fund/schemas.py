@@ -1,0 +1,112 @@
+"""JSON shapes for donors, donations, purchases, repairs, funds and the journal."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from devices.schemas import MAX_SATANG
+from fund.models import DonorKind, PaymentMethod
+
+
+def _satang(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_SATANG), **kwargs)
+
+
+class DonorSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.Enum(DonorKind, by_value=True, load_default=DonorKind.PERSON)
+    tax_id = fields.String(allow_none=True, validate=validate.Length(max=20))
+    phone = fields.String(validate=[validate.Length(max=32), validate.Regexp(r"^[0-9+\-() ]*$")])
+    email = fields.Email(validate=validate.Length(max=200))
+    address = fields.String(validate=validate.Length(max=1000))
+    may_be_named = fields.Boolean(load_default=False)
+
+
+class InKindItemSchema(Schema):
+    type = fields.String(required=True, validate=validate.Length(min=1, max=8))
+    brand = fields.String(validate=validate.Length(max=80), load_default="")
+    model = fields.String(validate=validate.Length(max=80), load_default="")
+    serial = fields.String(validate=validate.Length(max=80), load_default="")
+    value_satang = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_SATANG))
+
+
+class DonationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    donor_id = fields.Integer(strict=True, required=True)
+    kind = fields.String(dump_only=True)
+    amount_satang = _satang()
+    fund = fields.Function(lambda d: d.fund.code if d.fund else None, deserialize=lambda v: v,
+                           validate=validate.Length(max=20))
+    method = fields.Enum(PaymentMethod, by_value=True, load_default=PaymentMethod.TRANSFER)
+    received_on = fields.Date()
+    description = fields.String(validate=validate.Length(max=2000), load_default="")
+    devices = fields.List(fields.Nested(InKindItemSchema), load_only=True, validate=validate.Length(max=200))
+    device_tags = fields.Function(lambda d: [item.device.tag for item in d.devices], dump_only=True)
+    receipt = fields.String(attribute="receipt_label", dump_only=True)
+    entry_id = fields.Integer(dump_only=True)
+
+
+class ChosenAllocationSchema(Schema):
+    donation_id = fields.Integer(strict=True, required=True)
+    amount_satang = _satang(required=True)
+
+
+class SpendingSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    purpose = fields.String(dump_only=True)
+    device_type = fields.Function(lambda s: s.device_type.code if s.device_type else None, deserialize=lambda v: v,
+                                  validate=validate.Length(max=8))
+    amount_satang = _satang(required=True)
+    fund = fields.String(load_only=True, validate=validate.Length(max=20), load_default=None, allow_none=True)
+    count = fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1, max=100), load_default=1)
+    description = fields.String(validate=validate.Length(max=2000), load_default="")
+    spent_on = fields.Date()
+    allocations = fields.Method("_allocations", deserialize="_load_allocations")
+    device_tags = fields.Function(lambda s: [p.device.tag for p in s.devices], dump_only=True)
+    entry_id = fields.Integer(dump_only=True)
+
+    def _allocations(self, spending):
+        return [{"donation_id": a.donation_id, "amount_satang": a.amount_satang} for a in spending.allocations]
+
+    def _load_allocations(self, value):
+        return ChosenAllocationSchema(many=True).load(value)
+
+
+class RepairSchema(SpendingSchema):
+    device_tag = fields.String(load_only=True, validate=validate.Length(max=32), load_default=None, allow_none=True)
+
+
+class FundSchema(Schema):
+    code = fields.String()
+    name_th = fields.String()
+    name_en = fields.String()
+    restricted = fields.Boolean()
+    restricted_to = fields.Function(lambda f: (f.device_type.code if f.device_type else None) or
+                                    (f.purpose.value if f.purpose else None))
+    balance_satang = fields.Integer()
+
+
+class PostingSchema(Schema):
+    account = fields.Function(lambda p: p.account.code)
+    fund = fields.Function(lambda p: p.fund.code)
+    amount_satang = fields.Integer()
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    entry_date = fields.Date()
+    memo = fields.String()
+    kind = fields.String()
+    reverses_id = fields.Integer(allow_none=True)
+    postings = fields.List(fields.Nested(PostingSchema))
+
+
+class EntryQuerySchema(Schema):
+    kind = fields.String(load_default="", validate=validate.Length(max=20))
+    fund = fields.String(load_default="", validate=validate.Length(max=20))
+    since = fields.Date(load_default=None)
+    until = fields.Date(load_default=None)
+
+
+class ReverseSchema(Schema):
+    memo = fields.String(load_default="", validate=validate.Length(max=300))

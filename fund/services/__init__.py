@@ -1,0 +1,1 @@
+"""Fund services: the ledger, donations, spending with allocations, and impact."""
