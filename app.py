@@ -11,7 +11,6 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import devices
-import fund
 import labels
 import lending
 import maintenance
@@ -29,6 +28,8 @@ from demo import cli as demo_cli
 from devices.api import bp as devices_api_bp
 from devices.views import bp as devices_bp
 from fund.api import bp as fund_api_bp
+from fund.views import bp as fund_bp
+from fund.views import impact_bp
 from lending.api import bp as lending_api_bp
 from lending.views import blueprints as lending_blueprints
 from labels.views import bp as labels_bp
@@ -77,6 +78,8 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         CENTER_NAME_TH=env.get("CENTER_NAME_TH", "ศูนย์กายอุปกรณ์ เทศบาลเมืองบ้านสวน"),
         CENTER_NAME_EN=env.get("CENTER_NAME_EN", "Ban Suan Municipality Assistive Device Center"),
         CENTER_PHONE=env.get("CENTER_PHONE", "038-184-5555"),
+        FUND_NAME_TH=env.get("FUND_NAME_TH", "กองทุนสวัสดิการชุมชน เทศบาลเมืองบ้านสวน"),
+        CENTER_TAX_ID=env.get("CENTER_TAX_ID", ""),
         CENTER_ADDRESS=env.get("CENTER_ADDRESS", "ตำบลบ้านสวน อำเภอเมืองชลบุรี จังหวัดชลบุรี 20000"),
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
@@ -116,8 +119,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(labels_bp)
     for blueprint in lending_blueprints:
         app.register_blueprint(blueprint)
-    for package in (maintenance, fund):
-        app.register_blueprint(package.bp)
+    app.register_blueprint(maintenance.bp)
+    app.register_blueprint(fund_bp)
+    app.register_blueprint(impact_bp)
     lending.init_app(app)
     for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp):
         api.register_blueprint(blp)

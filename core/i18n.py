@@ -6,7 +6,7 @@ else Thai.
 from __future__ import annotations
 
 from flask import Flask, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
 from core import dates
@@ -20,6 +20,12 @@ def select_locale() -> str:
         return current_user.locale
     chosen = session.get("lang")
     return chosen if chosen in LOCALES else "th"
+
+
+def in_thai(text) -> str:
+    """A (lazy) string in Thai whatever the reader's language: for Thai legal documents."""
+    with force_locale("th"):
+        return str(text)
 
 
 def current_locale() -> str:

@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.users import User, create_user
-from demo.catalog import (BRANDS, CAREGIVERS, DEMO_PASSWORD, FEMALE, MALE, REASONS, ROADS, SHELVES, SURNAMES, TYPES,
-                          USERS)
+from demo.catalog import (BRANDS, CAREGIVERS, DEMO_PASSWORD, DONORS, FEMALE, MALE, REASONS, ROADS, SHELVES, SURNAMES,
+                          TYPES, USERS)
 from devices import services as devices
 from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
+from fund.models import Fund, PaymentMethod, Purpose
+from fund.services import donations, ledger, spending
 from lending.models import Channel, Outcome, Urgency
 from lending.services import loans, people, pipeline
 
@@ -140,27 +142,65 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
     today = today or dt.date.today()
     users = {name: create_user(name, DEMO_PASSWORD, roles, display_name=display) for name, display, roles in USERS}
     admin = users["admin"]
+    givers = _fund_demo(users, today)
     for code, th, en, price, interval, life, count, instructions in TYPES:
         device_type = devices.create_type(
             {"code": code, "name_th": th, "name_en": en, "reference_price_satang": price * 100,
              "reference_price_date": today.replace(day=1), "service_interval_days": interval,
              "reference_price_source": "ราคาขายปลีกร้านเวชภัณฑ์ จ.ชลบุรี", "expected_life_years": life,
              "instructions": instructions}, by=admin)
-        for i in range(count):
-            brand, model = rng.choice(BRANDS[code])
-            bought = i % 3 == 0
-            devices.register_device(device_type, {
-                "brand": brand, "model": model, "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}",
-                "condition": rng.choice([Condition.NEW, Condition.GOOD, Condition.GOOD, Condition.FAIR]),
-                "location": rng.choice(SHELVES), "acquisition": Acquisition.PURCHASE if bought else Acquisition.DONATION,
-                "acquired_on": today - dt.timedelta(days=rng.randint(30, 1500)),
-                "acquisition_value_satang": price * 100 if bought else None}, by=admin)
+        if code == "BED":
+            db.session.add(Fund(code="BEDS", name_th="กองทุนเตียงผู้ป่วย", name_en="Hospital beds fund",
+                                restricted=True, device_type_id=device_type.id))
+            db.session.flush()
+    _cash_gifts(users, givers, today)
+    for code, _th, _en, price, _interval, _life, count, _instructions in TYPES:
+        _stock(rng, users, givers, devices.get_type(code), price, count, today)
     folks = [make_person(rng, users["staff"], i) for i in range(42)]
     # Oldest first; the waitlisted last, so that the beds are all out by the time they ask.
     for index, (type_code, final, days_ago) in enumerate(sorted(SCENARIOS, key=lambda s: (s[1] == "waitlisted", -s[2]))):
         run_scenario(rng, users, folks[index % len(folks)], type_code, final, days_ago, today)
     _finish_devices(users, today)
     return {name: DEMO_PASSWORD for name in users}
+
+
+def _fund_demo(users, today) -> list:
+    """Funds, donors and their cash gifts; the BEDS fund is made with its device type."""
+    treasurer = users["treasurer"]
+    ledger.ensure_chart()
+    db.session.add(Fund(code="REPAIRS", name_th="กองทุนซ่อมบำรุง", name_en="Repairs fund", restricted=True,
+                        purpose=Purpose.REPAIR))
+    givers = []
+    for name, kind, tax_id, named, _gifts in DONORS:
+        givers.append(donations.create_donor({"name": name, "kind": kind, "tax_id": tax_id, "may_be_named": named},
+                                             by=treasurer))
+    givers[0].user = users["donor"]
+    return givers
+
+
+def _cash_gifts(users, givers, today) -> None:
+    for donor, (_name, _kind, _tax, _named, gifts) in zip(givers, DONORS, strict=True):
+        for fund_code, baht, days_ago in gifts:
+            donations.donate_cash(donor, baht * 100, fund_code, PaymentMethod.TRANSFER, by=users["treasurer"],
+                                  received_on=today - dt.timedelta(days=days_ago))
+
+
+def _stock(rng, users, givers, device_type, price, count, today) -> None:
+    """A third of each type bought from the fund, the rest given in kind by the donors."""
+    bought = count // 3
+    brand, model = rng.choice(BRANDS[device_type.code])
+    if bought:
+        spending.spend(Purpose.PURCHASE, price * 100 * bought, by=users["treasurer"], device_type=device_type,
+                       device_count=bought, spent_on=today - dt.timedelta(days=rng.randint(200, 360)),
+                       description="ร้านเวชภัณฑ์ชลบุรี ใบกำกับภาษีเลขที่ " + str(rng.randint(1000, 9999)),
+                       device_fields={"brand": brand, "model": model, "location": rng.choice(SHELVES)})
+    items = []
+    for _ in range(count - bought):
+        brand, model = rng.choice(BRANDS[device_type.code])
+        items.append({"type": device_type.code, "brand": brand, "model": model,
+                      "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}"})
+    donations.donate_in_kind(rng.choice(givers), items, by=users["treasurer"],
+                             received_on=today - dt.timedelta(days=rng.randint(150, 900)))
 
 
 def _finish_devices(users, today) -> None:

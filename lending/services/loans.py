@@ -214,3 +214,11 @@ def loans_query(open_only: bool | None = None, person_id: int | None = None, dev
     if device_id is not None:
         query = query.where(Loan.device_id == device_id)
     return query
+
+
+def loans_of_devices(device_ids) -> list[Loan]:
+    """Every loan of the given devices (for the fund's impact figures)."""
+    ids = list(device_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Loan).where(Loan.device_id.in_(ids))))

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -15,6 +14,7 @@ from core.dates import format_date
 from core.db import db
 from core.errors import NotFound, ValidationError
 from core.forms import submit
+from core.i18n import in_thai
 from core.users import Role
 from devices import services as devices
 from devices.forms import CONDITION_LABELS
@@ -100,7 +100,7 @@ def agreement(loan_id):
         device_tag=device.tag, device_type_th=device.type.name_th,
         device_details=" ".join(p for p in (device.brand, device.model,
                                              f"หมายเลขเครื่อง {device.serial}" if device.serial else "") if p),
-        device_condition_th=_th(CONDITION_LABELS[device.condition]), borrower_name=person.full_name,
+        device_condition_th=in_thai(CONDITION_LABELS[device.condition]), borrower_name=person.full_name,
         borrower_id_masked=person.masked_national_id, borrower_address=person.address, borrower_phone=person.phone,
         caregiver_name=person.caregiver_name, caregiver_relation=person.caregiver_relation,
         caregiver_phone=person.caregiver_phone, instructions=tuple(loan.instructions),
@@ -115,10 +115,6 @@ def agreement(loan_id):
     return response
 
 
-def _th(label) -> str:
-    # The agreement is a Thai legal record whatever language the staff member reads.
-    with force_locale("th"):
-        return str(label)
 
 
 @bp.route("/loans/<int:loan_id>/photo")

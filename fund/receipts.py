@@ -1,0 +1,293 @@
+"""Donation receipts (ใบเสร็จรับเงินบริจาค) and in-kind thank-you certificates (อนุโมทนาบัตร).
+
+``receipt_pdf`` renders the one-page A4 receipt a cash donor keeps for a tax-deduction claim;
+``certificate_pdf`` the one-page A4 landscape certificate for a donor of devices. Both use fpdf2
+with harfbuzz shaping and the Sarabun font, as ``lending.agreement`` does. Thai lines break
+between the words found by pythainlp's ``newmm`` tokenizer (never inside a Latin word, a
+number or a character cluster); characters Sarabun lacks print as "?". No Flask, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fpdf import FPDF
+from pythainlp.tokenize import word_tokenize
+from pythainlp.util import bahttext, num_to_thaiword
+
+FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
+_FONTS = {"": FONT_DIR / "Sarabun-Regular.ttf", "B": FONT_DIR / "Sarabun-Bold.ttf"}
+_FAMILY = "Sarabun"
+RECEIPT_TITLE = "ใบเสร็จรับเงินบริจาค"
+CERTIFICATE_TITLE = "อนุโมทนาบัตร"
+TAX_NOTE = "ผู้บริจาคสามารถนำไปใช้สิทธิลดหย่อนภาษีได้ตามที่กฎหมายกำหนด"
+BLESSING = "ขออนุโมทนาบุญ และขอให้ท่านและครอบครัวประสบแต่ความสุข ความเจริญ"
+_ATTACHED = "\u0e30-\u0e3a\u0e45-\u0e4e\u0e2f"  # marks, ะ า ำ ๅ ๆ ฯ: never start a line
+_CLUSTER = re.compile(f"[\u0e40-\u0e44]?[^{_ATTACHED}][{_ATTACHED}]*|[{_ATTACHED}]+")
+_BODY = 13.5  # body size in pt
+_INK, _GREY, _GOLD, _MAROON = (0, 0, 0), (85, 85, 85), (150, 112, 38), (115, 24, 24)
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    receipt_label: str  # "2570/00012": fiscal year (BE) / running number
+    date_text: str  # Buddhist Era, already formatted
+    center_name: str
+    fund_owner: str  # who issues the receipt
+    center_address: str
+    center_phone: str
+    center_tax_id: str  # may be ""
+    donor_name: str
+    donor_tax_id: str  # may be ""
+    donor_address: str  # may be ""
+    amount_satang: int
+    fund_name: str
+    method_text: str
+    treasurer_name: str
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    date_text: str
+    center_name: str
+    fund_owner: str
+    donor_name: str
+    items: tuple[str, ...]  # "รถเข็นวีลแชร์ (มาตรฐาน) 2 คัน", ...
+    signer_name: str
+    signer_title: str
+
+
+def amount_in_words(amount_satang: int) -> str:
+    """The amount in Thai words as on a cheque: "หนึ่งพันสองร้อยห้าสิบบาทห้าสิบสตางค์".
+
+    Integer arithmetic only (no float rounding); less than one baht reads "ห้าสิบสตางค์".
+    """
+    if amount_satang < 0:
+        raise ValueError("amount_satang must not be negative")
+    baht, satang = divmod(int(amount_satang), 100)
+    if not satang:
+        return bahttext(baht)
+    words = f"{num_to_thaiword(satang)}สตางค์"
+    return words if not baht else bahttext(baht).removesuffix("ถ้วน") + words
+
+
+def format_amount(amount_satang: int) -> str:
+    """Figures with thousands separators and two decimals: 125000 -> "1,250.00"."""
+    baht, satang = divmod(abs(int(amount_satang)), 100)
+    return f"{'-' if amount_satang < 0 else ''}{baht:,}.{satang:02d}"
+
+
+def _printable(pdf: FPDF, text: str) -> str:
+    """Drop invisible format characters; replace those the current font lacks with '?'."""
+    text = re.sub("[\u200b-\u200d\u2060\ufeff]", "", text)
+    return "".join(c if c == "\n" or ord(c) in pdf.current_font.cmap else "?" for c in text)
+
+
+def _breakable(prev: str, cur: str) -> bool:
+    """May a line break between two tokens ending in ``prev`` and starting with ``cur``?"""
+    return ("\u0e01" <= prev <= "\u0e4e" and prev not in "\u0e40\u0e41\u0e42\u0e43\u0e44"
+            and ("\u0e01" <= cur <= "\u0e2e" or "\u0e40" <= cur <= "\u0e44"))
+
+
+def _pieces(text: str) -> list[tuple[str, str]]:
+    """``text`` as (unbreakable run, following spaces); joined they give ``text`` back."""
+    out: list[list[str]] = []
+    for tok in word_tokenize(text, engine="newmm", keep_whitespace=True):
+        if out and tok.isspace():
+            out[-1][1] += tok
+        elif out and not out[-1][1] and not _breakable(out[-1][0][-1], tok[0]):
+            out[-1][0] += tok
+        else:
+            out.append([tok, ""])
+    return [(w, s) for w, s in out]
+
+
+def _lines(pdf: FPDF, text: str, width: float, style: str = "", size: float = _BODY) -> list[str]:
+    """``text`` in lines no wider than ``width`` (greedy, shaped widths); "\\n" forces a break."""
+    pdf.set_font(_FAMILY, style, size)
+    lines: list[str] = []
+    for para in _printable(pdf, text).split("\n"):
+        line, gap = "", ""
+        for word, space in _pieces(para.strip()):
+            if line and pdf.get_string_width(line + gap + word) > width:
+                lines.append(line)
+                line, gap = "", ""
+            while not line and pdf.get_string_width(word) > width:  # too long: cut clusters
+                ends = [m.end() for m in _CLUSTER.finditer(word)][:-1]
+                fit = [e for e in ends if pdf.get_string_width(word[:e]) <= width] or ends[:1]
+                if not fit:
+                    break
+                lines.append(word[:fit[-1]])
+                word = word[fit[-1]:]
+            line += gap + word
+            gap = space
+        lines.append(line)
+    return lines
+
+
+def _para(pdf: FPDF, text: str, x: float, w: float, style: str = "", size: float = _BODY,
+          align: str = "L", color: tuple[int, int, int] = _INK, lh: float = 0.0) -> float:
+    """Wrapped paragraph at ``x`` from the current y; returns its height and leaves y below."""
+    lh = lh or size * 0.53  # mm: Thai marks stack high and low, so ~1.5 times the size
+    lines = _lines(pdf, text, w, style, size)
+    pdf.set_text_color(*color)
+    for line in lines:
+        pdf.set_x(x)
+        pdf.cell(w, lh, line, align=align, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*_INK)
+    return lh * len(lines)
+
+
+def _fit(pdf: FPDF, text: str, style: str, size: float, width: float) -> float:
+    """The largest size up to ``size`` at which ``text`` fits on one line of ``width``."""
+    pdf.set_font(_FAMILY, style, size)
+    return min(size, size * width / max(pdf.get_string_width(_printable(pdf, text)), 0.01))
+
+
+def _new_pdf(orientation: str, title: str, author: str) -> FPDF:
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.set_auto_page_break(False)  # one page: the layout shrinks text instead
+    for style, path in _FONTS.items():
+        pdf.add_font(_FAMILY, style, str(path))
+    pdf.set_text_shaping(True)
+    pdf.set_title(title)
+    pdf.set_author(author)
+    pdf.set_creator("fund.receipts")
+    pdf.set_lang("th")
+    pdf.add_page()
+    return pdf
+
+
+def _signature(pdf: FPDF, x: float, w: float, name: str, roles: tuple[str, ...],
+               prefix: str = "ลงชื่อ", suffix: str = "") -> None:
+    """A centred "ลงชื่อ ....... suffix" line, "( name )" and the role lines under it."""
+    pdf.set_font(_FAMILY, "", _BODY)
+    pre = pdf.get_string_width(f"{prefix} ")
+    post = pdf.get_string_width(f" {suffix}") if suffix else 0.0
+    dots = "." * int((w - pre - post - 4) / pdf.get_string_width("."))
+    pdf.set_x(x)
+    pdf.cell(w, 7, f"{prefix} {dots}{' ' + suffix if suffix else ''}", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    for text in (f"( {name.strip() or dots[:len(dots) * 3 // 4]} )", *roles):
+        pdf.set_x(x)
+        pdf.set_font_size(_fit(pdf, text, "", _BODY, w))
+        pdf.cell(w, 6.6, _printable(pdf, text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font_size(_BODY)
+
+
+def receipt_pdf(data: ReceiptData) -> bytes:
+    """The donation receipt as one A4 portrait page of PDF bytes."""
+    d = data
+    pdf = _new_pdf("portrait", f"{RECEIPT_TITLE} เลขที่ {d.receipt_label}", d.fund_owner)
+    left, full = 20.0, pdf.w - 40.0
+    pdf.set_margins(left, 18, left)
+    pdf.set_y(18)
+    _para(pdf, d.fund_owner, left, full, "B", 16.5, "C")
+    _para(pdf, d.center_name, left, full, "", 13, "C")
+    _para(pdf, d.center_address, left, full, "", 11.5, "C", _GREY)
+    contact = f"โทรศัพท์ {d.center_phone}" if (d.center_phone or "").strip() else ""
+    if (d.center_tax_id or "").strip():
+        contact += f"{'    ' if contact else ''}เลขประจำตัวผู้เสียภาษีอากร {d.center_tax_id}"
+    if contact:
+        _para(pdf, contact, left, full, "", 11.5, "C", _GREY)
+    y = pdf.get_y() + 3
+    pdf.set_draw_color(*_INK)
+    pdf.set_line_width(0.6)
+    pdf.line(left, y, left + full, y)
+    pdf.set_line_width(0.2)
+    pdf.line(left, y + 1.1, left + full, y + 1.1)
+    pdf.set_y(y + 6)
+    _para(pdf, RECEIPT_TITLE, left, full, "B", 22, "C", lh=12)
+    pdf.ln(1)
+    for text in (f"เลขที่ {d.receipt_label}", f"วันที่ {d.date_text}"):
+        _para(pdf, text, left, full, "B" if text.startswith("เลขที่") else "", _BODY, "R")
+    pdf.ln(4)
+    label_w = 50.0
+    rows = [("ได้รับเงินจาก", d.donor_name, "B")]
+    rows += [("เลขประจำตัวผู้เสียภาษี", d.donor_tax_id, "")] * bool((d.donor_tax_id or "").strip())
+    rows += [("ที่อยู่", d.donor_address, "")] * bool((d.donor_address or "").strip())
+    rows += [("เพื่อสมทบ", d.fund_name, ""), ("ชำระโดย", d.method_text, "")]
+    for label, value, style in rows:
+        y = pdf.get_y()
+        _para(pdf, label, left + 4, label_w - 4, "", _BODY, color=_GREY)
+        pdf.set_y(y)
+        _para(pdf, value.strip() or "-", left + label_w, full - label_w, style)
+        pdf.ln(2.2)
+    # The amount, boxed: figures, then the words in parentheses.
+    figures = f"จำนวนเงิน {format_amount(d.amount_satang)} บาท"
+    words = f"({amount_in_words(d.amount_satang)})"
+    word_lines = _lines(pdf, words, full - 12, "", 14)
+    y, box_h = pdf.get_y() + 4, 15 + 7.5 * len(word_lines)
+    pdf.set_fill_color(243, 243, 243)
+    pdf.set_line_width(0.4)
+    pdf.rect(left, y, full, box_h, style="DF")
+    pdf.set_y(y + 3)
+    _para(pdf, figures, left + 6, full - 12, "B", 17, "C", lh=9)
+    for line in word_lines:
+        _para(pdf, line, left + 6, full - 12, "", 14, "C", lh=7.5)
+    pdf.set_y(y + box_h + 7)
+    _para(pdf, TAX_NOTE, left, full, "", _BODY)
+    _para(pdf, f"{d.fund_owner} ขอขอบคุณที่ท่านร่วมสนับสนุนการให้บริการยืมกายอุปกรณ์"
+               "แก่ผู้สูงอายุ ผู้พิการ และผู้ป่วยในชุมชน", left, full, "", _BODY)
+    pdf.ln(20)
+    _signature(pdf, left + full / 2, full / 2, d.treasurer_name, ("เหรัญญิกกองทุน",),
+               suffix="ผู้รับเงิน")
+    return bytes(pdf.output())
+
+
+def _border(pdf: FPDF) -> None:
+    """A double rule around the page, thick outside and thin inside, with small corner diamonds."""
+    pdf.set_draw_color(*_GOLD)
+    for inset, width in ((9.0, 1.3), (12.0, 0.35)):
+        pdf.set_line_width(width)
+        pdf.rect(inset, inset, pdf.w - 2 * inset, pdf.h - 2 * inset)
+    pdf.set_fill_color(*_GOLD)
+    for cx in (12.0, pdf.w - 12.0):
+        for cy in (12.0, pdf.h - 12.0):
+            pdf.polygon([(cx - 2.2, cy), (cx, cy - 2.2), (cx + 2.2, cy), (cx, cy + 2.2)], style="F")
+    pdf.set_draw_color(*_INK)
+
+
+def certificate_pdf(data: CertificateData) -> bytes:
+    """The in-kind thank-you certificate as one A4 landscape page of PDF bytes."""
+    d = data
+    pdf = _new_pdf("landscape", f"{CERTIFICATE_TITLE} {d.donor_name}", d.fund_owner)
+    _border(pdf)
+    left, full = 28.0, pdf.w - 56.0
+    pdf.set_margins(left, 20, left)
+    items = [i.strip() for i in d.items if i.strip()] or ["-"]
+    # Up to five items one per line; more run on as one paragraph. Shrink until all fits.
+    listed = "\n".join(items) if len(items) <= 5 else "  •  ".join(items)
+    size = 15.0
+    while size > 9 and len(_lines(pdf, listed, full - 40, "", size)) * size * 0.53 > 44:
+        size -= 0.5
+    pdf.set_y(21)
+    _para(pdf, d.fund_owner, left, full, "B", _fit(pdf, d.fund_owner, "B", 15, full), "C")
+    _para(pdf, d.center_name, left, full, "", _fit(pdf, d.center_name, "", 13, full), "C",
+          _GREY)
+    pdf.ln(3)
+    _para(pdf, CERTIFICATE_TITLE, left, full, "B", 36, "C", _MAROON, lh=17)
+    y = pdf.get_y() + 1.5
+    pdf.set_draw_color(*_GOLD)
+    pdf.set_line_width(0.5)
+    pdf.line(pdf.w / 2 - 40, y, pdf.w / 2 + 40, y)
+    pdf.set_y(y + 4)
+    _para(pdf, "มอบให้ไว้เพื่อแสดงว่า", left, full, "", 15, "C")
+    pdf.ln(1)
+    _para(pdf, d.donor_name, left, full, "B", _fit(pdf, d.donor_name, "B", 26, full), "C", lh=13)
+    pdf.ln(1)
+    _para(pdf, "ได้บริจาค", left, full, "", 15, "C")
+    pdf.ln(0.8)
+    _para(pdf, listed, left + 20, full - 40, "", size, "C")
+    pdf.ln(1.5)
+    _para(pdf, f"ให้แก่ {d.center_name} เพื่อให้บริการยืมกายอุปกรณ์"
+               "แก่ผู้สูงอายุ ผู้พิการ และผู้ป่วยในชุมชน", left, full, "", 14, "C")
+    pdf.ln(2.5)
+    _para(pdf, BLESSING, left, full, "B", 15, "C", _MAROON)
+    pdf.ln(2)
+    _para(pdf, f"ให้ไว้ ณ วันที่ {d.date_text}", left, full, "", 14, "C")
+    pdf.set_y(max(pdf.get_y() + 6, pdf.h - 52))
+    _signature(pdf, pdf.w / 2 - 55, 110, d.signer_name, (d.signer_title,))
+    return bytes(pdf.output())

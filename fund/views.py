@@ -1,0 +1,239 @@
+"""Fund pages: the treasurer's books, donations and receipts, and donor impact."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from core.auth import current_actor, public, require_role
+from core.dates import format_date
+from core.db import db
+from core.errors import NotFound
+from core.forms import submit
+from core.i18n import in_thai
+from core.users import Role
+from devices import services as devices
+from devices.forms import baht_to_satang
+from fund.forms import DONOR_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm, PurchaseForm
+from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose
+from fund.receipts import CertificateData, ReceiptData, certificate_pdf, receipt_pdf
+from fund.services import donations, impact, ledger, spending
+
+bp = Blueprint("fund", __name__, url_prefix="/fund")
+impact_bp = Blueprint("impact", __name__, url_prefix="/impact")
+TREASURY = (Role.TREASURER, Role.ADMIN)
+
+
+@bp.app_context_processor
+def _labels():
+    return {"donor_kind_labels": DONOR_KIND_LABELS, "method_labels": METHOD_LABELS}
+
+
+def _donor_choices():
+    return [SelectChoice(str(d.id), d.name) for d in db.session.scalars(select(Donor).order_by(Donor.name))]
+
+
+def _fund_choices(auto: bool = False):
+    funds = [SelectChoice(f.code, f"{f.code} · {f.name_th}") for f in ledger.list_funds()]
+    return ([SelectChoice("", _("Automatic (oldest allowed donations first)"))] if auto else []) + funds
+
+
+def _type_choices():
+    return [SelectChoice(t.code, f"{t.code} · {t.name_th}") for t in devices.list_types()]
+
+
+@bp.route("")
+@require_role(*TREASURY)
+def books():
+    trial = ledger.trial_balance()
+    return render_template("fund/books.html", balances=ledger.balances(), trial=trial,
+                           trial_total=sum(amount for _, amount in trial),
+                           recent=list(db.session.scalars(ledger.entries_query().limit(10))))
+
+
+@bp.route("/journal")
+@require_role(*TREASURY)
+def journal():
+    kind = request.args.get("kind", "")[:20]
+    fund_code = request.args.get("fund", "")[:20]
+    since, until = (_date(request.args.get(k)) for k in ("since", "until"))
+    fund = ledger.get_fund(fund_code) if fund_code else None
+    entries = list(db.session.scalars(ledger.entries_query(kind, fund, since, until).limit(2000)))
+    if request.args.get("format") == "csv":
+        return _csv(entries)
+    return render_template("fund/journal.html", entries=entries, funds=ledger.list_funds(), kind=kind,
+                           fund_code=fund_code, since=since, until=until)
+
+
+def _date(value):
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _csv(entries):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["entry", "date", "kind", "memo", "reverses", "account", "fund", "amount_baht"])
+    for entry in entries:
+        for posting in entry.postings:
+            writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, entry.memo, entry.reverses_id or "",
+                             posting.account.code, posting.fund.code, f"{posting.amount_satang / 100:.2f}"])
+    response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="journal.csv"'
+    return response
+
+
+@bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])
+@require_role(*TREASURY)
+def reverse(entry_id):
+    spending.reverse_entry(entry_id, request.form.get("memo", "")[:300], by=current_actor())
+    db.session.commit()
+    flash(_("Entry %(id)d reversed.", id=entry_id), "success")
+    return redirect(url_for("fund.journal"))
+
+
+@bp.route("/donors")
+@require_role(*TREASURY)
+def donor_list():
+    return render_template("fund/donors.html", donors=list(db.session.scalars(select(Donor).order_by(Donor.name))))
+
+
+@bp.route("/donors/new", methods=["GET", "POST"])
+@require_role(*TREASURY)
+def donor_new():
+    form = DonorForm()
+    donor, status = submit(form, lambda: donations.create_donor(
+        {f: getattr(form, f).data for f in ("name", "kind", "tax_id", "phone", "email", "address", "may_be_named")},
+        by=current_actor()))
+    if donor is not None:
+        flash(_("Donor %(name)s registered.", name=donor.name), "success")
+        return redirect(url_for("fund.donor_view", donor_id=donor.id))
+    return render_template("fund/form.html", form=form, title=_("New donor")), status
+
+
+@bp.route("/donors/<int:donor_id>")
+@require_role(*TREASURY)
+def donor_view(donor_id):
+    donor = donations.get_donor(donor_id)
+    gifts = list(db.session.scalars(select(Donation).where(Donation.donor_id == donor.id)
+                                    .order_by(Donation.received_on.desc())))
+    return render_template("fund/donor.html", donor=donor, gifts=gifts, impact=impact.for_donor(donor),
+                           allocated={g.id: donations.allocated(g) for g in gifts})
+
+
+@bp.route("/donations/new", methods=["GET", "POST"])
+@require_role(*TREASURY)
+def donation_new():
+    form = CashDonationForm(donor_id=request.args.get("donor_id"), received_on=dt.date.today())
+    form.donor_id.choices, form.fund.choices = _donor_choices(), _fund_choices()
+    gift, status = submit(form, lambda: donations.donate_cash(
+        donations.get_donor(int(form.donor_id.data)), baht_to_satang(form.amount.data), form.fund.data,
+        PaymentMethod(form.method.data), by=current_actor(), received_on=form.received_on.data,
+        description=form.description.data or ""))
+    if gift is not None:
+        flash(_("Donation recorded, receipt %(number)s.", number=gift.receipt_label), "success")
+        return redirect(url_for("fund.donor_view", donor_id=gift.donor_id))
+    return render_template("fund/form.html", form=form, title=_("Record a cash donation")), status
+
+
+@bp.route("/donations/in-kind", methods=["GET", "POST"])
+@require_role(*TREASURY)
+def in_kind_new():
+    form = InKindForm(donor_id=request.args.get("donor_id"), received_on=dt.date.today())
+    form.donor_id.choices, form.device_type.choices = _donor_choices(), _type_choices()
+
+    def save():
+        item = {"type": form.device_type.data, "brand": form.brand.data or "",
+                "value_satang": baht_to_satang(form.value.data)}
+        return donations.donate_in_kind(donations.get_donor(int(form.donor_id.data)), [item] * form.count.data,
+                                        by=current_actor(), received_on=form.received_on.data,
+                                        description=form.description.data or "")
+
+    gift, status = submit(form, save)
+    if gift is not None:
+        flash(_("%(n)d devices registered; print their labels.", n=len(gift.devices)), "success")
+        return redirect(url_for("labels.print_form", tags=",".join(d.device.tag for d in gift.devices)))
+    return render_template("fund/form.html", form=form, title=_("Record devices given in kind")), status
+
+
+@bp.route("/purchases/new", methods=["GET", "POST"])
+@require_role(*TREASURY)
+def purchase_new():
+    form = PurchaseForm(spent_on=dt.date.today())
+    form.device_type.choices, form.fund.choices = _type_choices(), _fund_choices(auto=True)
+    bought, status = submit(form, lambda: spending.spend(
+        Purpose.PURCHASE, baht_to_satang(form.amount.data), by=current_actor(),
+        device_type=devices.get_type(form.device_type.data),
+        fund=ledger.get_fund(form.fund.data) if form.fund.data else None, description=form.description.data or "",
+        spent_on=form.spent_on.data, device_count=form.count.data))
+    if bought is not None:
+        flash(_("Purchase recorded; %(n)d devices registered.", n=len(bought.devices)), "success")
+        return redirect(url_for("labels.print_form", tags=",".join(p.device.tag for p in bought.devices)))
+    return render_template("fund/form.html", form=form, title=_("Record a purchase")), status
+
+
+@bp.route("/donations/<int:donation_id>/receipt.pdf")
+@require_role(*TREASURY)
+def receipt(donation_id):
+    gift = donations.get_donation(donation_id)
+    config = current_app.config
+    if gift.kind == DonationKind.CASH:
+        pdf = receipt_pdf(ReceiptData(
+            receipt_label=gift.receipt_label, date_text=format_date(gift.received_on, "th"),
+            center_name=config["CENTER_NAME_TH"], fund_owner=config["FUND_NAME_TH"],
+            center_address=config["CENTER_ADDRESS"], center_phone=config["CENTER_PHONE"],
+            center_tax_id=config["CENTER_TAX_ID"], donor_name=gift.donor.name, donor_tax_id=gift.donor.tax_id or "",
+            donor_address=gift.donor.address, amount_satang=gift.amount_satang, fund_name=gift.fund.name_th,
+            method_text=in_thai(METHOD_LABELS[gift.method]), treasurer_name=current_actor().display_name))
+        name = f"receipt-{gift.receipt_label.replace('/', '-')}.pdf"
+    else:
+        counts: dict[str, int] = {}
+        for item in gift.devices:
+            counts[item.device.type.name_th] = counts.get(item.device.type.name_th, 0) + 1
+        pdf = certificate_pdf(CertificateData(
+            date_text=format_date(gift.received_on, "th"), center_name=config["CENTER_NAME_TH"],
+            fund_owner=config["FUND_NAME_TH"], donor_name=gift.donor.name,
+            items=tuple(f"{name} {count} รายการ" for name, count in counts.items()),
+            signer_name=current_actor().display_name, signer_title="เหรัญญิกกองทุน"))
+        name = f"certificate-{gift.id}.pdf"
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+
+
+# --- donor impact ---------------------------------------------------------------------------
+
+@impact_bp.route("")
+@require_role(Role.DONOR)
+def mine():
+    donor = donations.donor_for_user(current_actor())
+    if donor is None:
+        raise NotFound(_("Your login is not linked to a donor yet; please ask the fund's treasurer."))
+    return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor),
+                           share_url=url_for("impact.shared", token=donor.share_token, _external=True))
+
+
+@impact_bp.route("/s/<token>")
+@public
+def shared(token):
+    donor = donations.donor_for_token(token)
+    return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor), share_url=None)
+
+
+@impact_bp.route("/center")
+@public
+def center():
+    named, anonymous = impact.honour_roll()
+    return render_template("fund/center_impact.html", impact=impact.for_program(), named=named, anonymous=anonymous,
+                           balances=None)
