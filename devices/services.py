@@ -52,6 +52,10 @@ def list_types() -> list[DeviceType]:
     return list(db.session.scalars(select(DeviceType).order_by(DeviceType.code)))
 
 
+def count_by_status() -> dict[DeviceStatus, int]:
+    return dict(db.session.execute(select(Device.status, func.count()).group_by(Device.status)).all())
+
+
 def device_counts_by_type() -> dict[int, int]:
     return dict(db.session.execute(select(Device.type_id, func.count()).group_by(Device.type_id)).all())
 

@@ -6,15 +6,16 @@ from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
 from core.db import db
-from core.errors import ValidationError
+from core.errors import PermissionDenied, ValidationError
 from core.idempotency import idempotent
-from core.users import Role
+from core.users import INTERNAL_ROLES, Role
 from devices import services as devices
 from devices.api import SelectPage
 from fund.models import Donor, Purpose
-from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, RepairSchema,
-                          ReverseSchema, SpendingSchema)
-from fund.services import donations, ledger, spending
+from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
+                          RepairSchema, ReverseSchema, SpendingSchema)
+from fund.services import donations, impact, ledger, spending
+from lending.services import loans, pipeline
 
 bp = Blueprint("fund_api", __name__, url_prefix="/api/v1", description="Donors, donations and the fund ledger")
 TREASURY = (Role.TREASURER, Role.ADMIN)
@@ -125,3 +126,36 @@ class Reverse(MethodView):
     def post(self, data, entry_id):
         """Correct a mistake: a new entry that negates the original and names it."""
         return spending.reverse_entry(entry_id, data["memo"], by=current_actor())
+
+
+@bp.route("/donors/<int:donor_id>/impact")
+class DonorImpact(MethodView):
+    @require_role(Role.TREASURER, Role.ADMIN, Role.DONOR)
+    @bp.response(200, ImpactSchema)
+    def get(self, donor_id):
+        """What a donor's gifts did; a donor may read only their own."""
+        actor = current_actor()
+        donor = donations.get_donor(donor_id)
+        if not actor.has_role(*TREASURY) and donor.user_id != actor.id:
+            raise PermissionDenied("a donor sees only their own impact")
+        return impact.for_donor(donor)
+
+
+@bp.route("/reports/summary")
+class Summary(MethodView):
+    @require_role(*INTERNAL_ROLES)
+    @bp.response(200)
+    def get(self):
+        """Program totals: devices by status, requests by status, loans, people served, fund balances."""
+        program = impact.for_program()
+        return {
+            "devices_by_status": {status.value: count for status, count in devices.count_by_status().items()},
+            "requests_by_status": {status.value: count for status, count in pipeline.board_counts().items()},
+            "loans": program.loans,
+            "open_loans": db.session.scalar(db.select(db.func.count()).select_from(
+                loans.loans_query(open_only=True).subquery())),
+            "people_served": program.people_served,
+            "device_days": program.device_days,
+            "savings_to_families_satang": program.savings_satang,
+            "fund_balances_satang": {fund.code: balance for fund, balance in ledger.balances()},
+        }

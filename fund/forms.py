@@ -11,6 +11,8 @@ from fund.models import DonorKind, PaymentMethod
 
 DONOR_KIND_LABELS = {DonorKind.PERSON: _l("Person"), DonorKind.COMPANY: _l("Company"), DonorKind.SHOP: _l("Shop"),
                      DonorKind.CIVIL_SOCIETY: _l("Civil-society group")}
+ENTRY_KIND_LABELS = {"donation": _l("Cash donation"), "in_kind": _l("Gift in kind"), "purchase": _l("Purchase"),
+                     "repair": _l("Repair"), "reversal": _l("Reversal")}
 METHOD_LABELS = {PaymentMethod.CASH: _l("Cash"), PaymentMethod.TRANSFER: _l("Bank transfer"),
                  PaymentMethod.PROMPTPAY: _l("PromptPay"), PaymentMethod.CHEQUE: _l("Cheque")}
 

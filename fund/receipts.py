@@ -1,16 +1,15 @@
 """Donation receipts (ใบเสร็จรับเงินบริจาค) and in-kind thank-you certificates (อนุโมทนาบัตร).
 
-``receipt_pdf`` renders the one-page A4 receipt a cash donor keeps for a tax-deduction claim;
-``certificate_pdf`` the one-page A4 landscape certificate for a donor of devices. Both use fpdf2
-with harfbuzz shaping and the Sarabun font, as ``lending.agreement`` does. Thai lines break
-between the words found by pythainlp's ``newmm`` tokenizer (never inside a Latin word, a
-number or a character cluster); characters Sarabun lacks print as "?". No Flask, no database.
+``receipt_pdf``: one A4 page a cash donor keeps for a tax-deduction claim; ``certificate_pdf``:
+one A4 landscape page for a donor of devices. fpdf2 with harfbuzz shaping in Sarabun, as in
+``lending.agreement``; Thai lines break between words of pythainlp's ``newmm`` tokenizer (never
+inside a Latin word, a number or a cluster); characters Sarabun lacks print as "?". No Flask/DB.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fpdf import FPDF
@@ -95,7 +94,7 @@ def _pieces(text: str) -> list[tuple[str, str]]:
     """``text`` as (unbreakable run, following spaces); joined they give ``text`` back."""
     out: list[list[str]] = []
     for tok in word_tokenize(text, engine="newmm", keep_whitespace=True):
-        if out and tok.isspace():
+        if out and not tok.strip(" "):  # only plain spaces break; U+00A0 glues
             out[-1][1] += tok
         elif out and not out[-1][1] and not _breakable(out[-1][0][-1], tok[0]):
             out[-1][0] += tok
@@ -114,11 +113,9 @@ def _lines(pdf: FPDF, text: str, width: float, style: str = "", size: float = _B
             if line and pdf.get_string_width(line + gap + word) > width:
                 lines.append(line)
                 line, gap = "", ""
-            while not line and pdf.get_string_width(word) > width:  # too long: cut clusters
-                ends = [m.end() for m in _CLUSTER.finditer(word)][:-1]
+            while not line and pdf.get_string_width(word) > width and (  # too long: cut
+                    ends := [m.end() for m in _CLUSTER.finditer(word)][:-1]):  # at a cluster
                 fit = [e for e in ends if pdf.get_string_width(word[:e]) <= width] or ends[:1]
-                if not fit:
-                    break
                 lines.append(word[:fit[-1]])
                 word = word[fit[-1]:]
             line += gap + word
@@ -128,8 +125,10 @@ def _lines(pdf: FPDF, text: str, width: float, style: str = "", size: float = _B
 
 
 def _para(pdf: FPDF, text: str, x: float, w: float, style: str = "", size: float = _BODY,
-          align: str = "L", color: tuple[int, int, int] = _INK, lh: float = 0.0) -> float:
-    """Wrapped paragraph at ``x`` from the current y; returns its height and leaves y below."""
+          align: str = "L", color: tuple[int, int, int] = _INK, lh: float = 0.0) -> None:
+    """Wrapped paragraph at ``x`` from the current y; leaves y below it. Nothing if empty."""
+    if not (text or "").strip():
+        return
     lh = lh or size * 0.53  # mm: Thai marks stack high and low, so ~1.5 times the size
     lines = _lines(pdf, text, w, style, size)
     pdf.set_text_color(*color)
@@ -137,7 +136,6 @@ def _para(pdf: FPDF, text: str, x: float, w: float, style: str = "", size: float
         pdf.set_x(x)
         pdf.cell(w, lh, line, align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(*_INK)
-    return lh * len(lines)
 
 
 def _fit(pdf: FPDF, text: str, style: str, size: float, width: float) -> float:
@@ -154,23 +152,35 @@ def _new_pdf(orientation: str, title: str, author: str) -> FPDF:
     pdf.set_text_shaping(True)
     pdf.set_title(title)
     pdf.set_author(author)
-    pdf.set_creator("fund.receipts")
     pdf.set_lang("th")
     pdf.add_page()
     return pdf
 
 
-def _signature(pdf: FPDF, x: float, w: float, name: str, roles: tuple[str, ...],
-               prefix: str = "ลงชื่อ", suffix: str = "") -> None:
-    """A centred "ลงชื่อ ....... suffix" line, "( name )" and the role lines under it."""
+def _output(pdf: FPDF) -> bytes:
+    """``pdf.output()``, with a ZWSP in the ToUnicode map for the extra glyphs of a cluster.
+
+    harfbuzz draws ำ as two glyphs (ํ + า); fpdf2 gives the first the whole cluster's text and
+    leaves the า without a mapping, so readers extract a stray control character there
+    ("จำ\x05นวน"). Private fpdf2 state: if it is not there, the PDF is written unchanged.
+    """
+    for font in pdf.fonts.values():
+        ids = getattr(getattr(font, "subset", None), "_char_id_per_glyph", None)
+        if isinstance(ids, dict):
+            font.subset._char_id_per_glyph = {
+                replace(g, unicode=(0x200B,)) if getattr(g, "unicode", None) == () else g: c
+                for g, c in ids.items()}
+    return bytes(pdf.output())
+
+
+def _signature(pdf: FPDF, x: float, w: float, name: str, role: str, suffix: str = "") -> None:
+    """A centred "ลงชื่อ ....... suffix" line, then "( name )" and the role under it."""
     pdf.set_font(_FAMILY, "", _BODY)
-    pre = pdf.get_string_width(f"{prefix} ")
-    post = pdf.get_string_width(f" {suffix}") if suffix else 0.0
-    dots = "." * int((w - pre - post - 4) / pdf.get_string_width("."))
+    sign = f"ลงชื่อ {{}}{' ' + suffix if suffix else ''}"
+    dots = "." * int((w - 4 - pdf.get_string_width(sign)) / pdf.get_string_width("."))
     pdf.set_x(x)
-    pdf.cell(w, 7, f"{prefix} {dots}{' ' + suffix if suffix else ''}", align="C",
-             new_x="LMARGIN", new_y="NEXT")
-    for text in (f"( {name.strip() or dots[:len(dots) * 3 // 4]} )", *roles):
+    pdf.cell(w, 7, sign.format(dots), align="C", new_x="LMARGIN", new_y="NEXT")
+    for text in (f"( {name.strip() or dots[:len(dots) * 3 // 4]} )", role):
         pdf.set_x(x)
         pdf.set_font_size(_fit(pdf, text, "", _BODY, w))
         pdf.cell(w, 6.6, _printable(pdf, text), align="C", new_x="LMARGIN", new_y="NEXT")
@@ -187,22 +197,18 @@ def receipt_pdf(data: ReceiptData) -> bytes:
     _para(pdf, d.fund_owner, left, full, "B", 16.5, "C")
     _para(pdf, d.center_name, left, full, "", 13, "C")
     _para(pdf, d.center_address, left, full, "", 11.5, "C", _GREY)
-    contact = f"โทรศัพท์ {d.center_phone}" if (d.center_phone or "").strip() else ""
-    if (d.center_tax_id or "").strip():
-        contact += f"{'    ' if contact else ''}เลขประจำตัวผู้เสียภาษีอากร {d.center_tax_id}"
-    if contact:
-        _para(pdf, contact, left, full, "", 11.5, "C", _GREY)
+    contact = [f"{label} {v.strip()}" for label, v in (("โทรศัพท์", d.center_phone or ""), (
+        "เลขประจำตัวผู้เสียภาษีอากร", d.center_tax_id or "")) if v.strip()]
+    _para(pdf, "    ".join(contact), left, full, "", 11.5, "C", _GREY)
     y = pdf.get_y() + 3
-    pdf.set_draw_color(*_INK)
-    pdf.set_line_width(0.6)
-    pdf.line(left, y, left + full, y)
-    pdf.set_line_width(0.2)
-    pdf.line(left, y + 1.1, left + full, y + 1.1)
+    for dy, width in ((0.0, 0.6), (1.1, 0.2)):
+        pdf.set_line_width(width)
+        pdf.line(left, y + dy, left + full, y + dy)
     pdf.set_y(y + 6)
     _para(pdf, RECEIPT_TITLE, left, full, "B", 22, "C", lh=12)
     pdf.ln(1)
-    for text in (f"เลขที่ {d.receipt_label}", f"วันที่ {d.date_text}"):
-        _para(pdf, text, left, full, "B" if text.startswith("เลขที่") else "", _BODY, "R")
+    _para(pdf, f"เลขที่ {d.receipt_label}", left, full, "B", _BODY, "R")
+    _para(pdf, f"วันที่ {d.date_text}", left, full, "", _BODY, "R")
     pdf.ln(4)
     label_w = 50.0
     rows = [("ได้รับเงินจาก", d.donor_name, "B")]
@@ -216,15 +222,14 @@ def receipt_pdf(data: ReceiptData) -> bytes:
         _para(pdf, value.strip() or "-", left + label_w, full - label_w, style)
         pdf.ln(2.2)
     # The amount, boxed: figures, then the words in parentheses.
-    figures = f"จำนวนเงิน {format_amount(d.amount_satang)} บาท"
-    words = f"({amount_in_words(d.amount_satang)})"
-    word_lines = _lines(pdf, words, full - 12, "", 14)
+    word_lines = _lines(pdf, f"({amount_in_words(d.amount_satang)})", full - 12, "", 14)
     y, box_h = pdf.get_y() + 4, 15 + 7.5 * len(word_lines)
     pdf.set_fill_color(243, 243, 243)
     pdf.set_line_width(0.4)
     pdf.rect(left, y, full, box_h, style="DF")
     pdf.set_y(y + 3)
-    _para(pdf, figures, left + 6, full - 12, "B", 17, "C", lh=9)
+    _para(pdf, f"จำนวนเงิน {format_amount(d.amount_satang)} บาท", left + 6, full - 12, "B", 17,
+          "C", lh=9)
     for line in word_lines:
         _para(pdf, line, left + 6, full - 12, "", 14, "C", lh=7.5)
     pdf.set_y(y + box_h + 7)
@@ -232,9 +237,10 @@ def receipt_pdf(data: ReceiptData) -> bytes:
     _para(pdf, f"{d.fund_owner} ขอขอบคุณที่ท่านร่วมสนับสนุนการให้บริการยืมกายอุปกรณ์"
                "แก่ผู้สูงอายุ ผู้พิการ และผู้ป่วยในชุมชน", left, full, "", _BODY)
     pdf.ln(20)
-    _signature(pdf, left + full / 2, full / 2, d.treasurer_name, ("เหรัญญิกกองทุน",),
-               suffix="ผู้รับเงิน")
-    return bytes(pdf.output())
+    _signature(pdf, left + full / 2, full / 2, d.treasurer_name, "เหรัญญิกกองทุน", "ผู้รับเงิน")
+    pdf.set_line_width(0.3)  # a frame around the receipt
+    pdf.rect(left - 7, 11, full + 14, pdf.get_y() + 8 - 11)
+    return _output(pdf)
 
 
 def _border(pdf: FPDF) -> None:
@@ -247,7 +253,6 @@ def _border(pdf: FPDF) -> None:
     for cx in (12.0, pdf.w - 12.0):
         for cy in (12.0, pdf.h - 12.0):
             pdf.polygon([(cx - 2.2, cy), (cx, cy - 2.2), (cx + 2.2, cy), (cx, cy + 2.2)], style="F")
-    pdf.set_draw_color(*_INK)
 
 
 def certificate_pdf(data: CertificateData) -> bytes:
@@ -257,37 +262,36 @@ def certificate_pdf(data: CertificateData) -> bytes:
     _border(pdf)
     left, full = 28.0, pdf.w - 56.0
     pdf.set_margins(left, 20, left)
-    items = [i.strip() for i in d.items if i.strip()] or ["-"]
-    # Up to five items one per line; more run on as one paragraph. Shrink until all fits.
-    listed = "\n".join(items) if len(items) <= 5 else "  •  ".join(items)
-    size = 15.0
-    while size > 9 and len(_lines(pdf, listed, full - 40, "", size)) * size * 0.53 > 44:
-        size -= 0.5
     pdf.set_y(21)
     _para(pdf, d.fund_owner, left, full, "B", _fit(pdf, d.fund_owner, "B", 15, full), "C")
-    _para(pdf, d.center_name, left, full, "", _fit(pdf, d.center_name, "", 13, full), "C",
-          _GREY)
+    _para(pdf, d.center_name, left, full, "", _fit(pdf, d.center_name, "", 13, full), "C", _GREY)
     pdf.ln(3)
     _para(pdf, CERTIFICATE_TITLE, left, full, "B", 36, "C", _MAROON, lh=17)
     y = pdf.get_y() + 1.5
-    pdf.set_draw_color(*_GOLD)
-    pdf.set_line_width(0.5)
+    pdf.set_line_width(0.5)  # in gold, as the border
     pdf.line(pdf.w / 2 - 40, y, pdf.w / 2 + 40, y)
     pdf.set_y(y + 4)
     _para(pdf, "มอบให้ไว้เพื่อแสดงว่า", left, full, "", 15, "C")
     pdf.ln(1)
-    _para(pdf, d.donor_name, left, full, "B", _fit(pdf, d.donor_name, "B", 26, full), "C", lh=13)
+    _para(pdf, d.donor_name, left, full, "B", max(_fit(pdf, d.donor_name, "B", 26, full), 15), "C")
     pdf.ln(1)
     _para(pdf, "ได้บริจาค", left, full, "", 15, "C")
     pdf.ln(0.8)
+    # Up to five items one per line, more run on as one paragraph; shrunk to fit the page.
+    items = [i.strip() for i in d.items if i.strip()] or ["-"]
+    listed = "\n".join(items) if len(items) <= 5 else "   ".join(f"•\u00a0{i}" for i in items)
+    rest = [(f"ให้แก่{d.center_name} เพื่อใช้ในการให้บริการยืมกายอุปกรณ์แก่ผู้สูงอายุ ผู้พิการ"
+              " และผู้ป่วยในชุมชน", "", 14, _INK, 2.5), (BLESSING, "B", 15, _MAROON, 2.5),
+            (f"ให้ไว้ ณ วันที่ {d.date_text}", "", 14, _INK, 2.0)]
+    room = pdf.h - 42 - pdf.get_y() - sum(gap + pt * 0.53 * len(_lines(pdf, text, full, st, pt))
+                                          for text, st, pt, _, gap in rest)  # 42: signature
+    size = 15.0
+    while size > 8 and len(_lines(pdf, listed, full - 40, "", size)) * size * 0.53 > room:
+        size -= 0.5
     _para(pdf, listed, left + 20, full - 40, "", size, "C")
-    pdf.ln(1.5)
-    _para(pdf, f"ให้แก่ {d.center_name} เพื่อให้บริการยืมกายอุปกรณ์"
-               "แก่ผู้สูงอายุ ผู้พิการ และผู้ป่วยในชุมชน", left, full, "", 14, "C")
-    pdf.ln(2.5)
-    _para(pdf, BLESSING, left, full, "B", 15, "C", _MAROON)
-    pdf.ln(2)
-    _para(pdf, f"ให้ไว้ ณ วันที่ {d.date_text}", left, full, "", 14, "C")
-    pdf.set_y(max(pdf.get_y() + 6, pdf.h - 52))
-    _signature(pdf, pdf.w / 2 - 55, 110, d.signer_name, (d.signer_title,))
-    return bytes(pdf.output())
+    for text, style, size, color, gap in rest:
+        pdf.ln(gap)
+        _para(pdf, text, left, full, style, size, "C", color)
+    pdf.set_y(min(max(pdf.get_y() + 6, pdf.h - 52), pdf.h - 14 - 21.2))
+    _signature(pdf, pdf.w / 2 - 55, 110, d.signer_name, d.signer_title)
+    return _output(pdf)

@@ -110,3 +110,16 @@ class EntryQuerySchema(Schema):
 
 class ReverseSchema(Schema):
     memo = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class ImpactSchema(Schema):
+    given_satang = fields.Integer()
+    devices_in_kind = fields.Integer()
+    devices_whole = fields.Integer()
+    devices_share = fields.Float()
+    loans = fields.Integer()
+    people_served = fields.Function(lambda i: "fewer than 3" if i.people_shown == "<3" else i.people_served)
+    device_days = fields.Float()
+    savings_satang = fields.Integer()
+    repairs_funded = fields.Integer()
+    repairs_satang = fields.Integer()

@@ -19,7 +19,7 @@ from core.i18n import in_thai
 from core.users import Role
 from devices import services as devices
 from devices.forms import baht_to_satang
-from fund.forms import DONOR_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm, PurchaseForm
+from fund.forms import DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm, PurchaseForm
 from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose
 from fund.receipts import CertificateData, ReceiptData, certificate_pdf, receipt_pdf
 from fund.services import donations, impact, ledger, spending
@@ -31,7 +31,8 @@ TREASURY = (Role.TREASURER, Role.ADMIN)
 
 @bp.app_context_processor
 def _labels():
-    return {"donor_kind_labels": DONOR_KIND_LABELS, "method_labels": METHOD_LABELS}
+    return {"donor_kind_labels": DONOR_KIND_LABELS, "method_labels": METHOD_LABELS,
+            "entry_kind_labels": ENTRY_KIND_LABELS}
 
 
 def _donor_choices():

@@ -5,6 +5,7 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import func, select
 
+from conftest import PASSWORD
 from core.db import db
 from core.users import User
 from fund.models import Donor, Fund, JournalEntry, Purpose
@@ -125,6 +126,11 @@ def test_donors_see_only_their_own_impact(app, client, client_as, treasurer, mak
     assert other_donor.get("/impact").status_code == 404  # not linked to any donor
     assert client.get(f"/impact/s/{token}").status_code == 200
     assert client.get("/impact/s/not-a-token").status_code == 404
+    token_response = client.post("/api/v1/auth/token", json={"username": "shop", "password": PASSWORD})
+    donor_api = {"Authorization": f"Bearer {token_response.get_json()['token']}"}
+    figures = client.get(f"/api/v1/donors/{mine['id']}/impact", headers=donor_api)
+    assert figures.status_code == 200 and figures.get_json()["given_satang"] == 100_000
+    assert client.get(f"/api/v1/donors/{mine['id'] + 1}/impact", headers=donor_api).status_code == 403
     public = client.get("/impact/center").get_data(as_text=True)
     assert "ร้านทองใจดี" in public and "ผู้ไม่ออกนาม" not in public
 
@@ -142,3 +148,13 @@ def test_fund_role_matrix(client, client_as, api_headers, role, path, allowed):
     else:
         response = client_as(role).get(path)
     assert response.status_code == (200 if role in allowed else 403)
+
+
+def test_summary_report(client, api_headers, make_device):
+    make_device("WC")
+    response = client.get("/api/v1/reports/summary", headers=api_headers("staff"))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["devices_by_status"] == {"available": 1} and body["loans"] == 0
+    assert body["fund_balances_satang"] == {"GENERAL": 0}
+    assert client.get("/api/v1/reports/summary", headers=api_headers("donor")).status_code == 403
