@@ -63,5 +63,7 @@ class PurchaseForm(FlaskForm):
     amount = _baht(_l("Total paid (baht)"))
     fund = SelectField(_l("Pay from"), validators=[Optional()],
                        description=_l("Leave on automatic to use the oldest donations the purchase may use."))
+    donation = SelectField(_l("Or pay all of it from one donation"), validators=[Optional()],
+                           description=_l("Chosen by the treasurer instead of the oldest donations first."))
     spent_on = DateField(_l("Paid on"), validators=[InputRequired()])
     description = StringField(_l("Supplier and invoice"), validators=[Optional(), Length(max=2000)])

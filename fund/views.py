@@ -67,8 +67,9 @@ def journal():
     entries = list(db.session.scalars(ledger.entries_query(kind, fund, since, until).limit(2000)))
     if request.args.get("format") == "csv":
         return _csv(entries)
+    statement = ledger.fund_statement(fund) if fund is not None and not (kind or since or until) else None
     return render_template("fund/journal.html", entries=entries, funds=ledger.list_funds(), kind=kind,
-                           fund_code=fund_code, since=since, until=until)
+                           fund_code=fund_code, since=since, until=until, statement=statement, fund=fund)
 
 
 def _date(value):
@@ -170,11 +171,21 @@ def in_kind_new():
 def purchase_new():
     form = PurchaseForm(spent_on=dt.date.today())
     form.device_type.choices, form.fund.choices = _type_choices(), _fund_choices(auto=True)
-    bought, status = submit(form, lambda: spending.spend(
-        Purpose.PURCHASE, baht_to_satang(form.amount.data), by=current_actor(),
-        device_type=devices.get_type(form.device_type.data),
-        fund=ledger.get_fund(form.fund.data) if form.fund.data else None, description=form.description.data or "",
-        spent_on=form.spent_on.data, device_count=form.count.data))
+    form.donation.choices = [SelectChoice("", "–")] + [
+        SelectChoice(str(d.id), f"{d.receipt_label} · {d.donor.name} · {spending.remaining(d) / 100:,.2f}")
+        for d in db.session.scalars(select(Donation).where(Donation.kind == DonationKind.CASH)
+                                    .order_by(Donation.received_on)) if spending.remaining(d) > 0]
+
+    def save():
+        amount = baht_to_satang(form.amount.data)
+        chosen = [{"donation_id": int(form.donation.data), "amount_satang": amount}] if form.donation.data else None
+        return spending.spend(Purpose.PURCHASE, amount, by=current_actor(),
+                              device_type=devices.get_type(form.device_type.data),
+                              fund=ledger.get_fund(form.fund.data) if form.fund.data else None, chosen=chosen,
+                              description=form.description.data or "", spent_on=form.spent_on.data,
+                              device_count=form.count.data)
+
+    bought, status = submit(form, save)
     if bought is not None:
         flash(_("Purchase recorded; %(n)d devices registered.", n=len(bought.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(p.device.tag for p in bought.devices)))

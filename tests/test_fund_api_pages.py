@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from conftest import PASSWORD
 from core.db import db
 from core.users import User
-from fund.models import Donor, Fund, JournalEntry, Purpose
+from fund.models import Allocation, Donor, Fund, JournalEntry, Purpose
 from fund.services import ledger
 from lending_helpers import Api
 
@@ -158,3 +158,20 @@ def test_summary_report(client, api_headers, make_device):
     assert body["devices_by_status"] == {"available": 1} and body["loans"] == 0
     assert body["fund_balances_satang"] == {"GENERAL": 0}
     assert client.get("/api/v1/reports/summary", headers=api_headers("donor")).status_code == 403
+
+
+def test_fund_statement_and_a_purchase_paid_from_a_chosen_donation(app, client_as, treasurer):
+    donor = treasurer.post("/api/v1/donors", {"name": "ก"}, expect=201)
+    first = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 100_000}, expect=201)
+    second = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 500_000}, expect=201)
+    browser = client_as("treasurer")
+    response = browser.post("/fund/purchases/new", data={"device_type": "WC", "count": "1", "amount": "3500",
+                                                         "fund": "", "donation": str(second["id"]),
+                                                         "spent_on": "2026-11-24"})
+    assert response.status_code == 302
+    with app.app_context():
+        allocation = db.session.scalar(select(Allocation))
+        assert allocation.donation_id == second["id"] and allocation.amount_satang == 350_000
+    page = browser.get("/fund/journal?fund=GENERAL").get_data(as_text=True)
+    assert "฿1,000.00" in page and "฿6,000.00" in page and "฿2,500.00" in page  # running balance
+    assert first["id"] != second["id"]

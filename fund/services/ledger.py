@@ -92,6 +92,20 @@ def check_not_negative(funds: Sequence[Fund]) -> None:
                            {"fund": [f"{fund.code} has too little money"]})
 
 
+def fund_statement(fund: Fund) -> list[tuple[JournalEntry, int, int]]:
+    """Each entry that moved the fund's money, with the movement and the balance after it."""
+    cash = account(CASH).id
+    rows = db.session.execute(
+        select(JournalEntry, func.sum(Posting.amount_satang)).join(Posting, Posting.entry_id == JournalEntry.id)
+        .where(Posting.fund_id == fund.id, Posting.account_id == cash)
+        .group_by(JournalEntry.id).order_by(JournalEntry.entry_date, JournalEntry.id)).all()
+    statement, balance = [], 0
+    for entry, movement in rows:
+        balance += movement
+        statement.append((entry, movement, balance))
+    return statement
+
+
 def balances() -> list[tuple[Fund, int]]:
     return [(fund, cash_balance(fund)) for fund in list_funds()]
 
