@@ -31,6 +31,8 @@ from fund.api import bp as fund_api_bp
 from fund.views import bp as fund_bp
 from fund.views import impact_bp
 from lending.api import bp as lending_api_bp
+from maintenance.api import bp as maintenance_api_bp
+from maintenance.views import bp as maintenance_bp
 from lending.views import blueprints as lending_blueprints
 from labels.views import bp as labels_bp
 
@@ -119,11 +121,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(labels_bp)
     for blueprint in lending_blueprints:
         app.register_blueprint(blueprint)
-    app.register_blueprint(maintenance.bp)
+    app.register_blueprint(maintenance_bp)
     app.register_blueprint(fund_bp)
     app.register_blueprint(impact_bp)
     lending.init_app(app)
-    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp):
+    maintenance.init_app(app)
+    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.
         csrf.exempt(blp)

@@ -17,12 +17,14 @@ from sqlalchemy import func, select
 
 from core.db import db
 from core.users import User, create_user
-from demo.catalog import (BRANDS, CAREGIVERS, DEMO_PASSWORD, DONORS, FEMALE, MALE, REASONS, ROADS, SHELVES, SURNAMES,
-                          TYPES, USERS)
+from demo.catalog import (BRANDS, CAREGIVERS, CLEANING, DEMO_PASSWORD, DONORS, FEMALE, INSPECTION, MALE, REASONS,
+                          ROADS, SHELVES, SURNAMES, TYPES, USERS)
 from devices import services as devices
 from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
 from fund.models import Fund, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
+from maintenance import services as maintenance
+from maintenance.models import WorkKind
 from lending.models import Channel, Outcome, Urgency
 from lending.services import loans, people, pipeline
 
@@ -148,7 +150,8 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
             {"code": code, "name_th": th, "name_en": en, "reference_price_satang": price * 100,
              "reference_price_date": today.replace(day=1), "service_interval_days": interval,
              "reference_price_source": "ราคาขายปลีกร้านเวชภัณฑ์ จ.ชลบุรี", "expected_life_years": life,
-             "instructions": instructions}, by=admin)
+             "instructions": instructions, "cleaning_steps": CLEANING, "contact_time_minutes": 10,
+             "inspection_items": INSPECTION.get(code, [])}, by=admin)
         if code == "BED":
             db.session.add(Fund(code="BEDS", name_th="กองทุนเตียงผู้ป่วย", name_en="Hospital beds fund",
                                 restricted=True, device_type_id=device_type.id))
@@ -205,14 +208,18 @@ def _stock(rng, users, givers, device_type, price, count, today) -> None:
 
 def _finish_devices(users, today) -> None:
     admin = users["admin"]
-    # Two returned devices go back in stock by the admin override; the others wait for cleaning.
+    # Two returned devices were cleaned and are back in stock; the others wait for cleaning.
     returned = list(db.session.scalars(select(devices.Device).where(devices.Device.status == DeviceStatus.RETURNED)
                                        .order_by(devices.Device.tag)))
     for device in returned[:2]:
-        loans.release_without_cleaning(device, by=admin)
+        for order in maintenance.open_orders(device):
+            maintenance.start(order, by=users["maintenance"])
+            maintenance.complete(order, {item: "pass" for item in maintenance.checklist_for(order)},
+                                 by=users["maintenance"])
     workshop = devices.first_available_of("WC")
-    devices.update_device(workshop, {"status": DeviceStatus.IN_MAINTENANCE, "location": "โต๊ะช่างซ่อม",
-                                     "notes": "ยางล้อหลังรั่ว รอเปลี่ยนยางใน"}, version=workshop.version, by=admin)
+    repair = maintenance.open_order(workshop, WorkKind.REPAIR, by=users["staff"], description="ยางล้อหลังรั่ว รอเปลี่ยนยางใน")
+    maintenance.start(repair, by=users["maintenance"])
+    maintenance.add_part(repair, "ยางในล้อหลัง 24 นิ้ว", 1, 18_000, by=users["maintenance"])
     for code, status, note in (("WC", DeviceStatus.RETIRED, "โครงหัก ซ่อมไม่คุ้มค่า"),
                                ("AIR", DeviceStatus.LOST, "ผู้ยืมย้ายออกนอกพื้นที่ ติดต่อไม่ได้")):
         devices.register_device(devices.get_type(code), {

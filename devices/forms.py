@@ -25,11 +25,16 @@ MAX_BAHT = Decimal(1_000_000_000)
 
 
 def baht_to_satang(value: Decimal | None) -> int | None:
-    return None if value is None else int((value * 100).to_integral_value())
+    return None if value is None else int((Decimal(value) * 100).to_integral_value())
 
 
 def satang_to_baht(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / 100
+
+
+def _lines(text: str | None, most: int) -> list[str]:
+    """A textarea of one item per line as a list."""
+    return [line.strip()[:300] for line in (text or "").splitlines() if line.strip()][:most]
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
@@ -53,6 +58,12 @@ class DeviceTypeForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
     instructions = TextAreaField(_l("Instructions given at delivery"), validators=[Optional(), Length(max=6000)],
                                  description=_l("One point per line; the recipient acknowledges each one."))
+    cleaning_steps = TextAreaField(_l("Cleaning protocol"), validators=[Optional(), Length(max=6000)],
+                                   description=_l("One step per line."))
+    contact_time_minutes = IntegerField(_l("Disinfectant contact time (minutes)"), default=10,
+                                        validators=[Optional(), NumberRange(min=0, max=240)])
+    inspection_items = TextAreaField(_l("Inspection checklist"), validators=[Optional(), Length(max=6000)],
+                                     description=_l("One item per line; each passes or fails."))
     first_follow_up_days = IntegerField(_l("First follow-up visit within (days)"), default=7,
                                         validators=[Optional(), NumberRange(min=1, max=365)])
     follow_up_interval_days = IntegerField(_l("Then a visit every (days)"), default=30,
@@ -65,8 +76,11 @@ class DeviceTypeForm(FlaskForm):
                                                     "first_follow_up_days", "follow_up_interval_days")}
         data["first_follow_up_days"] = data["first_follow_up_days"] or 7
         data["follow_up_interval_days"] = data["follow_up_interval_days"] or 30
-        data["instructions"] = [line.strip()[:300] for line in (self.instructions.data or "").splitlines()
-                                if line.strip()][:30]
+        data["instructions"] = _lines(self.instructions.data, 30)
+        data["cleaning_steps"] = _lines(self.cleaning_steps.data, 30)
+        data["inspection_items"] = _lines(self.inspection_items.data, 40)
+        data["contact_time_minutes"] = self.contact_time_minutes.data if self.contact_time_minutes.data is not None \
+            else 10
         data["reference_price_source"] = self.reference_price_source.data or ""
         data["description"] = self.description.data or ""
         data["reference_price_satang"] = baht_to_satang(self.reference_price.data) or 0

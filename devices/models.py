@@ -65,6 +65,11 @@ class DeviceType(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     # What staff explain at delivery; the recipient acknowledges each point.
     instructions: Mapped[list] = mapped_column(JSON, default=list)
+    # Maintenance: the cleaning protocol's steps, the disinfectant's contact time, and the
+    # inspection checklist (each item passes or fails).
+    cleaning_steps: Mapped[list] = mapped_column(JSON, default=list)
+    contact_time_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    inspection_items: Mapped[list] = mapped_column(JSON, default=list)
     first_follow_up_days: Mapped[int] = mapped_column(Integer, default=7)
     follow_up_interval_days: Mapped[int] = mapped_column(Integer, default=30)
     # Last number handed out in this type's tags; bumped with UPDATE ... RETURNING.

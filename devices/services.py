@@ -24,12 +24,16 @@ from devices.models import Device, DeviceStatus, DeviceType, ProblemReport, Repo
 # the waitlist when a device becomes available (sent inside the same transaction).
 signals = Namespace()
 device_available = signals.signal("device-available")
+# Sent after every lifecycle move of a device, with old and new status (maintenance opens
+# the cleaning work order when a device comes back).
+device_status_changed = signals.signal("device-status-changed")
 
 TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
 TYPE_FIELDS = ("name_th", "name_en", "reference_price_satang", "reference_price_date",
                "reference_price_source", "service_interval_days", "expected_life_years", "description",
-               "instructions", "first_follow_up_days", "follow_up_interval_days")
+               "instructions", "first_follow_up_days", "follow_up_interval_days", "cleaning_steps",
+               "contact_time_minutes", "inspection_items")
 DEVICE_FIELDS = ("brand", "model", "serial", "condition", "location", "acquisition", "acquired_on",
                  "acquisition_value_satang", "notes")
 
@@ -184,6 +188,7 @@ def set_status(device: Device, new: DeviceStatus, *, expect: tuple[DeviceStatus,
                                 device.status.value)
     db.session.refresh(device)
     audit.record(by, action, "device", device.tag, {"status": [current, new], **(changes or {})})
+    device_status_changed.send(device, old=current, new=new, by=by)
     if new == DeviceStatus.AVAILABLE:
         device_available.send(device, by=by)
     return device

@@ -58,7 +58,8 @@ def type_edit(code):
     del form.code
     if request.method == "GET":
         form.reference_price.data = satang_to_baht(device_type.reference_price_satang)
-        form.instructions.data = "\n".join(device_type.instructions or [])
+        for name in ("instructions", "cleaning_steps", "inspection_items"):
+            form[name].data = "\n".join(getattr(device_type, name) or [])
         form.version.data = device_type.version
     saved, status = submit(
         form, lambda: services.update_type(device_type, form.to_data(), version=int_or_none(form.version.data),

@@ -1,0 +1,89 @@
+"""JSON API of work orders (DESIGN.md section 7: /api/v1/work-orders)."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from core.auth import current_actor, require_internal, require_role
+from core.db import db
+from core.users import Role
+from devices import services as devices
+from devices.api import SelectPage
+from maintenance import services
+from maintenance.schemas import (CancelOrderSchema, CompleteSchema, NoBodySchema, PartSchema, WorkOrderQuerySchema,
+                                 WorkOrderSchema)
+
+bp = Blueprint("maintenance_api", __name__, url_prefix="/api/v1", description="Work orders")
+WORKERS = (Role.MAINTENANCE, Role.ADMIN)
+
+
+@bp.route("/work-orders")
+class WorkOrders(MethodView):
+    @require_internal
+    @bp.arguments(WorkOrderQuerySchema, location="query")
+    @bp.response(200, WorkOrderSchema(many=True))
+    @bp.paginate(SelectPage, page_size=50, max_page_size=500)
+    def get(self, args):
+        """Work orders; filter by ``device_tag``, ``status`` (``open`` for all open ones) and ``kind``."""
+        device = devices.get_device(args["device_tag"]) if args["device_tag"] else None
+        return services.orders_query(args["status"], args["kind"], device)
+
+    @require_role(Role.MAINTENANCE, Role.STAFF, Role.ADMIN)
+    @bp.arguments(WorkOrderSchema)
+    @bp.response(201, WorkOrderSchema)
+    def post(self, data):
+        """Open a work order for a device (an open cleaning order is unique per device)."""
+        order = services.open_order(devices.get_device(data["device_tag"]), data["kind"], by=current_actor(),
+                                    description=data["description"])
+        db.session.commit()
+        return order
+
+
+@bp.route("/work-orders/<int:order_id>")
+class WorkOrderItem(MethodView):
+    @require_internal
+    @bp.response(200, WorkOrderSchema)
+    def get(self, order_id):
+        """One work order."""
+        return services.get_order(order_id)
+
+
+def _action(rule, schema, doc):
+    def register(action):
+        @bp.route(rule, endpoint=action.__name__, methods=["POST"])
+        @require_role(*WORKERS)
+        @bp.arguments(schema)
+        @bp.response(200, WorkOrderSchema)
+        def view(data, order_id):
+            order = services.get_order(order_id)
+            action(order, data, current_actor())
+            db.session.commit()
+            return order
+
+        view.__doc__ = doc
+        return view
+
+    return register
+
+
+@_action("/work-orders/<int:order_id>/start", NoBodySchema, "Start the work (the device goes to the workshop).")
+def start(order, _data, actor):
+    services.start(order, by=actor)
+
+
+@_action("/work-orders/<int:order_id>/parts", PartSchema, "Add a part used (name, quantity, unit cost).")
+def parts(order, data, actor):
+    services.add_part(order, data["name"], data["quantity"], data["unit_cost_satang"], by=actor)
+
+
+@_action("/work-orders/<int:order_id>/complete", CompleteSchema,
+         "Finish: every checklist item ``pass`` or ``fail``, labour and costs (paid from the fund).")
+def complete(order, data, actor):
+    services.complete(order, data["checklist"], by=actor, labour_hours=data["labour_hours"],
+                      labour_rate_satang=data["labour_rate_satang"], other_cost_satang=data["other_cost_satang"],
+                      notes=data["notes"])
+
+
+@_action("/work-orders/<int:order_id>/cancel", CancelOrderSchema, "Cancel an order opened by mistake.")
+def cancel(order, data, actor):
+    services.cancel(order, data["reason"], by=actor)

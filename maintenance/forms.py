@@ -1,0 +1,28 @@
+"""Forms of the maintenance worker's phone pages."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, FloatField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from devices.forms import MAX_BAHT
+
+
+class PartForm(FlaskForm):
+    name = StringField(_l("Part"), validators=[DataRequired(), Length(max=120)])
+    quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=1000)],
+                            render_kw={"inputmode": "numeric"})
+    unit_cost = DecimalField(_l("Cost of one (baht)"), places=2, validators=[InputRequired(),
+                                                                            NumberRange(min=0, max=MAX_BAHT)],
+                             render_kw={"inputmode": "decimal"})
+
+
+class FinishForm(FlaskForm):
+    labour_hours = FloatField(_l("Labour (hours)"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)],
+                              render_kw={"inputmode": "decimal"})
+    labour_rate = DecimalField(_l("Labour rate (baht per hour)"), places=2, default=0,
+                               validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
+    other_cost = DecimalField(_l("Other costs (baht)"), places=2, default=0,
+                              validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])

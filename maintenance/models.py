@@ -1,0 +1,100 @@
+"""Work orders: cleaning between users, inspection, repair and preventive service."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, db, utcnow
+from core.users import User, enum_column
+from devices.models import Device
+
+
+class WorkKind(enum.StrEnum):
+    CLEANING = "cleaning"
+    INSPECTION = "inspection"
+    REPAIR = "repair"
+    PREVENTIVE = "preventive"
+
+
+class WorkStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING_PARTS = "waiting_parts"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATES = (WorkStatus.OPEN, WorkStatus.IN_PROGRESS, WorkStatus.WAITING_PARTS)
+
+# Used when a device type has no checklist of its own.
+DEFAULT_CLEANING = ("ล้างคราบสกปรกด้วยน้ำผสมผงซักฟอก", "เช็ดน้ำยาฆ่าเชื้อทุกจุดที่ผู้ใช้สัมผัส",
+                    "ทิ้งให้น้ำยาเปียกตามเวลาสัมผัสที่กำหนด", "เช็ดให้แห้งและคลุมหรือบรรจุถุง")
+DEFAULT_INSPECTION = ("โครงและรอยเชื่อม", "ชิ้นส่วนที่เคลื่อนไหวและตัวล็อก", "พื้นผิวที่ผู้ใช้สัมผัส")
+
+
+class WorkOrder(db.Model):
+    __tablename__ = "work_orders"
+    __table_args__ = (
+        # A device has at most one open cleaning order (the cleaning gate).
+        Index("uq_work_orders_one_open_cleaning", "device_id", unique=True,
+              sqlite_where=text("kind = 'cleaning' AND status IN ('open', 'in_progress', 'waiting_parts')"),
+              postgresql_where=text("kind = 'cleaning' AND status IN ('open', 'in_progress', 'waiting_parts')")),
+        CheckConstraint("labour_hours >= 0 AND other_cost_satang >= 0 AND labour_rate_satang >= 0",
+                        name="costs_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    kind: Mapped[WorkKind] = enum_column(WorkKind)
+    status: Mapped[WorkStatus] = enum_column(WorkStatus, default=WorkStatus.OPEN, index=True)
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # return, problem, inspection, manual
+    problem_report_id: Mapped[int | None] = mapped_column(ForeignKey("problem_reports.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    description: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)     # item -> "pass" | "fail"
+    labour_hours: Mapped[float] = mapped_column(Float, default=0)
+    labour_rate_satang: Mapped[int] = mapped_column(Integer, default=0)
+    other_cost_satang: Mapped[int] = mapped_column(Integer, default=0)
+    spending_id: Mapped[int | None] = mapped_column(ForeignKey("spendings.id"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    device: Mapped[Device] = relationship(lazy="joined", innerjoin=True)
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    parts: Mapped[list[WorkOrderPart]] = relationship(back_populates="work_order", order_by="WorkOrderPart.id",
+                                                      cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    @property
+    def parts_satang(self) -> int:
+        return sum(p.quantity * p.unit_cost_satang for p in self.parts)
+
+    @property
+    def total_satang(self) -> int:
+        return self.parts_satang + round(self.labour_hours * self.labour_rate_satang) + self.other_cost_satang
+
+
+class WorkOrderPart(db.Model):
+    __tablename__ = "work_order_parts"
+    __table_args__ = (CheckConstraint("quantity > 0 AND unit_cost_satang >= 0", name="part_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_cost_satang: Mapped[int] = mapped_column(Integer)
+
+    work_order: Mapped[WorkOrder] = relationship(back_populates="parts")

@@ -1,0 +1,225 @@
+"""Maintenance: the cleaning gate, work orders, their checklists and costs, and reissue.
+
+A device that comes back gets a cleaning work order by itself and stays out of stock
+until that order is done. Finishing the last open order puts the device back in stock,
+which proposes it to the head of the waitlist. Costs are paid from the fund through the
+fund's own services, so its allocation and restricted-fund rules hold here too.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.db import db, utcnow
+from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.users import Role, User
+from devices import services as devices
+from devices.models import Device, DeviceStatus, ProblemReport
+from fund.models import Purpose
+from fund.services import spending
+from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATES, WorkKind, WorkOrder, WorkOrderPart,
+                                WorkStatus)
+
+WORKERS = (Role.MAINTENANCE, Role.ADMIN)
+
+audit.ACTION_LABELS.update({
+    "work_order.opened": _l("Work order opened"), "work_order.started": _l("Work started"),
+    "work_order.part_added": _l("Part added"), "work_order.done": _l("Work order finished"),
+    "work_order.cancelled": _l("Work order cancelled"), "device.cleaning_started": _l("Cleaning or repair started"),
+    "device.back_in_stock": _l("Back in stock"),
+})
+
+
+def _require(user: User | None, *roles: Role) -> None:
+    if user is not None and not user.has_role(*WORKERS, *roles):
+        raise PermissionDenied("your role may not do maintenance work")
+
+
+def get_order(order_id: int) -> WorkOrder:
+    order = db.session.get(WorkOrder, order_id)
+    if order is None:
+        raise NotFound(f"no work order {order_id}", {"id": ["unknown work order"]})
+    return order
+
+
+def open_orders(device: Device) -> list[WorkOrder]:
+    return list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id,
+                                                           WorkOrder.status.in_(OPEN_STATES))
+                                   .order_by(WorkOrder.id)))
+
+
+def checklist_for(order: WorkOrder) -> list[str]:
+    device_type = order.device.type
+    if order.kind == WorkKind.CLEANING:
+        steps = list(device_type.cleaning_steps or DEFAULT_CLEANING)
+        return steps + [f"เวลาสัมผัสน้ำยาฆ่าเชื้ออย่างน้อย {device_type.contact_time_minutes} นาที"]
+    if order.kind in (WorkKind.INSPECTION, WorkKind.PREVENTIVE):
+        return list(device_type.inspection_items or DEFAULT_INSPECTION)
+    return []
+
+
+def open_order(device: Device, kind: WorkKind, *, by: User | None, source: str = "manual", description: str = "",
+               problem_report: ProblemReport | None = None, parent: WorkOrder | None = None) -> WorkOrder:
+    """Open a work order. Raises Conflict when the device already has an open cleaning order."""
+    order = WorkOrder(device_id=device.id, kind=kind, source=source, description=description,
+                      problem_report_id=problem_report.id if problem_report else None,
+                      parent_id=parent.id if parent else None, opened_by_id=by.id if by else None)
+    db.session.add(order)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{device.tag} already has an open cleaning order", {"state": ["cleaning_open"]}) from exc
+    audit.record(by, "work_order.opened", "device", device.tag, {"work_order": order.id, "kind": kind})
+    return order
+
+
+def _on_status_changed(device: Device, old: DeviceStatus, new: DeviceStatus, by: User | None = None, **_kw):
+    if new == DeviceStatus.RETURNED:
+        open_order(device, WorkKind.CLEANING, by=by, source="return")
+    elif old == DeviceStatus.RETURNED and new == DeviceStatus.AVAILABLE:
+        # The admin override put it back without cleaning: the order is closed as overridden.
+        for order in open_orders(device):
+            if order.kind == WorkKind.CLEANING:
+                order.status = WorkStatus.CANCELLED
+                order.finished_at = utcnow()
+                order.notes = (order.notes + "\nadmin override: back in stock without cleaning").strip()
+                audit.record(by, "work_order.cancelled", "device", device.tag, {"work_order": order.id,
+                                                                                "reason": "override"})
+
+
+def connect_signals() -> None:
+    devices.device_status_changed.connect(_on_status_changed)
+
+
+def _expect_open(order: WorkOrder) -> None:
+    if not order.is_open:
+        raise InvalidTransition(f"work order {order.id} is {order.status.value}", order.status.value)
+
+
+def start(order: WorkOrder, *, by: User) -> WorkOrder:
+    """Begin the work; a device in stock or waiting for cleaning goes to the workshop."""
+    _require(by)
+    _expect_open(order)
+    order.status = WorkStatus.IN_PROGRESS
+    order.started_at = order.started_at or utcnow()
+    order.assignee_id = order.assignee_id or by.id
+    db.session.flush()
+    if order.device.status in (DeviceStatus.RETURNED, DeviceStatus.AVAILABLE):
+        devices.set_status(order.device, DeviceStatus.IN_MAINTENANCE,
+                           expect=(DeviceStatus.RETURNED, DeviceStatus.AVAILABLE), by=by,
+                           action="device.cleaning_started", changes={"work_order": order.id})
+    audit.record(by, "work_order.started", "device", order.device.tag, {"work_order": order.id})
+    return order
+
+
+def add_part(order: WorkOrder, name: str, quantity: int, unit_cost_satang: int, *, by: User) -> WorkOrderPart:
+    _require(by)
+    _expect_open(order)
+    errors = {}
+    if not (name or "").strip():
+        errors["name"] = ["required"]
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = ["must be positive"]
+    if unit_cost_satang is None or unit_cost_satang < 0:
+        errors["unit_cost_satang"] = ["must not be negative"]
+    if errors:
+        raise ValidationError("the part cannot be added", errors)
+    part = WorkOrderPart(work_order=order, name=name.strip(), quantity=quantity, unit_cost_satang=unit_cost_satang)
+    db.session.add(part)
+    db.session.flush()
+    audit.record(by, "work_order.part_added", "device", order.device.tag,
+                 {"work_order": order.id, "part": part.name, "cost_satang": quantity * unit_cost_satang})
+    return part
+
+
+def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_hours: float = 0,
+             labour_rate_satang: int = 0, other_cost_satang: int = 0, notes: str = "") -> WorkOrder:
+    """Finish: every checklist item passes or fails; costs are paid from the fund.
+
+    A failed inspection item opens a repair. Cleaning passes only when every step is done.
+    Finishing the device's last open order puts it back in stock (and to the waitlist).
+    Raises ValidationError for a missing item, Conflict when the fund cannot pay.
+    """
+    _require(by)
+    _expect_open(order)
+    items = checklist_for(order)
+    missing = [item for item in items if results.get(item) not in ("pass", "fail")]
+    if missing:
+        raise ValidationError("tick every item of the checklist", {"checklist": [f"not ticked: {m}" for m in missing]})
+    failed = [item for item in items if results[item] == "fail"]
+    if order.kind == WorkKind.CLEANING and failed:
+        raise ValidationError("cleaning is done only when every step is", {"checklist": failed})
+    if labour_hours < 0 or labour_rate_satang < 0 or other_cost_satang < 0:
+        raise ValidationError("costs cannot be negative", {"costs": ["must not be negative"]})
+    order.checklist = {item: results[item] for item in items}
+    order.labour_hours, order.labour_rate_satang = labour_hours, labour_rate_satang
+    order.other_cost_satang = other_cost_satang
+    order.notes = (notes or "").strip()
+    if order.total_satang > 0:
+        paid = spending.spend(Purpose.REPAIR, order.total_satang, by=by, device_type=order.device.type,
+                              description=f"work order {order.id} {order.device.tag}")
+        order.spending_id = paid.id
+    order.status = WorkStatus.DONE
+    order.finished_at = utcnow()
+    db.session.flush()
+    audit.record(by, "work_order.done", "device", order.device.tag,
+                 {"work_order": order.id, "kind": order.kind, "cost_satang": order.total_satang,
+                  "failed": failed})
+    if failed:
+        open_order(order.device, WorkKind.REPAIR, by=by, source="inspection", parent=order,
+                   description="; ".join(failed))
+    if not open_orders(order.device) and order.device.status in (DeviceStatus.RETURNED,
+                                                                 DeviceStatus.IN_MAINTENANCE):
+        devices.set_status(order.device, DeviceStatus.AVAILABLE,
+                           expect=(DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE), by=by,
+                           action="device.back_in_stock", changes={"work_order": order.id})
+    return order
+
+
+def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
+    """Cancel an order opened by mistake. Cleaning cannot be cancelled: that is the gate."""
+    _require(by, Role.SUPERVISOR)
+    _expect_open(order)
+    if order.kind == WorkKind.CLEANING:
+        raise Conflict("a cleaning order cannot be cancelled; finish it (or an admin overrides)",
+                       {"kind": ["cleaning"]})
+    if not (reason or "").strip():
+        raise ValidationError("give a reason", {"reason": ["required"]})
+    order.status = WorkStatus.CANCELLED
+    order.finished_at = utcnow()
+    order.notes = (order.notes + "\n" + reason.strip()).strip()
+    db.session.flush()
+    audit.record(by, "work_order.cancelled", "device", order.device.tag, {"work_order": order.id, "reason": reason})
+    if not open_orders(order.device) and order.device.status == DeviceStatus.IN_MAINTENANCE:
+        devices.set_status(order.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.IN_MAINTENANCE,), by=by,
+                           action="device.back_in_stock", changes={"work_order": order.id})
+    return order
+
+
+def triage(report: ProblemReport, kind: WorkKind, *, by: User) -> WorkOrder:
+    """A problem report (public, or found at a visit) becomes a work order and is marked handled."""
+    _require(by, Role.STAFF)
+    order = open_order(report.device, kind, by=by, source="problem", problem_report=report,
+                       description=report.message)
+    devices.mark_report_handled(report, by=by)
+    return order
+
+
+def orders_query(status: str = "", kind: str = "", device: Device | None = None, assignee: User | None = None):
+    query = select(WorkOrder).order_by(WorkOrder.opened_at, WorkOrder.id)
+    if status == "open":
+        query = query.where(WorkOrder.status.in_(OPEN_STATES))
+    elif status:
+        query = query.where(WorkOrder.status == status)
+    if kind:
+        query = query.where(WorkOrder.kind == kind)
+    if device is not None:
+        query = query.where(WorkOrder.device_id == device.id)
+    if assignee is not None:
+        query = query.where((WorkOrder.assignee_id == assignee.id) | WorkOrder.assignee_id.is_(None))
+    return query
