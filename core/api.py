@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 
-from core.auth import public
+from core.auth import current_actor, public, require_role
 from core.db import db
 from core.limits import LOGIN_LIMIT, limiter
 from core.users import authenticate, issue_token
@@ -50,3 +50,28 @@ def init_api(app) -> None:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+
+def step_route(blp: Blueprint, rule: str, *, schema, response, roles, load, doc: str):
+    """Register ``POST rule`` for one lifecycle step on one object.
+
+    The decorated function is called as ``action(obj, data, actor)`` with the object that
+    ``load(**path_args)`` returns; the request commits once afterwards and answers with
+    the object in ``response``'s shape.
+    """
+
+    def register(action):
+        @blp.route(rule, endpoint=action.__name__, methods=["POST"])
+        @require_role(*roles)
+        @blp.arguments(schema)
+        @blp.response(200, response)
+        def view(data, **path_args):
+            obj = load(**path_args)
+            action(obj, data, current_actor())
+            db.session.commit()
+            return obj
+
+        view.__doc__ = doc
+        return view
+
+    return register

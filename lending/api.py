@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from core.audit import record_access
+from core.api import step_route
 from core.auth import current_actor, require_role
 from core.db import db
 from core.idempotency import idempotent
@@ -138,24 +139,10 @@ class RequestItem(MethodView):
         return pipeline.get_request(request_id)
 
 
-def _step(blp_route: str, schema, roles, doc: str):
-    """Register ``POST /requests/{id}/<step>`` calling ``action(request, data, actor)``."""
-
-    def register(action):
-        @bp.route(blp_route, endpoint=action.__name__, methods=["POST"])
-        @require_role(*roles)
-        @bp.arguments(schema)
-        @bp.response(200, RequestDumpSchema)
-        def view(data, request_id):
-            req = pipeline.get_request(request_id)
-            action(req, data, current_actor())
-            db.session.commit()
-            return req
-
-        view.__doc__ = doc
-        return view
-
-    return register
+def _step(rule: str, schema, roles, doc: str):
+    """``POST /requests/{id}/<step>`` calling ``action(request, data, actor)``."""
+    return step_route(bp, rule, schema=schema, response=RequestDumpSchema, roles=roles,
+                      load=lambda request_id: pipeline.get_request(request_id), doc=doc)
 
 
 @_step("/requests/<int:request_id>/schedule", ScheduleSchema, STAFF_SIDE + (Role.ASSESSOR,),

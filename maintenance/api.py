@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from core.api import step_route
 from core.auth import current_actor, require_internal, require_role
 from core.db import db
 from core.users import Role
@@ -48,22 +49,10 @@ class WorkOrderItem(MethodView):
         return services.get_order(order_id)
 
 
-def _action(rule, schema, doc):
-    def register(action):
-        @bp.route(rule, endpoint=action.__name__, methods=["POST"])
-        @require_role(*WORKERS)
-        @bp.arguments(schema)
-        @bp.response(200, WorkOrderSchema)
-        def view(data, order_id):
-            order = services.get_order(order_id)
-            action(order, data, current_actor())
-            db.session.commit()
-            return order
-
-        view.__doc__ = doc
-        return view
-
-    return register
+def _action(rule: str, schema, doc: str):
+    """``POST /work-orders/{id}/<step>`` calling ``action(order, data, actor)``."""
+    return step_route(bp, rule, schema=schema, response=WorkOrderSchema, roles=WORKERS,
+                      load=lambda order_id: services.get_order(order_id), doc=doc)
 
 
 @_action("/work-orders/<int:order_id>/start", NoBodySchema, "Start the work (the device goes to the workshop).")
