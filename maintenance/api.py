@@ -60,6 +60,11 @@ def start(order, _data, actor):
     services.start(order, by=actor)
 
 
+@_action("/work-orders/<int:order_id>/waiting-parts", NoBodySchema, "Park the order until parts arrive.")
+def waiting_parts(order, _data, actor):
+    services.wait_for_parts(order, by=actor)
+
+
 @_action("/work-orders/<int:order_id>/parts", PartSchema, "Add a part used (name, quantity, unit cost).")
 def parts(order, data, actor):
     services.add_part(order, data["name"], data["quantity"], data["unit_cost_satang"], by=actor)
@@ -76,3 +81,12 @@ def complete(order, data, actor):
 @_action("/work-orders/<int:order_id>/cancel", CancelOrderSchema, "Cancel an order opened by mistake.")
 def cancel(order, data, actor):
     services.cancel(order, data["reason"], by=actor)
+
+
+@bp.route("/devices/<tag>/maintenance")
+class DeviceMaintenance(MethodView):
+    @require_internal
+    @bp.response(200)
+    def get(self, tag):
+        """A device's lifetime repair cost, days out of service and number of finished work orders."""
+        return services.device_figures(devices.get_device(tag))

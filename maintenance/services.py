@@ -29,7 +29,7 @@ WORKERS = (Role.MAINTENANCE, Role.ADMIN)
 audit.ACTION_LABELS.update({
     "work_order.opened": _l("Work order opened"), "work_order.started": _l("Work started"),
     "work_order.part_added": _l("Part added"), "work_order.done": _l("Work order finished"),
-    "work_order.cancelled": _l("Work order cancelled"), "device.cleaning_started": _l("Cleaning or repair started"),
+    "work_order.cancelled": _l("Work order cancelled"), "work_order.waiting_parts": _l("Waiting for parts"), "device.cleaning_started": _l("Cleaning or repair started"),
     "device.back_in_stock": _l("Back in stock"),
 })
 
@@ -115,6 +115,28 @@ def start(order: WorkOrder, *, by: User) -> WorkOrder:
                            action="device.cleaning_started", changes={"work_order": order.id})
     audit.record(by, "work_order.started", "device", order.device.tag, {"work_order": order.id})
     return order
+
+
+def wait_for_parts(order: WorkOrder, note: str = "", *, by: User) -> WorkOrder:
+    """Park an order until parts arrive; starting again resumes it."""
+    _require(by)
+    if order.status != WorkStatus.IN_PROGRESS:
+        raise InvalidTransition(f"work order {order.id} is {order.status.value}", order.status.value)
+    order.status = WorkStatus.WAITING_PARTS
+    if note.strip():
+        order.notes = (order.notes + "\n" + note.strip()).strip()
+    db.session.flush()
+    audit.record(by, "work_order.waiting_parts", "device", order.device.tag, {"work_order": order.id})
+    return order
+
+
+def device_figures(device: Device) -> dict:
+    """Lifetime repair cost and time out of service of one device."""
+    orders = list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id,
+                                                             WorkOrder.status == WorkStatus.DONE)))
+    downtime = sum(((o.finished_at - o.opened_at).total_seconds() for o in orders), 0.0) / 86400
+    return {"orders": len(orders), "repair_cost_satang": sum(o.total_satang for o in orders),
+            "downtime_days": round(downtime, 1)}
 
 
 def add_part(order: WorkOrder, name: str, quantity: int, unit_cost_satang: int, *, by: User) -> WorkOrderPart:

@@ -53,6 +53,9 @@ def order_view(order_id):
             if step == "start":
                 services.start(order, by=current_actor())
                 message = _("Work started.")
+            elif step == "wait":
+                services.wait_for_parts(order, request.form.get("note", "")[:500], by=current_actor())
+                message = _("Waiting for parts.")
             elif step == "part" and part_form.validate():
                 services.add_part(order, part_form.name.data, part_form.quantity.data,
                                   baht_to_satang(part_form.unit_cost.data), by=current_actor())

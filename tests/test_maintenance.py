@@ -204,3 +204,25 @@ def test_the_phone_flow_and_the_api(app, client, client_as, api_headers, make_ty
     assert client.post("/api/v1/work-orders", json={"device_tag": tag, "kind": "repair"},
                        headers=api_headers("treasurer")).status_code == 403
     assert client.get("/api/v1/work-orders", headers=api_headers("donor")).status_code == 403
+
+
+def test_waiting_for_parts_and_device_figures(actors):
+    tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
+    device = devices.get_device(tag)
+    order = services.open_order(device, WorkKind.REPAIR, by=actors["maintenance"])
+    with pytest.raises(DomainError):
+        services.wait_for_parts(order, by=actors["maintenance"])  # not started yet
+    services.start(order, by=actors["maintenance"])
+    services.wait_for_parts(order, "รอยางใน", by=actors["maintenance"])
+    assert order.status == WorkStatus.WAITING_PARTS and device.status == DeviceStatus.IN_MAINTENANCE
+    services.start(order, by=actors["maintenance"])
+    services.complete(order, {}, by=actors["maintenance"])
+    figures = services.device_figures(device)
+    assert figures["orders"] == 1 and figures["repair_cost_satang"] == 0 and figures["downtime_days"] >= 0
+
+
+def test_device_maintenance_figures_api(client, api_headers, make_device):
+    tag = make_device("WC")
+    body = client.get(f"/api/v1/devices/{tag}/maintenance", headers=api_headers("maintenance")).get_json()
+    assert body == {"orders": 0, "repair_cost_satang": 0, "downtime_days": 0.0}
+    assert client.get("/api/v1/devices/NOPE/maintenance", headers=api_headers("staff")).status_code == 404
