@@ -9,12 +9,14 @@ inside a Latin word, a number or a cluster); characters Sarabun lacks print as "
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import bahttext, num_to_thaiword
+
+from core.pdf import thai_pdf_bytes
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 _FONTS = {"": FONT_DIR / "Sarabun-Regular.ttf", "B": FONT_DIR / "Sarabun-Bold.ttf"}
@@ -157,22 +159,6 @@ def _new_pdf(orientation: str, title: str, author: str) -> FPDF:
     return pdf
 
 
-def _output(pdf: FPDF) -> bytes:
-    """``pdf.output()``, with a ZWSP in the ToUnicode map for the extra glyphs of a cluster.
-
-    harfbuzz draws ำ as two glyphs (ํ + า); fpdf2 gives the first the whole cluster's text and
-    leaves the า without a mapping, so readers extract a stray control character there
-    ("จำ\x05นวน"). Private fpdf2 state: if it is not there, the PDF is written unchanged.
-    """
-    for font in pdf.fonts.values():
-        ids = getattr(getattr(font, "subset", None), "_char_id_per_glyph", None)
-        if isinstance(ids, dict):
-            font.subset._char_id_per_glyph = {
-                replace(g, unicode=(0x200B,)) if getattr(g, "unicode", None) == () else g: c
-                for g, c in ids.items()}
-    return bytes(pdf.output())
-
-
 def _signature(pdf: FPDF, x: float, w: float, name: str, role: str, suffix: str = "") -> None:
     """A centred "ลงชื่อ ....... suffix" line, then "( name )" and the role under it."""
     pdf.set_font(_FAMILY, "", _BODY)
@@ -240,7 +226,7 @@ def receipt_pdf(data: ReceiptData) -> bytes:
     _signature(pdf, left + full / 2, full / 2, d.treasurer_name, "เหรัญญิกกองทุน", "ผู้รับเงิน")
     pdf.set_line_width(0.3)  # a frame around the receipt
     pdf.rect(left - 7, 11, full + 14, pdf.get_y() + 8 - 11)
-    return _output(pdf)
+    return thai_pdf_bytes(pdf)
 
 
 def _border(pdf: FPDF) -> None:
@@ -294,4 +280,4 @@ def certificate_pdf(data: CertificateData) -> bytes:
         _para(pdf, text, left, full, style, size, "C", color)
     pdf.set_y(min(max(pdf.get_y() + 6, pdf.h - 52), pdf.h - 14 - 21.2))
     _signature(pdf, pdf.w / 2 - 55, 110, d.signer_name, d.signer_title)
-    return _output(pdf)
+    return thai_pdf_bytes(pdf)

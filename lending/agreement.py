@@ -13,6 +13,8 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from core.pdf import thai_pdf_bytes
+
 FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
 _FONTS = {"": FONT_DIR / "Sarabun-Regular.ttf", "B": FONT_DIR / "Sarabun-Bold.ttf"}
 _FAMILY = "Sarabun"
@@ -296,4 +298,4 @@ def agreement_pdf(data: AgreementData) -> bytes:
     _signatures(pdf, signers)
     _para(pdf, "หมายเหตุ: กรณีผู้ยืมลงลายมือชื่อไม่ได้ ให้พิมพ์ลายนิ้วหัวแม่มือซ้ายแทน"
                " โดยมีพยานลงชื่อรับรอง", _MARGIN, full, "", 10, 5.0)
-    return bytes(pdf.output())
+    return thai_pdf_bytes(pdf)
