@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="lending-instance-"))
 for _var in ("DATABASE_URL", "BASE_URL", "TAG_PREFIX", "SECRET_KEY"):
@@ -17,7 +18,7 @@ for _var in ("DATABASE_URL", "BASE_URL", "TAG_PREFIX", "SECRET_KEY"):
 
 from app import create_app  # noqa: E402
 from core.db import db  # noqa: E402
-from core.errors import NotFound  # noqa: E402
+from core.errors import DomainError, NotFound  # noqa: E402
 from core.users import User, create_user, issue_token, use_fast_hashing  # noqa: E402
 
 use_fast_hashing()
@@ -178,3 +179,42 @@ def make_device(app, make_type):
             return device.tag
 
     return _make
+
+
+def race(app, work, args) -> list[str]:
+    """Run ``work(arg)`` for each arg in its own thread and app context, all at the same moment.
+
+    Each thread commits its own transaction (real concurrent connections). Returns, in
+    finishing order, "ok", the HTTP code of a domain error, or the type name of anything
+    else (a lost optimistic-lock race, say).
+    """
+    barrier, results = threading.Barrier(len(args)), []
+
+    def run(arg):
+        with app.app_context():
+            try:
+                # Start together; on SQLite the later one waits for the write lock (BEGIN
+                # IMMEDIATE), on PostgreSQL for the row lock, then finds the state changed.
+                barrier.wait(timeout=30)
+                work(arg)
+                db.session.commit()
+                results.append("ok")
+            except DomainError as exc:
+                db.session.rollback()
+                results.append(str(exc.code))
+            except Exception as exc:  # noqa: BLE001 - reported to the test, which asserts on it
+                db.session.rollback()
+                results.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def user_named(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))

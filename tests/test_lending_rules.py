@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from conftest import both_databases
+from conftest import both_databases, race, user_named
 from core.db import db
 from core.errors import DomainError, InvalidTransition
-from core.users import User, create_user
+from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
 from lending import adl
@@ -107,34 +106,12 @@ def test_two_staff_delivering_the_same_device_at_once(app):
         staff["staff2"] = create_user("staff2", "long-enough", ["staff"])
         db.session.commit()
         request_id, tags = reserved_request(staff)
-    barrier, results = threading.Barrier(2), []
-
     def deliver(username):
-        with app.app_context():
-            try:
-                # Both start together; on SQLite the second waits for the write lock (BEGIN
-                # IMMEDIATE), on PostgreSQL for the row lock, then finds the device taken.
-                barrier.wait(timeout=30)
-                actor = db.session.scalar(select(User).where(User.username == username))
-                req = pipeline.get_request(request_id)
-                device = devices.get_device(tags[0])
-                loans.deliver(req, device, instructions=INSTRUCTIONS, acknowledged_by=username, by=actor)
-                db.session.commit()
-                results.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                results.append(exc.code)
-            except Exception as exc:  # noqa: BLE001 - a stale-version race is also a clean refusal
-                db.session.rollback()
-                results.append(type(exc).__name__)
-            finally:
-                db.session.remove()
+        req = pipeline.get_request(request_id)
+        loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by=username,
+                      by=user_named(username))
 
-    threads = [threading.Thread(target=deliver, args=(name,)) for name in ("staff", "staff2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(app, deliver, ["staff", "staff2"])
     assert sorted(map(str, results)) == ["409", "ok"], results
     with app.app_context():
         assert len(list(db.session.scalars(select(Loan)))) == 1
@@ -159,29 +136,10 @@ def test_two_reservations_of_one_device_at_once(app):
             pipeline.decide(req, True, "", by=actors["supervisor"])
             ids.append(req.id)
         db.session.commit()
-    barrier, results = threading.Barrier(2), []
-
     def reserve(request_id):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                actor = db.session.scalar(select(User).where(User.username == "staff"))
-                req = pipeline.get_request(request_id)
-                device = devices.get_device(tags[0])
-                pipeline.reserve(req, device, by=actor)
-                db.session.commit()
-                results.append("ok")
-            except InvalidTransition:
-                db.session.rollback()
-                results.append("409")
-            finally:
-                db.session.remove()
+        pipeline.reserve(pipeline.get_request(request_id), devices.get_device(tags[0]), by=user_named("staff"))
 
-    threads = [threading.Thread(target=reserve, args=(rid,)) for rid in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(app, reserve, ids)
     assert sorted(results) == ["409", "ok"]
 
 

@@ -1,15 +1,13 @@
 """Maintenance: the cleaning gate, checklists, repairs paid by the fund, reissue to the waitlist."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
-from conftest import both_databases
+from conftest import both_databases, race, user_named
 from core.db import db
 from core.errors import DomainError
-from core.users import User, create_user
+from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, ReportKind
 from fund.models import Allocation, PaymentMethod
@@ -143,31 +141,11 @@ def test_two_people_finishing_the_same_cleaning_at_once(app):
         tag = lend_and_return(actors)
         db.session.commit()
         order_id = services.open_orders(devices.get_device(tag))[0].id
-    barrier, results = threading.Barrier(2), []
-
     def finish(username):
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                actor = db.session.scalar(select(User).where(User.username == username))
-                order = services.get_order(order_id)
-                services.complete(order, passing(order), by=actor)
-                db.session.commit()
-                results.append("ok")
-            except DomainError as exc:
-                db.session.rollback()
-                results.append(str(exc.code))
-            except Exception as exc:  # noqa: BLE001 - a lost version race is a refusal too
-                db.session.rollback()
-                results.append(type(exc).__name__)
-            finally:
-                db.session.remove()
+        order = services.get_order(order_id)
+        services.complete(order, passing(order), by=user_named(username))
 
-    threads = [threading.Thread(target=finish, args=(name,)) for name in ("tech1", "tech2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(app, finish, ["tech1", "tech2"])
     assert sorted(results)[1] == "ok" and sorted(results)[0] in ("409", "StaleDataError"), results
     with app.app_context():
         assert devices.get_device(tag).status == DeviceStatus.AVAILABLE
