@@ -23,6 +23,11 @@ system-deps:
 	  echo "Installing libfribidi (needed to shape Thai on labels)"; \
 	  (apt-get update -qq && apt-get install -y -qq libfribidi0) || \
 	  echo "WARNING: could not install libfribidi0; Thai on PNG labels will be mis-shaped"; fi
+	@# The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing chromium (for the browser tests)"; \
+	  (apt-get update -qq && apt-get install -y -qq chromium) || \
+	  echo "WARNING: could not install chromium; the browser tests will be skipped"; fi
 
 translations: deps
 	$(BIN)/pybabel compile -d translations

@@ -39,8 +39,10 @@ from labels.views import bp as labels_bp
 csrf = CSRFProtect()
 migrate = Migrate()
 
+# qr-scanner decodes in a worker it builds from a blob: URL (worker-src); the camera stream
+# goes to the <video> as srcObject, which media-src does not govern.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "default-src 'self'; img-src 'self' data:; "
     "worker-src 'self' blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
@@ -148,6 +150,9 @@ def create_app(overrides: dict | None = None) -> Flask:
             response.headers["X-Request-Id"] = g.request_id
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
+        if response.mimetype == "text/html":
+            # Pages follow the browser's language until the user chooses one (core.i18n).
+            response.vary.add("Accept-Language")
         return response
 
     @app.context_processor

@@ -1,11 +1,13 @@
 """Language choice: Thai first, English second.
 
 The language is the user's saved choice, else the one chosen in this browser session,
-else Thai.
+else the best match for the browser's languages (Accept-Language), else Thai. Pages
+therefore carry ``Vary: Accept-Language`` (app.py).
 """
 from __future__ import annotations
 
-from flask import Flask, session
+from babel.numbers import format_decimal
+from flask import Flask, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
@@ -19,7 +21,9 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("lang")
-    return chosen if chosen in LOCALES else "th"
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or "th"
 
 
 def in_thai(text) -> str:
@@ -32,9 +36,22 @@ def current_locale() -> str:
     return str(get_locale() or "th")
 
 
+def format_number(value, locale: str = "th", decimals: int | None = None) -> str:
+    """A count or figure with the locale's grouping: 12345 -> "12,345".
+
+    ``decimals`` fixes the digits after the point (0 rounds to a whole number); by default
+    up to three are shown, none for an integer.
+    """
+    if value is None:
+        return ""
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=locale)
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Bangkok")
     app.jinja_env.filters["date"] = lambda v: dates.format_date(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v: dates.format_datetime(v, current_locale())
     app.jinja_env.filters["baht"] = lambda v: dates.format_baht(v, current_locale())
+    app.jinja_env.filters["number"] = lambda v, decimals=None: format_number(v, current_locale(), decimals)
     app.jinja_env.globals["current_locale"] = current_locale

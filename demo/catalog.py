@@ -37,6 +37,8 @@ TYPES = [
     ("CNE", "ไม้เท้าสามขา", "Tripod walking cane", 390, 365, 5, 4, [
         "ปรับความสูงให้ระดับข้อมือ", "ถือไม้เท้าด้วยมือด้านตรงข้ามกับขาที่อ่อนแรง"]),
 ]
+# Preventive service by number of loans, besides the days in TYPES (whichever comes first).
+SERVICE_LOANS = {"WC": 4, "BED": 3, "AIR": 2, "WLK": 6}
 BRANDS = {
     "WC": [("Yuwell", "H051"), ("FASCARE", "FS809"), ("Karma", "KM-2500")],
     "BED": [("Abloom", "M-2 มือหมุน 2 ไก"), ("Allwell", "HB-2C")],

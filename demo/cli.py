@@ -18,13 +18,13 @@ from sqlalchemy import func, select
 from core.db import db
 from core.users import User, create_user
 from demo.catalog import (BRANDS, CAREGIVERS, CLEANING, DEMO_PASSWORD, DONORS, FEMALE, INSPECTION, MALE, REASONS,
-                          ROADS, SHELVES, SURNAMES, TYPES, USERS)
+                          ROADS, SERVICE_LOANS, SHELVES, SURNAMES, TYPES, USERS)
 from devices import services as devices
 from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
 from fund.models import Fund, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
 from maintenance import services as maintenance
-from maintenance.models import WorkKind
+from maintenance.models import RetirementKind, WorkKind, WorkOrder
 from lending.models import Channel, Outcome, Urgency
 from lending.services import loans, people, pipeline
 
@@ -149,6 +149,7 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
         device_type = devices.create_type(
             {"code": code, "name_th": th, "name_en": en, "reference_price_satang": price * 100,
              "reference_price_date": today.replace(day=1), "service_interval_days": interval,
+             "service_interval_loans": SERVICE_LOANS.get(code),
              "reference_price_source": "ราคาขายปลีกร้านเวชภัณฑ์ จ.ชลบุรี", "expected_life_years": life,
              "instructions": instructions, "cleaning_steps": CLEANING, "contact_time_minutes": 10,
              "inspection_items": INSPECTION.get(code, [])}, by=admin)
@@ -220,14 +221,66 @@ def _finish_devices(users, today) -> None:
     repair = maintenance.open_order(workshop, WorkKind.REPAIR, by=users["staff"], description="ยางล้อหลังรั่ว รอเปลี่ยนยางใน")
     maintenance.start(repair, by=users["maintenance"])
     maintenance.add_part(repair, "ยางในล้อหลัง 24 นิ้ว", 1, 18_000, by=users["maintenance"])
-    for code, status, note in (("WC", DeviceStatus.RETIRED, "โครงหัก ซ่อมไม่คุ้มค่า"),
-                               ("AIR", DeviceStatus.LOST, "ผู้ยืมย้ายออกนอกพื้นที่ ติดต่อไม่ได้")):
-        devices.register_device(devices.get_type(code), {
-            "status": status, "condition": Condition.UNUSABLE if status == DeviceStatus.RETIRED else Condition.FAIR,
-            "notes": note, "acquisition": Acquisition.DONATION,
-            "acquired_on": today - dt.timedelta(days=2000)}, by=admin)
+    # Out of service only through a request a supervisor approved.
+    for code, kind, note in (("WC", RetirementKind.RETIRE, "โครงหัก ซ่อมไม่คุ้มค่า"),
+                             ("AIR", RetirementKind.LOST, "ผู้ยืมย้ายออกนอกพื้นที่ ติดต่อไม่ได้")):
+        device = devices.register_device(devices.get_type(code), {
+            "condition": Condition.UNUSABLE if kind == RetirementKind.RETIRE else Condition.FAIR,
+            "acquisition": Acquisition.DONATION, "acquired_on": today - dt.timedelta(days=2000)}, by=admin)
+        asked = maintenance.request_retirement(device, kind, note, by=users["staff"])
+        maintenance.decide(asked, True, "ตรวจสอบแล้ว", by=users["supervisor"])
+    # A bed whose crank gearbox costs most of a new bed: the technician asks to retire it.
+    bed = devices.first_available_of("BED")
+    repair = maintenance.open_order(bed, WorkKind.REPAIR, by=users["staff"], description="ชุดเฟืองมือหมุนหัวเตียงแตก")
+    maintenance.set_estimate(repair, 9_200_00, by=users["maintenance"])
+    maintenance.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
+                                   by=users["maintenance"], work_order=repair)
+    _service_history(users, today)
     wheelchair = devices.first_available_of("WC")
     devices.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")
+
+
+def _service_history(users, today) -> None:
+    """Past inspections, so that the due list holds a few devices rather than all of them."""
+    rng = random.Random(2570)
+    tech = users["maintenance"]
+    served = [d for d in db.session.scalars(select(devices.Device).where(
+        devices.Device.status.in_((DeviceStatus.AVAILABLE, DeviceStatus.ON_LOAN))).order_by(devices.Device.tag))
+        if d.type.service_interval_days]
+    for index, device in enumerate(served):
+        if index % 9 == 4:
+            continue  # never inspected: due by days since it came
+        order = maintenance.open_order(device, WorkKind.PREVENTIVE, by=tech, source="schedule")
+        maintenance.start(order, by=tech)
+        maintenance.complete(order, {item: "pass" for item in maintenance.checklist_for(order)}, by=tech)
+        done = dt.datetime.combine(today, dt.time(3), tzinfo=dt.UTC) - dt.timedelta(
+            days=rng.randint(5, device.type.service_interval_days - 5))
+        order.opened_at = order.started_at = done - dt.timedelta(hours=2)
+        order.finished_at = done
+        order.ready_at = done if order.ready_at else None
+    # Past repairs paid from the fund, and returns that took a few days to clean and check.
+    for code, part, cost, days_ago, took in (("WC", "ผ้าเบรกล้อหลัง (คู่)", 250_00, 240, 3),
+                                             ("WC", "ยางนอกล้อหลัง 24 นิ้ว", 320_00, 130, 5),
+                                             ("WC", "เบาะนั่งหนังเทียม", 450_00, 60, 7),
+                                             ("CMD", "ล้อพร้อมตัวล็อก (ชุด 4 ล้อ)", 480_00, 200, 6),
+                                             ("WLK", "ยางหุ้มปลายขา (ชุด 4 ชิ้น)", 120_00, 90, 2)):
+        device = devices.first_available_of(code)
+        if device is None:
+            continue
+        order = maintenance.open_order(device, WorkKind.REPAIR, by=users["staff"], description=part)
+        maintenance.start(order, by=tech)
+        maintenance.add_part(order, part, 1, cost, by=tech)
+        maintenance.complete(order, {}, by=tech, labour_hours=1, labour_rate_satang=150_00)
+        _backdate_order(order, today - dt.timedelta(days=days_ago), took)
+    for order in db.session.scalars(select(WorkOrder).where(WorkOrder.source == "return",
+                                                            WorkOrder.ready_at.is_not(None))):
+        _backdate_order(order, today - dt.timedelta(days=rng.randint(8, 40)), rng.choice((1, 2, 2, 3, 4)))
+
+
+def _backdate_order(order, opened_on: dt.date, took_days: int) -> None:
+    opened = dt.datetime.combine(opened_on, dt.time(2), tzinfo=dt.UTC)
+    order.opened_at = order.started_at = opened
+    order.finished_at = order.ready_at = opened + dt.timedelta(days=took_days)
 
 
 def print_logins() -> None:

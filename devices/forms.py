@@ -53,6 +53,10 @@ class DeviceTypeForm(FlaskForm):
     reference_price_source = StringField(_l("Price source"), validators=[Optional(), Length(max=200)])
     service_interval_days = IntegerField(_l("Service interval (days)"),
                                          validators=[Optional(), NumberRange(min=1, max=3650)])
+    service_interval_loans = IntegerField(_l("Service interval (loans)"),
+                                          validators=[Optional(), NumberRange(min=1, max=1000)],
+                                          description=_l("An inspection is due after this many days or loans, "
+                                                         "whichever comes first."))
     expected_life_years = IntegerField(_l("Expected service life (years)"),
                                        validators=[Optional(), NumberRange(min=1, max=50)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
@@ -72,7 +76,8 @@ class DeviceTypeForm(FlaskForm):
 
     def to_data(self) -> dict:
         data = {f: getattr(self, f).data for f in ("name_th", "name_en", "reference_price_date",
-                                                    "service_interval_days", "expected_life_years",
+                                                    "service_interval_days", "service_interval_loans",
+                                                    "expected_life_years",
                                                     "first_follow_up_days", "follow_up_interval_days")}
         data["first_follow_up_days"] = data["first_follow_up_days"] or 7
         data["follow_up_interval_days"] = data["follow_up_interval_days"] or 30

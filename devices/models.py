@@ -60,7 +60,10 @@ class DeviceType(db.Model):
     reference_price_satang: Mapped[int] = mapped_column(Integer, default=0)
     reference_price_date: Mapped[dt.date | None] = mapped_column(Date)
     reference_price_source: Mapped[str] = mapped_column(String(200), default="")
+    # Preventive service: an inspection is due after this many days or this many loans
+    # since the last one, whichever comes first (either may be unset).
     service_interval_days: Mapped[int | None] = mapped_column(Integer)
+    service_interval_loans: Mapped[int | None] = mapped_column(Integer)
     expected_life_years: Mapped[int | None] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text, default="")
     # What staff explain at delivery; the recipient acknowledges each point.

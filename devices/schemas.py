@@ -27,6 +27,7 @@ class DeviceTypeSchema(Schema):
     reference_price_date = fields.Date(allow_none=True)
     reference_price_source = _text(200)
     service_interval_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=3650))
+    service_interval_loans = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=1000))
     expected_life_years = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=50))
     description = _text(4000)
     instructions = fields.List(_text(300, 1), validate=validate.Length(max=30))

@@ -31,7 +31,7 @@ device_status_changed = signals.signal("device-status-changed")
 TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
 TYPE_FIELDS = ("name_th", "name_en", "reference_price_satang", "reference_price_date",
-               "reference_price_source", "service_interval_days", "expected_life_years", "description",
+               "reference_price_source", "service_interval_days", "service_interval_loans", "expected_life_years", "description",
                "instructions", "first_follow_up_days", "follow_up_interval_days", "cleaning_steps",
                "contact_time_minutes", "inspection_items")
 DEVICE_FIELDS = ("brand", "model", "serial", "condition", "location", "acquisition", "acquired_on",
@@ -206,6 +206,9 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
         if by is None or not by.has_role(Role.ADMIN):
             raise PermissionDenied("only an admin may correct a device's status by hand",
                                    {"status": ["only an admin may change the status directly"]})
+        if changes["status"] in (DeviceStatus.RETIRED, DeviceStatus.LOST):
+            raise ValidationError("a device leaves service only by a request a supervisor approves",
+                                  {"status": ["ask for retirement on the device's page; a supervisor approves"]})
         fields = DEVICE_FIELDS + ("status",)
     before = _snapshot(device, fields)
     for field in fields:
@@ -286,13 +289,17 @@ def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
 # shows as not yet available.
 NEXT_ACTIONS: dict[DeviceStatus, list[tuple[str, Any, tuple[Role, ...]]]] = {
     DeviceStatus.AVAILABLE: [("reserve", _l("Reserve for a request"), (Role.STAFF, Role.SUPERVISOR)),
-                             ("inspect", _l("Start an inspection"), (Role.MAINTENANCE,))],
+                             ("inspect", _l("Start an inspection"), (Role.MAINTENANCE,)),
+                             ("retire", _l("Retire or report lost"), (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
     DeviceStatus.RESERVED: [("deliver", _l("Deliver"), (Role.STAFF,))],
     DeviceStatus.ON_LOAN: [("follow_up", _l("Record a follow-up"), (Role.ASSESSOR, Role.STAFF)),
                            ("receive_return", _l("Receive return"), (Role.STAFF,))],
     DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE, Role.STAFF)),
-                            ("release", _l("Put back in stock without cleaning (admin override)"), ())],
-    DeviceStatus.IN_MAINTENANCE: [("mark_ready", _l("Mark ready"), (Role.MAINTENANCE,))],
+                            ("release", _l("Put back in stock without cleaning (admin override)"), ()),
+                            ("retire", _l("Retire or report lost"), (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
+    DeviceStatus.IN_MAINTENANCE: [("mark_ready", _l("Mark ready"), (Role.MAINTENANCE,)),
+                                  ("retire", _l("Retire or report lost"),
+                                   (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
     DeviceStatus.RETIRED: [],
     DeviceStatus.LOST: [],
 }
@@ -315,6 +322,12 @@ audit.ACTION_LABELS.update({
 # Extra panels on the staff scan page (e.g. who holds the device), added by other domains:
 # each is called with (device, user) and returns a dict with "template" and its context, or None.
 SCAN_PANELS: list = []
+# Sections other domains add to a device's detail page: ``make(device, user) -> dict | None``
+# with a ``template`` to include (maintenance: repair cost, downtime and work orders).
+DEVICE_PANELS: list = []
+# Notes other domains add to lists of devices: ``flags(devices) -> {device_id: label}``
+# (maintenance: "inspection due", shown on the follow-up visit list).
+DEVICE_FLAGS: list = []
 
 
 def next_actions(device: Device, user: User) -> list[dict[str, Any]]:
@@ -329,3 +342,16 @@ def next_actions(device: Device, user: User) -> list[dict[str, Any]]:
 
 def scan_panels(device: Device, user: User) -> list[dict[str, Any]]:
     return [panel for panel in (make(device, user) for make in SCAN_PANELS) if panel]
+
+
+def device_panels(device: Device, user: User) -> list[dict[str, Any]]:
+    return [panel for panel in (make(device, user) for make in DEVICE_PANELS) if panel]
+
+
+def device_flags(devices: list[Device]) -> dict[int, list[str]]:
+    """Notes about some of these devices, by device id, from every domain that adds any."""
+    notes: dict[int, list[str]] = {}
+    for flags in DEVICE_FLAGS:
+        for device_id, label in flags(devices).items():
+            notes.setdefault(device_id, []).append(label)
+    return notes

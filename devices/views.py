@@ -112,7 +112,8 @@ def device_view(tag):
     device = services.get_device(tag)
     return render_template("devices/device_view.html", device=device,
                            history=services.device_history(device, limit=10),
-                           reports=services.open_reports(device))
+                           reports=services.open_reports(device),
+                           panels=services.device_panels(device, current_actor()))
 
 
 @bp.route("/devices/<tag>/edit", methods=["GET", "POST"])

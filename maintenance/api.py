@@ -11,8 +11,10 @@ from core.users import Role
 from devices import services as devices
 from devices.api import SelectPage
 from maintenance import services
-from maintenance.schemas import (CancelOrderSchema, CompleteSchema, NoBodySchema, PartSchema, WorkOrderQuerySchema,
-                                 WorkOrderSchema)
+from maintenance.models import RetirementKind
+from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema, NoBodySchema,
+                                 PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
+                                 TypeFiguresSchema, WorkOrderQuerySchema, WorkOrderSchema)
 
 bp = Blueprint("maintenance_api", __name__, url_prefix="/api/v1", description="Work orders")
 WORKERS = (Role.MAINTENANCE, Role.ADMIN)
@@ -81,6 +83,66 @@ def complete(order, data, actor):
 @_action("/work-orders/<int:order_id>/cancel", CancelOrderSchema, "Cancel an order opened by mistake.")
 def cancel(order, data, actor):
     services.cancel(order, data["reason"], by=actor)
+
+
+@_action("/work-orders/<int:order_id>/estimate", EstimateSchema,
+         "Estimate a repair's cost; ``retire_suggested`` says when it passes 60% of a new device's price.")
+def estimate(order, data, actor):
+    services.set_estimate(order, data["estimate_satang"], by=actor)
+
+
+@bp.route("/retirements")
+class Retirements(MethodView):
+    @require_internal
+    @bp.arguments(RetirementQuerySchema, location="query")
+    @bp.response(200, RetirementSchema(many=True))
+    @bp.paginate(SelectPage, page_size=50, max_page_size=500)
+    def get(self, args):
+        """Requests to retire a device or record it lost; filter by ``status``."""
+        return services.requests_query(args["status"])
+
+    @require_role(*services.REQUESTERS)
+    @bp.arguments(RetirementSchema)
+    @bp.response(201, RetirementSchema)
+    def post(self, data):
+        """Ask a supervisor to retire a device (``retire``) or record it lost (``lost``)."""
+        order = services.get_order(data["work_order_id"]) if data["work_order_id"] is not None else None
+        found = services.request_retirement(devices.get_device(data["device_tag"]), RetirementKind(data["kind"]),
+                                            data["reason"], by=current_actor(), work_order=order)
+        db.session.commit()
+        return found
+
+
+def _decision(rule: str, approve: bool, name: str, doc: str):
+    def action(found, data, actor):
+        services.decide(found, approve, data["note"], by=actor)
+    action.__name__ = name
+    return step_route(bp, rule, schema=RetirementDecisionSchema, response=RetirementSchema, roles=services.DECIDERS,
+                      load=services.get_request, doc=doc)(action)
+
+
+approve_retirement = _decision("/retirements/<int:request_id>/approve", True, "approve_retirement",
+                               "Approve: the device leaves service (its open work orders close).")
+reject_retirement = _decision("/retirements/<int:request_id>/reject", False, "reject_retirement",
+                              "Do not approve; a ``note`` says why.")
+
+
+@bp.route("/maintenance/service-due")
+class ServiceDue(MethodView):
+    @require_internal
+    @bp.response(200, ServiceDueSchema(many=True))
+    def get(self):
+        """Devices in stock or on loan due a preventive inspection (by days or loans, whichever first)."""
+        return services.service_due()
+
+
+@bp.route("/maintenance/figures")
+class Figures(MethodView):
+    @require_internal
+    @bp.response(200, TypeFiguresSchema(many=True))
+    def get(self):
+        """Per device type: repairs, mean time between failures, return-to-stock turnaround, cost."""
+        return services.type_figures()
 
 
 @bp.route("/devices/<tag>/maintenance")

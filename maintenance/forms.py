@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, FloatField, IntegerField, StringField, TextAreaField
+from wtforms import DecimalField, FloatField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from devices.forms import MAX_BAHT
@@ -26,3 +26,23 @@ class FinishForm(FlaskForm):
     other_cost = DecimalField(_l("Other costs (baht)"), places=2, default=0,
                               validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+
+
+class EstimateForm(FlaskForm):
+    estimate = DecimalField(_l("Estimated repair cost (baht)"), places=2,
+                            validators=[InputRequired(), NumberRange(min=0, max=MAX_BAHT)],
+                            render_kw={"inputmode": "decimal"})
+
+
+class RetireForm(FlaskForm):
+    kind = RadioField(_l("What happened?"), default="retire",
+                      choices=[SelectChoice("retire", _l("Retire: beyond economical repair or worn out")),
+                               SelectChoice("lost", _l("Lost: cannot be found or was not returned"))],
+                      validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                           description=_l("A supervisor reads this before approving."))
+
+
+class RetireDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Required when not approving."))

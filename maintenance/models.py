@@ -44,6 +44,7 @@ class WorkOrder(db.Model):
               postgresql_where=text("kind = 'cleaning' AND status IN ('open', 'in_progress', 'waiting_parts')")),
         CheckConstraint("labour_hours >= 0 AND other_cost_satang >= 0 AND labour_rate_satang >= 0",
                         name="costs_not_negative"),
+        CheckConstraint("estimate_satang IS NULL OR estimate_satang >= 0", name="estimate_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,11 @@ class WorkOrder(db.Model):
     labour_rate_satang: Mapped[int] = mapped_column(Integer, default=0)
     other_cost_satang: Mapped[int] = mapped_column(Integer, default=0)
     spending_id: Mapped[int | None] = mapped_column(ForeignKey("spendings.id"))
+    # A repair's estimated cost, set before the work: past 60% of the type's new price the
+    # system suggests retiring instead.
+    estimate_satang: Mapped[int | None] = mapped_column(Integer)
+    # When the device went back in stock after this order (the end of its downtime).
+    ready_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -98,3 +104,43 @@ class WorkOrderPart(db.Model):
     unit_cost_satang: Mapped[int] = mapped_column(Integer)
 
     work_order: Mapped[WorkOrder] = relationship(back_populates="parts")
+
+
+class RetirementKind(enum.StrEnum):
+    RETIRE = "retire"
+    LOST = "lost"
+
+
+class DecisionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class RetirementRequest(db.Model):
+    """A request to retire a device, or to record it lost; a supervisor decides."""
+
+    __tablename__ = "retirement_requests"
+    __table_args__ = (
+        # One undecided request per device.
+        Index("uq_retirement_requests_one_pending", "device_id", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    kind: Mapped[RetirementKind] = enum_column(RetirementKind)
+    status: Mapped[DecisionStatus] = enum_column(DecisionStatus, default=DecisionStatus.PENDING, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"))
+    estimate_satang: Mapped[int | None] = mapped_column(Integer)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    device: Mapped[Device] = relationship(lazy="joined", innerjoin=True)
+    work_order: Mapped[WorkOrder | None] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -4,7 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from devices.schemas import MAX_SATANG
-from maintenance.models import WorkKind
+from maintenance.models import DecisionStatus, RetirementKind, WorkKind
+from maintenance.services.retirement import retire_suggested
 
 
 class PartSchema(Schema):
@@ -29,6 +30,9 @@ class WorkOrderSchema(Schema):
     parts = fields.List(fields.Nested(PartSchema), dump_only=True)
     total_satang = fields.Integer(dump_only=True)
     spending_id = fields.Integer(dump_only=True)
+    estimate_satang = fields.Integer(dump_only=True)
+    retire_suggested = fields.Function(lambda o: retire_suggested(o), dump_only=True)
+    ready_at = fields.DateTime(dump_only=True)
 
 
 class WorkOrderQuerySchema(Schema):
@@ -53,3 +57,59 @@ class CancelOrderSchema(Schema):
 
 class NoBodySchema(Schema):
     """For steps that need no input."""
+
+
+class EstimateSchema(Schema):
+    estimate_satang = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_SATANG))
+
+
+class RetirementSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    device_tag = fields.Function(lambda r: r.device.tag, deserialize=lambda v: v, required=True,
+                                 validate=validate.Length(min=1, max=32))
+    kind = fields.Enum(RetirementKind, by_value=True, required=True)
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    work_order_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    status = fields.Function(lambda r: r.status.value, dump_only=True)
+    estimate_satang = fields.Integer(dump_only=True)
+    requested_by = fields.Function(lambda r: r.requested_by.username if r.requested_by else None, dump_only=True)
+    requested_at = fields.DateTime(dump_only=True)
+    decided_by = fields.Function(lambda r: r.decided_by.username if r.decided_by else None, dump_only=True)
+    decided_at = fields.DateTime(dump_only=True)
+    decision_note = fields.String(dump_only=True)
+
+
+class RetirementQuerySchema(Schema):
+    status = fields.String(load_default="", validate=validate.OneOf(["", *[s.value for s in DecisionStatus]]))
+
+
+class RetirementDecisionSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class ServiceDueSchema(Schema):
+    device_tag = fields.Function(lambda d: d.device.tag)
+    type_code = fields.Function(lambda d: d.device.type.code)
+    device_status = fields.Function(lambda d: d.device.status.value)
+    last_service_at = fields.DateTime()
+    due_at = fields.DateTime()
+    loans_since = fields.Integer()
+    by_days = fields.Boolean()
+    by_loans = fields.Boolean()
+    next_visit_on = fields.Date()
+    open_order_id = fields.Integer()
+
+
+class TypeFiguresSchema(Schema):
+    type_code = fields.String()
+    type_name_th = fields.String()
+    type_name_en = fields.String()
+    devices = fields.Integer()
+    out_of_service = fields.Integer()
+    repairs = fields.Integer()
+    mtbf_days = fields.Float(allow_none=True)
+    returns_turned_around = fields.Integer()
+    turnaround_mean_days = fields.Float(allow_none=True)
+    turnaround_median_days = fields.Float(allow_none=True)
+    downtime_days = fields.Float()
+    repair_cost_satang = fields.Integer()

@@ -1,4 +1,5 @@
-"""The maintenance worker's pages: my work orders, a device's order, checklist, parts, finish."""
+"""The maintenance pages: my work orders, a device's order (checklist, parts, estimate, finish),
+the preventive service due list, retirement requests and their approval, and the figures."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -8,17 +9,20 @@ from sqlalchemy import select
 
 from core.auth import current_actor, require_role
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, PermissionDenied
+from core.forms import submit
 from core.users import Role
 from devices import services as devices
 from devices.forms import baht_to_satang
 from devices.models import DeviceStatus, ProblemReport
 from maintenance import services
-from maintenance.forms import FinishForm, PartForm
-from maintenance.models import WorkKind, WorkStatus
+from maintenance.forms import EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
+from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkStatus
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 WORKERS = (Role.MAINTENANCE, Role.ADMIN)
+# Who reads the service due list and the figures.
+OVERSEERS = (*WORKERS, Role.STAFF, Role.SUPERVISOR)
 KIND_LABELS = {WorkKind.CLEANING: _l("Cleaning"), WorkKind.INSPECTION: _l("Inspection"),
                WorkKind.REPAIR: _l("Repair"), WorkKind.PREVENTIVE: _l("Preventive service")}
 STATUS_LABELS = {WorkStatus.OPEN: _l("Open"), WorkStatus.IN_PROGRESS: _l("In progress"),
@@ -26,9 +30,15 @@ STATUS_LABELS = {WorkStatus.OPEN: _l("Open"), WorkStatus.IN_PROGRESS: _l("In pro
                  WorkStatus.CANCELLED: _l("Cancelled")}
 
 
+RETIREMENT_LABELS = {RetirementKind.RETIRE: _l("Retire"), RetirementKind.LOST: _l("Lost")}
+DECISION_LABELS = {DecisionStatus.PENDING: _l("Waiting for a supervisor"), DecisionStatus.APPROVED: _l("Approved"),
+                   DecisionStatus.REJECTED: _l("Not approved")}
+
+
 @bp.app_context_processor
 def _labels():
-    return {"work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS}
+    return {"work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS,
+            "retirement_labels": RETIREMENT_LABELS, "decision_labels": DECISION_LABELS}
 
 
 @bp.route("")
@@ -42,15 +52,21 @@ def my_orders():
 
 
 @bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
-@require_role(*WORKERS)
+@require_role(*WORKERS, *services.HOME_VISITORS)
 def order_view(order_id):
     order = services.get_order(order_id)
+    if not services.may_work_on(order, current_actor()):
+        raise PermissionDenied("your role may not do maintenance work")
     part_form, finish_form = PartForm(prefix="part"), FinishForm(prefix="finish")
+    estimate_form = EstimateForm(prefix="estimate")
     status = 200
     if request.method == "POST":
         step = request.form.get("step")
         try:
-            if step == "start":
+            if step == "estimate" and estimate_form.validate():
+                services.set_estimate(order, baht_to_satang(estimate_form.estimate.data), by=current_actor())
+                message = _("Estimate saved.")
+            elif step == "start":
                 services.start(order, by=current_actor())
                 message = _("Work started.")
             elif step == "wait":
@@ -80,8 +96,14 @@ def order_view(order_id):
             db.session.commit()
             flash(message, "success")
             return redirect(url_for("maintenance.order_view", order_id=order.id))
+    if request.method == "GET" and order.estimate_satang is not None:
+        estimate_form.estimate.data = order.estimate_satang / 100
     return render_template("maintenance/order.html", order=order, checklist=services.checklist_for(order),
-                           part_form=part_form, finish_form=finish_form), status
+                           part_form=part_form, finish_form=finish_form, estimate_form=estimate_form,
+                           suggest_retire=services.retire_suggested(order),
+                           share=services.estimate_share_percent(order),
+                           threshold=services.retire_threshold_satang(order.device),
+                           pending=services.pending_for(order.device)), status
 
 
 @bp.route("/d/<tag>")
@@ -95,9 +117,93 @@ def device_work(tag):
     if device.status != DeviceStatus.AVAILABLE:
         flash(_("%(tag)s has no open work order.", tag=device.tag), "error")
         return redirect(url_for("devices.scan", tag=device.tag))
-    order = services.open_order(device, WorkKind.INSPECTION, by=current_actor())
+    kind = WorkKind.PREVENTIVE if services.service_due_for(device) else WorkKind.INSPECTION
+    order = services.open_order(device, kind, by=current_actor())
     db.session.commit()
     return redirect(url_for("maintenance.order_view", order_id=order.id))
+
+
+@bp.route("/d/<tag>/service", methods=["POST"])
+@require_role(*WORKERS, *services.HOME_VISITORS)
+def start_service(tag):
+    """Open the preventive inspection of a device that is due (in stock, or at the home)."""
+    device = devices.get_device(tag)
+    due = services.service_due_for(device)
+    if due and due.open_order_id:
+        return redirect(url_for("maintenance.order_view", order_id=due.open_order_id))
+    if due is None:
+        flash(_("%(tag)s is not due a service.", tag=device.tag), "error")
+        return redirect(url_for("maintenance.service_due"))
+    order = services.open_order(device, WorkKind.PREVENTIVE, by=current_actor(), source="schedule")
+    if not services.may_work_on(order, current_actor()):
+        raise PermissionDenied("your role may not do maintenance work")
+    db.session.commit()
+    return redirect(url_for("maintenance.order_view", order_id=order.id))
+
+
+@bp.route("/due")
+@require_role(*OVERSEERS)
+def service_due():
+    type_code = request.args.get("type", "")
+    actor = current_actor()
+
+    def may_inspect(due) -> bool:
+        return actor.has_role(*WORKERS, *(services.HOME_VISITORS if due.on_loan else ()))
+
+    return render_template("maintenance/due.html", due=services.service_due(type_code=type_code),
+                           types=devices.list_types(), type_code=type_code, may_inspect=may_inspect)
+
+
+@bp.route("/figures")
+@require_role(*OVERSEERS, Role.TREASURER)
+def figures():
+    return render_template("maintenance/figures.html", figures=services.type_figures(),
+                           share=services.RETIRE_SHARE_PERCENT)
+
+
+@bp.route("/d/<tag>/retire", methods=["GET", "POST"])
+@require_role(*services.REQUESTERS)
+def retire(tag):
+    """Ask a supervisor to retire the device or record it lost."""
+    device = devices.get_device(tag)
+    order = services.get_order(int(request.args["order"])) if request.args.get("order", "").isdigit() else None
+    form = RetireForm()
+    if request.method == "GET" and order is not None and services.retire_suggested(order):
+        form.reason.data = _("Repair estimated at %(estimate)s, %(share)d%% of a new one (work order %(id)d).",
+                             estimate=f"{order.estimate_satang / 100:,.2f}",
+                             share=services.estimate_share_percent(order), id=order.id)
+    saved, status = submit(form, lambda: services.request_retirement(
+        device, RetirementKind(form.kind.data), form.reason.data, by=current_actor(), work_order=order))
+    if saved:
+        flash(_("Sent to a supervisor for approval."), "success")
+        return redirect(url_for("devices.scan", tag=device.tag))
+    return render_template("maintenance/retire.html", device=device, form=form, order=order,
+                           pending=services.pending_for(device)), status
+
+
+@bp.route("/retirements")
+@require_role(*services.REQUESTERS)
+def retirements():
+    pending = list(db.session.scalars(services.requests_query(DecisionStatus.PENDING)))
+    decided = list(db.session.scalars(services.requests_query("decided").limit(20)))
+    return render_template("maintenance/retirements.html", pending=pending, decided=decided,
+                           form=RetireDecisionForm())
+
+
+@bp.route("/retirements/<int:request_id>", methods=["POST"])
+@require_role(*services.DECIDERS)
+def decide_retirement(request_id):
+    found = services.get_request(request_id)
+    form = RetireDecisionForm()
+    approve = request.form.get("decision") == "approve"
+    saved, status = submit(form, lambda: services.decide(found, approve, form.note.data or "", by=current_actor()))
+    if saved:
+        flash(_("Approved: %(tag)s is out of service.", tag=found.device.tag) if approve
+              else _("Not approved; %(tag)s stays in service.", tag=found.device.tag), "success")
+        return redirect(url_for("maintenance.retirements"))
+    pending = list(db.session.scalars(services.requests_query(DecisionStatus.PENDING)))
+    return render_template("maintenance/retirements.html", pending=pending, decided=[], form=form,
+                           failed=request_id), status if status != 200 else 422
 
 
 @bp.route("/reports/<int:report_id>/triage", methods=["POST"])

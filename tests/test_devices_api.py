@@ -165,10 +165,13 @@ def test_status_change_by_patch_is_admin_only_and_audited(client, staff, admin, 
     response = client.patch(f"/api/v1/devices/{tag}", json={"status": "lost", "version": 1}, headers=staff)
     assert response.status_code == 403
     response = client.patch(f"/api/v1/devices/{tag}", json={"status": "lost", "version": 1}, headers=admin)
-    assert response.status_code == 200 and response.get_json()["status"] == "lost"
+    assert response.status_code == 422 and "status" in response.get_json()["errors"]  # needs a supervisor
+    response = client.patch(f"/api/v1/devices/{tag}", json={"status": "in_maintenance", "version": 1},
+                            headers=admin)
+    assert response.status_code == 200 and response.get_json()["status"] == "in_maintenance"
     history = client.get(f"/api/v1/devices/{tag}/history", headers=staff).get_json()
     assert history[0]["action"] == "device.status_corrected"
-    assert history[0]["changes"] == {"status": ["available", "lost"]}
+    assert history[0]["changes"] == {"status": ["available", "in_maintenance"]}
 
 
 def test_history_records_every_change_with_actor_and_request(client, staff, make_type):

@@ -202,5 +202,6 @@ def test_waiting_for_parts_and_device_figures(actors):
 def test_device_maintenance_figures_api(client, api_headers, make_device):
     tag = make_device("WC")
     body = client.get(f"/api/v1/devices/{tag}/maintenance", headers=api_headers("maintenance")).get_json()
-    assert body == {"orders": 0, "repair_cost_satang": 0, "downtime_days": 0.0}
+    assert body == {"orders": 0, "repairs": 0, "repair_cost_satang": 0, "downtime_days": 0.0,
+                    "in_maintenance_now": False}
     assert client.get("/api/v1/devices/NOPE/maintenance", headers=api_headers("staff")).status_code == 404

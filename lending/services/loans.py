@@ -216,6 +216,25 @@ def loans_query(open_only: bool | None = None, person_id: int | None = None, dev
     return query
 
 
+def delivery_times(device_ids=None) -> dict[int, list[dt.datetime]]:
+    """When each device went out on loan (all devices, or the given ones): for service by loans."""
+    query = select(Loan.device_id, Loan.delivered_at)
+    if device_ids is not None:
+        query = query.where(Loan.device_id.in_(list(device_ids)))
+    times: dict[int, list[dt.datetime]] = {}
+    for device_id, delivered_at in db.session.execute(query):
+        times.setdefault(device_id, []).append(delivered_at)
+    return times
+
+
+def next_visits(device_ids=None) -> dict[int, dt.date | None]:
+    """The next follow-up visit of each device's open loan."""
+    query = select(Loan.device_id, Loan.next_follow_up_on).where(Loan.returned_at.is_(None))
+    if device_ids is not None:
+        query = query.where(Loan.device_id.in_(list(device_ids)))
+    return dict(db.session.execute(query).all())
+
+
 def loans_of_devices(device_ids) -> list[Loan]:
     """Every loan of the given devices (for the fund's impact figures)."""
     ids = list(device_ids)

@@ -136,7 +136,9 @@ def photo(loan_id):
 def due():
     today = dt.date.today()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
-    return render_template("lending/follow_ups.html", groups=loans.due_follow_ups(today, horizon), today=today,
+    groups = loans.due_follow_ups(today, horizon)
+    flags = devices.device_flags([loan.device for _area, items in groups for loan in items])
+    return render_template("lending/follow_ups.html", groups=groups, today=today, flags=flags,
                            horizon=horizon, pickups=loans.pickups())
 
 

@@ -1,4 +1,4 @@
-"""Maintenance: the cleaning gate, work orders, their checklists and costs, and reissue.
+"""Work orders: the cleaning gate, checklists, parts and costs, and reissue.
 
 A device that comes back gets a cleaning work order by itself and stays out of stock
 until that order is done. Finishing the last open order puts the device back in stock,
@@ -25,6 +25,9 @@ from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATE
                                 WorkStatus)
 
 WORKERS = (Role.MAINTENANCE, Role.ADMIN)
+# An inspection of a device on loan is done at the home, often at a follow-up visit.
+SERVICE_KINDS = (WorkKind.INSPECTION, WorkKind.PREVENTIVE)
+HOME_VISITORS = (Role.STAFF, Role.ASSESSOR)
 
 audit.ACTION_LABELS.update({
     "work_order.opened": _l("Work order opened"), "work_order.started": _l("Work started"),
@@ -36,6 +39,20 @@ audit.ACTION_LABELS.update({
 
 def _require(user: User | None, *roles: Role) -> None:
     if user is not None and not user.has_role(*WORKERS, *roles):
+        raise PermissionDenied("your role may not do maintenance work")
+
+
+def at_home(order: WorkOrder) -> bool:
+    """An inspection of a device on loan: done at the home, by whoever visits."""
+    return order.kind in SERVICE_KINDS and order.device.status == DeviceStatus.ON_LOAN
+
+
+def may_work_on(order: WorkOrder, user: User) -> bool:
+    return user.has_role(*WORKERS, *(HOME_VISITORS if at_home(order) else ()))
+
+
+def _require_worker(order: WorkOrder, user: User | None) -> None:
+    if user is not None and not may_work_on(order, user):
         raise PermissionDenied("your role may not do maintenance work")
 
 
@@ -68,9 +85,9 @@ def open_order(device: Device, kind: WorkKind, *, by: User | None, source: str =
     order = WorkOrder(device_id=device.id, kind=kind, source=source, description=description,
                       problem_report_id=problem_report.id if problem_report else None,
                       parent_id=parent.id if parent else None, opened_by_id=by.id if by else None)
-    db.session.add(order)
     try:
         with db.session.begin_nested():
+            db.session.add(order)
             db.session.flush()
     except IntegrityError as exc:
         raise Conflict(f"{device.tag} already has an open cleaning order", {"state": ["cleaning_open"]}) from exc
@@ -90,6 +107,7 @@ def _on_status_changed(device: Device, old: DeviceStatus, new: DeviceStatus, by:
                 order.notes = (order.notes + "\nadmin override: back in stock without cleaning").strip()
                 audit.record(by, "work_order.cancelled", "device", device.tag, {"work_order": order.id,
                                                                                 "reason": "override"})
+        _stamp_ready(device)
 
 
 def connect_signals() -> None:
@@ -103,7 +121,7 @@ def _expect_open(order: WorkOrder) -> None:
 
 def start(order: WorkOrder, *, by: User) -> WorkOrder:
     """Begin the work; a device in stock or waiting for cleaning goes to the workshop."""
-    _require(by)
+    _require_worker(order, by)
     _expect_open(order)
     order.status = WorkStatus.IN_PROGRESS
     order.started_at = order.started_at or utcnow()
@@ -119,7 +137,7 @@ def start(order: WorkOrder, *, by: User) -> WorkOrder:
 
 def wait_for_parts(order: WorkOrder, note: str = "", *, by: User) -> WorkOrder:
     """Park an order until parts arrive; starting again resumes it."""
-    _require(by)
+    _require_worker(order, by)
     if order.status != WorkStatus.IN_PROGRESS:
         raise InvalidTransition(f"work order {order.id} is {order.status.value}", order.status.value)
     order.status = WorkStatus.WAITING_PARTS
@@ -130,17 +148,8 @@ def wait_for_parts(order: WorkOrder, note: str = "", *, by: User) -> WorkOrder:
     return order
 
 
-def device_figures(device: Device) -> dict:
-    """Lifetime repair cost and time out of service of one device."""
-    orders = list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id,
-                                                             WorkOrder.status == WorkStatus.DONE)))
-    downtime = sum(((o.finished_at - o.opened_at).total_seconds() for o in orders), 0.0) / 86400
-    return {"orders": len(orders), "repair_cost_satang": sum(o.total_satang for o in orders),
-            "downtime_days": round(downtime, 1)}
-
-
 def add_part(order: WorkOrder, name: str, quantity: int, unit_cost_satang: int, *, by: User) -> WorkOrderPart:
-    _require(by)
+    _require_worker(order, by)
     _expect_open(order)
     errors = {}
     if not (name or "").strip():
@@ -167,7 +176,7 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
     Finishing the device's last open order puts it back in stock (and to the waitlist).
     Raises ValidationError for a missing item, Conflict when the fund cannot pay.
     """
-    _require(by)
+    _require_worker(order, by)
     _expect_open(order)
     items = checklist_for(order)
     missing = [item for item in items if results.get(item) not in ("pass", "fail")]
@@ -197,10 +206,23 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
                    description="; ".join(failed))
     if not open_orders(order.device) and order.device.status in (DeviceStatus.RETURNED,
                                                                  DeviceStatus.IN_MAINTENANCE):
-        devices.set_status(order.device, DeviceStatus.AVAILABLE,
-                           expect=(DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE), by=by,
-                           action="device.back_in_stock", changes={"work_order": order.id})
+        _back_in_stock(order, by, expect=(DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE))
     return order
+
+
+def _back_in_stock(order: WorkOrder, by: User | None, expect: tuple[DeviceStatus, ...]) -> None:
+    """The device's downtime ends: stamp its closed orders ready, and put it back in stock."""
+    _stamp_ready(order.device)
+    devices.set_status(order.device, DeviceStatus.AVAILABLE, expect=expect, by=by,
+                       action="device.back_in_stock", changes={"work_order": order.id})
+
+
+def _stamp_ready(device: Device) -> None:
+    now = utcnow()
+    for closed in db.session.scalars(select(WorkOrder).where(
+            WorkOrder.device_id == device.id, WorkOrder.ready_at.is_(None),
+            WorkOrder.status.in_((WorkStatus.DONE, WorkStatus.CANCELLED)))):
+        closed.ready_at = now
 
 
 def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
@@ -218,8 +240,7 @@ def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
     db.session.flush()
     audit.record(by, "work_order.cancelled", "device", order.device.tag, {"work_order": order.id, "reason": reason})
     if not open_orders(order.device) and order.device.status == DeviceStatus.IN_MAINTENANCE:
-        devices.set_status(order.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.IN_MAINTENANCE,), by=by,
-                           action="device.back_in_stock", changes={"work_order": order.id})
+        _back_in_stock(order, by, expect=(DeviceStatus.IN_MAINTENANCE,))
     return order
 
 

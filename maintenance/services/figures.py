@@ -1,0 +1,109 @@
+"""What keeping devices in service costs: per device, and per type (MTBF, turnaround).
+
+Downtime is time out of service for maintenance: from the moment a work order opened (on
+return, that is the return itself) until the device was back in stock. Orders done at a
+home while the device stayed on loan cost no downtime.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from statistics import mean, median
+
+from sqlalchemy import select
+
+from core.db import db, utcnow
+from devices.models import Device, DeviceStatus, DeviceType
+from maintenance.models import OPEN_STATES, DecisionStatus, RetirementRequest, WorkKind, WorkOrder, WorkStatus
+
+DAY = 86400.0
+DOWN = (DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE)
+
+
+def _union_days(intervals) -> float:
+    """Total length in days of possibly overlapping intervals."""
+    total, end_so_far = 0.0, None
+    for start, end in sorted(intervals):
+        if end_so_far is not None and start < end_so_far:
+            if end > end_so_far:
+                total += (end - end_so_far).total_seconds()
+                end_so_far = end
+            continue
+        total += (end - start).total_seconds()
+        end_so_far = end
+    return total / DAY
+
+
+def _down_intervals(orders, device_status: DeviceStatus, now: dt.datetime):
+    for order in orders:
+        if order.ready_at is not None:
+            yield order.opened_at, max(order.ready_at, order.opened_at)
+        elif order.status in OPEN_STATES and device_status in DOWN:
+            yield order.opened_at, now
+
+
+def device_figures(device: Device, now: dt.datetime | None = None) -> dict:
+    """Lifetime repair cost, days out of service, finished orders and repairs of one device."""
+    now = now or utcnow()
+    orders = list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id)))
+    done = [o for o in orders if o.status == WorkStatus.DONE]
+    return {"orders": len(done),
+            "repairs": sum(1 for o in orders if o.kind == WorkKind.REPAIR and o.status != WorkStatus.CANCELLED),
+            "repair_cost_satang": sum(o.total_satang for o in done),
+            "downtime_days": round(_union_days(_down_intervals(orders, device.status, now)), 1),
+            "in_maintenance_now": device.status in DOWN}
+
+
+def type_figures(now: dt.datetime | None = None) -> list[dict]:
+    """Per device type: devices, repairs, mean time between failures, turnaround and cost.
+
+    MTBF is the devices' days in service (from acquisition, or registration, until now or
+    retirement, less downtime) divided by the repairs opened. Turnaround is the time from
+    a return until the device was back in stock.
+    """
+    now = now or utcnow()
+    types = list(db.session.scalars(select(DeviceType).order_by(DeviceType.code)))
+    devices = list(db.session.execute(select(Device.id, Device.type_id, Device.status, Device.acquired_on,
+                                             Device.created_at)))
+    retired_at = dict(db.session.execute(
+        select(RetirementRequest.device_id, RetirementRequest.decided_at)
+        .where(RetirementRequest.status == DecisionStatus.APPROVED)).all())
+    orders_by_device: dict[int, list[WorkOrder]] = defaultdict(list)
+    for order in db.session.scalars(select(WorkOrder).execution_options(yield_per=2000)):
+        orders_by_device[order.device_id].append(order)
+
+    per_type: dict[int, dict] = {t.id: {"service_days": 0.0, "down_days": 0.0, "devices": 0, "repairs": 0,
+                                        "cost": 0, "turnarounds": [], "out_of_service": 0} for t in types}
+    for device_id, type_id, status, acquired_on, created_at in devices:
+        row = per_type[type_id]
+        row["devices"] += 1
+        start = dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC) if acquired_on else created_at
+        end = retired_at.get(device_id) or now
+        orders = orders_by_device.get(device_id, [])
+        down = _union_days(_down_intervals(orders, status, now))
+        row["service_days"] += max((end - start).total_seconds() / DAY - down, 0.0)
+        row["down_days"] += down
+        row["out_of_service"] += status in (DeviceStatus.RETIRED, DeviceStatus.LOST)
+        for order in orders:
+            if order.kind == WorkKind.REPAIR and order.status != WorkStatus.CANCELLED:
+                row["repairs"] += 1
+            if order.status == WorkStatus.DONE:
+                row["cost"] += order.total_satang
+            if order.kind == WorkKind.CLEANING and order.source == "return" and order.ready_at is not None:
+                row["turnarounds"].append((order.ready_at - order.opened_at).total_seconds() / DAY)
+
+    figures = []
+    for t in types:
+        row = per_type[t.id]
+        turnarounds = row["turnarounds"]
+        figures.append({
+            "type_code": t.code, "type_name_th": t.name_th, "type_name_en": t.name_en,
+            "devices": row["devices"], "out_of_service": row["out_of_service"], "repairs": row["repairs"],
+            "mtbf_days": round(row["service_days"] / row["repairs"], 1) if row["repairs"] else None,
+            "returns_turned_around": len(turnarounds),
+            "turnaround_mean_days": round(mean(turnarounds), 1) if turnarounds else None,
+            "turnaround_median_days": round(median(turnarounds), 1) if turnarounds else None,
+            "downtime_days": round(row["down_days"], 1),
+            "repair_cost_satang": row["cost"],
+        })
+    return figures

@@ -1,0 +1,173 @@
+"""Repair or retire: estimates, the 60% rule, and retirement (or loss) approved by a supervisor.
+
+A device leaves service only through a request that a supervisor approves; its whole
+history stays, and its label goes on resolving to a page that says it is out of service.
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.db import db, utcnow
+from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.users import Role, User
+from devices import services as devices
+from devices.models import Device, DeviceStatus
+from maintenance.models import (OPEN_STATES, DecisionStatus, RetirementKind, RetirementRequest, WorkKind, WorkOrder,
+                                WorkStatus)
+from maintenance.services.orders import _expect_open, _require
+
+# Past this share of the type's reference new price, a repair is not worth it.
+RETIRE_SHARE_PERCENT = 60
+REQUESTERS = (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR, Role.ADMIN)
+DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
+# A device on loan or reserved for someone must come back (or be released) first.
+RETIRABLE = (DeviceStatus.AVAILABLE, DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE)
+OUT_OF_SERVICE = {RetirementKind.RETIRE: DeviceStatus.RETIRED, RetirementKind.LOST: DeviceStatus.LOST}
+
+audit.ACTION_LABELS.update({
+    "work_order.estimated": _l("Repair cost estimated"),
+    "device.retirement_requested": _l("Retirement requested"),
+    "device.loss_reported": _l("Reported lost, awaiting approval"),
+    "device.retired": _l("Retired (approved)"),
+    "device.marked_lost": _l("Recorded as lost (approved)"),
+    "device.retirement_rejected": _l("Retirement not approved"),
+})
+
+
+def retire_threshold_satang(device: Device) -> int | None:
+    """The estimate above which retiring is suggested; None when the type has no price."""
+    price = device.type.reference_price_satang
+    return price * RETIRE_SHARE_PERCENT // 100 if price else None
+
+
+def retire_suggested(order: WorkOrder) -> bool:
+    threshold = retire_threshold_satang(order.device)
+    return order.estimate_satang is not None and threshold is not None and order.estimate_satang > threshold
+
+
+def estimate_share_percent(order: WorkOrder) -> int | None:
+    price = order.device.type.reference_price_satang
+    if order.estimate_satang is None or not price:
+        return None
+    return round(order.estimate_satang * 100 / price)
+
+
+def set_estimate(order: WorkOrder, estimate_satang: int | None, *, by: User) -> WorkOrder:
+    """Record what a repair is expected to cost, before doing it."""
+    _require(by)
+    _expect_open(order)
+    if order.kind != WorkKind.REPAIR:
+        raise ValidationError("only a repair has a cost estimate", {"estimate_satang": ["only for repairs"]})
+    if estimate_satang is None or estimate_satang < 0:
+        raise ValidationError("the estimate must be zero or more", {"estimate_satang": ["must not be negative"]})
+    order.estimate_satang = estimate_satang
+    db.session.flush()
+    audit.record(by, "work_order.estimated", "device", order.device.tag,
+                 {"work_order": order.id, "estimate_satang": estimate_satang,
+                  "retire_suggested": retire_suggested(order)})
+    return order
+
+
+def get_request(request_id: int) -> RetirementRequest:
+    found = db.session.get(RetirementRequest, request_id)
+    if found is None:
+        raise NotFound(f"no retirement request {request_id}", {"id": ["unknown retirement request"]})
+    return found
+
+
+def pending_for(device: Device) -> RetirementRequest | None:
+    return db.session.scalar(select(RetirementRequest).where(RetirementRequest.device_id == device.id,
+                                                             RetirementRequest.status == DecisionStatus.PENDING))
+
+
+def approved_for(device: Device) -> RetirementRequest | None:
+    """The approved request that took the device out of service (the latest)."""
+    return db.session.scalar(select(RetirementRequest).where(RetirementRequest.device_id == device.id,
+                                                             RetirementRequest.status == DecisionStatus.APPROVED)
+                             .order_by(RetirementRequest.decided_at.desc(), RetirementRequest.id.desc()).limit(1))
+
+
+def _expect_retirable(device: Device) -> None:
+    if device.status not in RETIRABLE:
+        raise InvalidTransition(f"{device.tag} is {device.status.value}: it must be back at the center first",
+                                device.status.value)
+
+
+def request_retirement(device: Device, kind: RetirementKind, reason: str, *, by: User,
+                       work_order: WorkOrder | None = None) -> RetirementRequest:
+    """Ask a supervisor to retire the device, or to record it lost.
+
+    Raises InvalidTransition unless the device is at the center (in stock, returned or in
+    maintenance), and Conflict when a request is already waiting for a decision.
+    """
+    if not by.has_role(*REQUESTERS):
+        raise PermissionDenied("your role may not ask to retire a device")
+    if not (reason or "").strip():
+        raise ValidationError("give the reason", {"reason": ["required"]})
+    _expect_retirable(device)
+    if work_order is not None and work_order.device_id != device.id:
+        raise ValidationError("that work order is for another device", {"work_order_id": ["another device"]})
+    request = RetirementRequest(device_id=device.id, kind=kind, reason=reason.strip(), requested_by_id=by.id,
+                                work_order_id=work_order.id if work_order else None,
+                                estimate_satang=work_order.estimate_satang if work_order else None)
+    try:
+        with db.session.begin_nested():  # the partial unique index guards a race; a loser leaves nothing
+            db.session.add(request)
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{device.tag} already has a request waiting for a decision",
+                       {"state": ["pending"]}) from exc
+    action = "device.retirement_requested" if kind == RetirementKind.RETIRE else "device.loss_reported"
+    audit.record(by, action, "device", device.tag, {"request": request.id, "reason": request.reason})
+    return request
+
+
+def decide(request: RetirementRequest, approve: bool, note: str = "", *, by: User) -> RetirementRequest:
+    """A supervisor approves (the device leaves service) or rejects (a note says why).
+
+    Approving closes the device's open work orders, cleaning included: a retired device
+    is not cleaned for the next user.
+    """
+    if not by.has_role(*DECIDERS):
+        raise PermissionDenied("only a supervisor may approve retiring a device")
+    if request.status != DecisionStatus.PENDING:
+        raise InvalidTransition(f"retirement request {request.id} is {request.status.value}",
+                                request.status.value)
+    note = (note or "").strip()
+    device = request.device
+    if approve:
+        _expect_retirable(device)
+        now = utcnow()
+        for order in db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id,
+                                                                WorkOrder.status.in_(OPEN_STATES))):
+            order.status, order.finished_at = WorkStatus.CANCELLED, now
+            order.notes = (order.notes + f"\ncancelled: device out of service (request {request.id})").strip()
+            audit.record(by, "work_order.cancelled", "device", device.tag,
+                         {"work_order": order.id, "reason": "retired"})
+        new = OUT_OF_SERVICE[request.kind]
+        devices.set_status(device, new, expect=RETIRABLE, by=by,
+                           action="device.retired" if new == DeviceStatus.RETIRED else "device.marked_lost",
+                           changes={"request": request.id, "reason": request.reason})
+    elif not note:
+        raise ValidationError("say why it is not approved", {"note": ["required when rejecting"]})
+    else:
+        audit.record(by, "device.retirement_rejected", "device", device.tag, {"request": request.id, "note": note})
+    request.status = DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED
+    request.decided_by_id, request.decided_at, request.decision_note = by.id, utcnow(), note
+    db.session.flush()
+    return request
+
+
+def requests_query(status: str = ""):
+    """Requests, oldest first; ``status="decided"`` gives the decided ones, latest first."""
+    if status == "decided":
+        return (select(RetirementRequest).where(RetirementRequest.status != DecisionStatus.PENDING)
+                .order_by(RetirementRequest.decided_at.desc(), RetirementRequest.id.desc()))
+    query = select(RetirementRequest).order_by(RetirementRequest.requested_at, RetirementRequest.id)
+    if status:
+        query = query.where(RetirementRequest.status == status)
+    return query
+

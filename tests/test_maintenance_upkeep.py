@@ -1,0 +1,371 @@
+"""Maintenance, part two: repair or retire, retirement approved by a supervisor, preventive
+service by days or loans, and the figures (per device and per type)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from conftest import both_databases, race, user_named
+from core.db import db, utcnow
+from core.errors import DomainError
+from core.users import create_user
+from devices import services as devices
+from devices.models import Condition, DeviceStatus
+from lending.services import loans, people, pipeline
+from lending_helpers import ADL_HOME_BOUND
+from maintenance import services
+from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus
+
+STEPS = ["ล้างคราบ", "เช็ดน้ำยาฆ่าเชื้อ"]
+ITEMS = ["เบรก", "ยาง"]
+
+
+def passing(order):
+    return {item: "pass" for item in services.checklist_for(order)}
+
+
+@pytest.fixture
+def actors(ctx):
+    made = {r: create_user(r, "long-enough", [r]) for r in ("staff", "assessor", "supervisor", "maintenance",
+                                                           "treasurer", "admin", "donor")}
+    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair", "cleaning_steps": STEPS,
+                         "inspection_items": ITEMS, "reference_price_satang": 350_000,
+                         "service_interval_days": 90, "service_interval_loans": 2}, by=None)
+    db.session.commit()
+    return made
+
+
+def lend(actors, tag):
+    """Deliver the device to a new person; returns the loan."""
+    device = devices.get_device(tag)
+    person = people.create_person({"first_name": "ก"}, {"given_by": "ก"}, by=actors["staff"])
+    req = pipeline.submit(person, device.type, {"channel": "phone"}, by=actors["staff"])
+    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
+    pipeline.decide(req, True, "", by=actors["supervisor"])
+    pipeline.reserve(req, device, by=actors["staff"])
+    return loans.deliver(req, device, instructions=[], acknowledged_by="x", by=actors["staff"])
+
+
+def clean(actors, device):
+    for order in services.open_orders(device):
+        services.start(order, by=actors["maintenance"])
+        services.complete(order, passing(order), by=actors["maintenance"])
+
+
+def new_device(**fields):
+    return devices.register_device(devices.get_type("WC"), fields, by=None)
+
+
+# --- repair or retire -------------------------------------------------------------------
+
+def test_an_estimate_past_60_percent_of_a_new_one_suggests_retiring(actors):
+    device = new_device()
+    repair = services.open_order(device, WorkKind.REPAIR, by=actors["staff"], description="โครงร้าว")
+    assert services.retire_threshold_satang(device) == 210_000
+    services.set_estimate(repair, 210_000, by=actors["maintenance"])
+    assert not services.retire_suggested(repair)       # exactly 60%: still worth repairing
+    services.set_estimate(repair, 210_001, by=actors["maintenance"])
+    assert services.retire_suggested(repair) and services.estimate_share_percent(repair) == 60
+    services.set_estimate(repair, 280_000, by=actors["maintenance"])
+    assert services.estimate_share_percent(repair) == 80
+    cleaning = services.open_order(device, WorkKind.INSPECTION, by=actors["staff"])
+    with pytest.raises(DomainError) as info:
+        services.set_estimate(cleaning, 100, by=actors["maintenance"])
+    assert info.value.code == 422 and "estimate_satang" in info.value.errors
+    with pytest.raises(DomainError) as info:
+        services.set_estimate(repair, -1, by=actors["maintenance"])
+    assert info.value.code == 422
+    with pytest.raises(DomainError) as info:
+        services.set_estimate(repair, 100, by=actors["treasurer"])
+    assert info.value.code == 403
+
+
+def test_no_reference_price_means_no_suggestion(ctx):
+    devices.create_type({"code": "CANE", "name_th": "ไม้เท้า", "name_en": "Cane"}, by=None)
+    maker = create_user("m", "long-enough", ["maintenance"])
+    device = devices.register_device(devices.get_type("CANE"), {}, by=None)
+    repair = services.open_order(device, WorkKind.REPAIR, by=maker)
+    services.set_estimate(repair, 10_000_000, by=maker)
+    assert services.retire_threshold_satang(device) is None and not services.retire_suggested(repair)
+
+
+def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
+    tag = new_device().tag
+    loan = lend(actors, tag)
+    device = devices.get_device(tag)
+    with pytest.raises(DomainError) as info:       # on loan: it must come back first
+        services.request_retirement(device, RetirementKind.RETIRE, "เก่า", by=actors["maintenance"])
+    assert info.value.code == 409 and info.value.errors["state"] == ["on_loan"]
+    loans.receive_return(loan, Condition.UNUSABLE, by=actors["staff"])
+    [cleaning] = services.open_orders(device)
+    repair = services.open_order(device, WorkKind.REPAIR, by=actors["staff"], description="โครงหัก")
+    services.set_estimate(repair, 300_000, by=actors["maintenance"])
+    with pytest.raises(DomainError) as info:
+        services.request_retirement(device, RetirementKind.RETIRE, "  ", by=actors["maintenance"])
+    assert info.value.code == 422 and "reason" in info.value.errors
+    with pytest.raises(DomainError) as info:
+        services.request_retirement(device, RetirementKind.RETIRE, "x", by=actors["donor"])
+    assert info.value.code == 403
+    asked = services.request_retirement(device, RetirementKind.RETIRE, "ซ่อมไม่คุ้ม", by=actors["maintenance"],
+                                        work_order=repair)
+    assert asked.estimate_satang == 300_000 and device.status == DeviceStatus.RETURNED  # nothing moves yet
+    with pytest.raises(DomainError) as info:      # one request at a time
+        services.request_retirement(device, RetirementKind.LOST, "หาย", by=actors["staff"])
+    assert info.value.code == 409
+    for role in ("staff", "maintenance"):
+        with pytest.raises(DomainError) as info:
+            services.decide(asked, True, by=actors[role])
+        assert info.value.code == 403
+    services.decide(asked, True, "อนุมัติ", by=actors["supervisor"])
+    assert device.status == DeviceStatus.RETIRED and asked.status == DecisionStatus.APPROVED
+    assert {o.status for o in (cleaning, repair)} == {WorkStatus.CANCELLED}
+    assert services.approved_for(device) is asked
+    with pytest.raises(DomainError) as info:      # decided once
+        services.decide(asked, False, "no", by=actors["supervisor"])
+    assert info.value.code == 409
+    actions = {e.action for e in devices.device_history(device)}
+    assert {"device.created", "device.delivered", "device.retirement_requested", "device.retired"} <= actions
+    with pytest.raises(DomainError) as info:      # a retired device is not lent
+        pipeline.reserve(lend_request(actors), device, by=actors["staff"])
+    assert info.value.code == 409
+
+
+def lend_request(actors):
+    person = people.create_person({"first_name": "ข"}, {"given_by": "ข"}, by=actors["staff"])
+    req = pipeline.submit(person, devices.get_type("WC"), {"channel": "phone"}, by=actors["staff"])
+    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
+    pipeline.decide(req, True, "", by=actors["supervisor"])
+    return req
+
+
+def test_a_rejection_needs_a_note_and_leaves_the_device_in_service(actors):
+    device = new_device()
+    asked = services.request_retirement(device, RetirementKind.LOST, "หาไม่เจอ", by=actors["staff"])
+    with pytest.raises(DomainError) as info:
+        services.decide(asked, False, " ", by=actors["supervisor"])
+    assert info.value.code == 422 and "note" in info.value.errors
+    services.decide(asked, False, "เจอแล้วที่ห้องเก็บของ", by=actors["supervisor"])
+    assert asked.status == DecisionStatus.REJECTED and device.status == DeviceStatus.AVAILABLE
+    again = services.request_retirement(device, RetirementKind.LOST, "หายจริง", by=actors["staff"])
+    services.decide(again, True, by=actors["admin"])
+    assert device.status == DeviceStatus.LOST
+
+
+def test_the_admin_status_correction_cannot_retire(actors):
+    device = new_device()
+    with pytest.raises(DomainError) as info:
+        devices.update_device(device, {"status": DeviceStatus.RETIRED}, version=device.version, by=actors["admin"])
+    assert info.value.code == 422 and "status" in info.value.errors
+
+
+@both_databases
+def test_two_requests_at_once_give_one_pending(app):
+    with app.app_context():
+        for name in ("s1", "s2"):
+            create_user(name, "long-enough", ["staff"])
+        devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair"}, by=None)
+        tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
+        db.session.commit()
+
+    def ask(username):
+        services.request_retirement(devices.get_device(tag), RetirementKind.RETIRE, "เก่า", by=user_named(username))
+
+    results = race(app, ask, ["s1", "s2"])
+    assert sorted(results) == ["409", "ok"], results
+    with app.app_context():
+        assert len(list(db.session.scalars(services.requests_query("pending")))) == 1
+
+
+def test_retirement_pages_and_the_label_page(app, client, client_as, make_type, make_device):
+    make_type("WC", cleaning_steps=STEPS)
+    tag = make_device("WC")
+    staff, supervisor = client_as("staff"), client_as("supervisor")
+    scan = staff.get(f"/d/{tag}").get_data(as_text=True)
+    assert f"/maintenance/d/{tag}/retire" in scan
+    assert staff.post(f"/maintenance/d/{tag}/retire", data={"kind": "retire", "reason": ""}).status_code == 422
+    assert staff.post(f"/maintenance/d/{tag}/retire", data={"kind": "retire", "reason": "ล้อคด โครงร้าว"}
+                      ).status_code == 302
+    queue = supervisor.get("/maintenance/retirements").get_data(as_text=True)
+    assert "ล้อคด โครงร้าว" in queue
+    with app.app_context():
+        request_id = db.session.scalar(select(services.requests_query("pending").subquery().c.id))
+    assert staff.post(f"/maintenance/retirements/{request_id}", data={"decision": "approve"}).status_code == 403
+    rejected = supervisor.post(f"/maintenance/retirements/{request_id}", data={"decision": "reject", "note": ""})
+    assert rejected.status_code == 422
+    assert supervisor.post(f"/maintenance/retirements/{request_id}",
+                           data={"decision": "approve", "note": "ตรวจแล้ว"}).status_code == 302
+    staff_scan = staff.get(f"/d/{tag}").get_data(as_text=True)
+    assert "ล้อคด โครงร้าว" in staff_scan and "/retire" not in staff_scan  # says why; no steps left
+    public = client.get(f"/d/{tag}").get_data(as_text=True)
+    assert "ล้อคด โครงร้าว" not in public       # the reason is internal
+    assert client.get(f"/d/{tag}").status_code == 200
+    device_page = staff.get(f"/devices/{tag}").get_data(as_text=True)
+    assert "ล้อคด โครงร้าว" in device_page
+
+
+def test_retirement_api(client, api_headers, make_type, make_device):
+    make_type("WC")
+    tag = make_device("WC")
+    staff, supervisor = api_headers("staff"), api_headers("supervisor")
+    assert client.post("/api/v1/retirements", json={"device_tag": tag, "kind": "gone", "reason": "x"},
+                       headers=staff).status_code == 422
+    created = client.post("/api/v1/retirements", json={"device_tag": tag, "kind": "lost", "reason": "ไม่ได้คืน"},
+                          headers=staff)
+    assert created.status_code == 201 and created.get_json()["status"] == "pending"
+    request_id = created.get_json()["id"]
+    assert client.post("/api/v1/retirements", json={"device_tag": tag, "kind": "lost", "reason": "ซ้ำ"},
+                       headers=staff).status_code == 409
+    assert client.post(f"/api/v1/retirements/{request_id}/approve", json={}, headers=staff).status_code == 403
+    assert client.post(f"/api/v1/retirements/{request_id}/reject", json={}, headers=supervisor).status_code == 422
+    approved = client.post(f"/api/v1/retirements/{request_id}/approve", json={}, headers=supervisor)
+    assert approved.status_code == 200 and approved.get_json()["decided_by"]
+    assert client.get(f"/api/v1/devices/{tag}", headers=staff).get_json()["status"] == "lost"
+    assert [r["id"] for r in client.get("/api/v1/retirements?status=approved", headers=staff).get_json()] \
+        == [request_id]
+    assert client.post("/api/v1/retirements/999/approve", json={}, headers=supervisor).status_code == 404
+
+
+def test_the_estimate_on_the_phone_page_and_the_api(client, client_as, api_headers, make_type, make_device):
+    make_type("WC")  # a new one costs 3,500 baht
+    tag = make_device("WC")
+    headers = api_headers("maintenance")
+    order = client.post("/api/v1/work-orders", json={"device_tag": tag, "kind": "repair"}, headers=headers).get_json()
+    response = client.post(f"/api/v1/work-orders/{order['id']}/estimate", json={"estimate_satang": 250_000},
+                           headers=headers)
+    assert response.status_code == 200 and response.get_json()["retire_suggested"] is True
+    assert client.post(f"/api/v1/work-orders/{order['id']}/estimate", json={"estimate_satang": "x"},
+                       headers=headers).status_code == 422
+    tech = client_as("maintenance")
+    page = tech.get(f"/maintenance/orders/{order['id']}").get_data(as_text=True)
+    assert f"/maintenance/d/{tag}/retire?order={order['id']}" in page
+    assert tech.post(f"/maintenance/orders/{order['id']}", data={"step": "estimate", "estimate-estimate": "1000"}
+                     ).status_code == 302
+    page = tech.get(f"/maintenance/orders/{order['id']}").get_data(as_text=True)
+    assert "/retire?order=" not in page
+    form = tech.get(f"/maintenance/d/{tag}/retire?order={order['id']}").get_data(as_text=True)
+    assert form.count('name="reason"') == 1
+
+
+# --- preventive service -------------------------------------------------------------
+
+def test_due_by_days_or_by_loans_whichever_comes_first(actors):
+    old = new_device(acquired_on=dt.date.today() - dt.timedelta(days=120))
+    fresh = new_device(acquired_on=dt.date.today() - dt.timedelta(days=10))
+    due = {d.device.tag: d for d in services.service_due()}
+    assert set(due) == {old.tag} and due[old.tag].by_days and not due[old.tag].by_loans
+    inspection = services.open_order(old, WorkKind.PREVENTIVE, by=actors["maintenance"])
+    assert services.service_due()[0].open_order_id == inspection.id
+    services.start(inspection, by=actors["maintenance"])
+    services.complete(inspection, passing(inspection), by=actors["maintenance"])
+    assert old.status == DeviceStatus.AVAILABLE and services.service_due() == []
+    # Two loans since the last inspection make the fresh one due long before 90 days.
+    loan = lend(actors, fresh.tag)
+    loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
+    clean(actors, fresh)
+    assert services.service_due_for(fresh) is None
+    lend(actors, fresh.tag)
+    found = services.service_due_for(fresh)
+    assert found.by_loans and found.loans_since == 2 and found.on_loan and not found.by_days
+    assert found.next_visit_on is not None
+
+
+def test_a_device_on_loan_is_inspected_at_the_home(actors, app):
+    device = new_device(acquired_on=dt.date.today() - dt.timedelta(days=200))
+    lend(actors, device.tag)
+    flags = devices.device_flags([device])
+    assert device.id in flags
+    order = services.open_order(device, WorkKind.PREVENTIVE, by=actors["staff"], source="schedule")
+    assert services.at_home(order) and services.may_work_on(order, actors["assessor"])
+    services.start(order, by=actors["assessor"])              # a visitor does it at the home
+    assert device.status == DeviceStatus.ON_LOAN
+    services.complete(order, {ITEMS[0]: "pass", ITEMS[1]: "fail"}, by=actors["assessor"])
+    assert device.status == DeviceStatus.ON_LOAN and services.service_due_for(device) is None
+    [repair] = services.open_orders(device)                  # the failed item: a repair
+    assert repair.kind == WorkKind.REPAIR and repair.parent_id == order.id
+    assert not services.may_work_on(repair, actors["assessor"])
+    assert services.device_figures(device)["downtime_days"] == 0.0  # it never left the home
+
+
+def test_service_pages(app, client_as, make_type, make_device):
+    make_type("WC", service_interval_days=30)
+    old = make_device("WC", acquired_on=dt.date.today() - dt.timedelta(days=45))
+    fresh = make_device("WC")
+    tech = client_as("maintenance")
+    page = tech.get("/maintenance/due").get_data(as_text=True)
+    assert old in page and fresh not in page
+    assert old in tech.get("/maintenance/due?type=WC").get_data(as_text=True)
+    response = tech.post(f"/maintenance/d/{old}/service")
+    assert response.status_code == 302 and "/maintenance/orders/" in response.headers["Location"]
+    again = tech.post(f"/maintenance/d/{old}/service")         # the same order, not a second one
+    assert again.headers["Location"] == response.headers["Location"]
+    assert tech.post(f"/maintenance/d/{fresh}/service").status_code == 302
+    with app.app_context():
+        kinds = [o.kind for o in db.session.scalars(select(WorkOrder))]
+    assert kinds == [WorkKind.PREVENTIVE]
+    assert client_as("donor").get("/maintenance/due").status_code == 403
+    assert "ทุก 30 วัน" in client_as("staff").get("/device-types").get_data(as_text=True)
+
+
+def test_service_due_api(client, api_headers, make_type, make_device):
+    make_type("WC", service_interval_days=30)
+    tag = make_device("WC", acquired_on=dt.date.today() - dt.timedelta(days=31))
+    body = client.get("/api/v1/maintenance/service-due", headers=api_headers("staff")).get_json()
+    assert [(d["device_tag"], d["by_days"], d["device_status"]) for d in body] == [(tag, True, "available")]
+    assert client.get("/api/v1/maintenance/service-due", headers=api_headers("donor")).status_code == 403
+
+
+# --- figures ---------------------------------------------------------------------------
+
+def test_type_figures_mtbf_and_turnaround(actors):
+    now = utcnow()
+    a = new_device(acquired_on=(now - dt.timedelta(days=100)).date())
+    b = new_device(acquired_on=(now - dt.timedelta(days=100)).date())
+    loan = lend(actors, a.tag)
+    loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
+    [cleaning] = services.open_orders(a)
+    services.start(cleaning, by=actors["maintenance"])
+    services.complete(cleaning, passing(cleaning), by=actors["maintenance"])
+    # Pin the times: returned 12 days ago, back in stock 10 days ago (2 days' turnaround).
+    cleaning.opened_at, cleaning.ready_at = now - dt.timedelta(days=12), now - dt.timedelta(days=10)
+    repair = services.open_order(b, WorkKind.REPAIR, by=actors["staff"])
+    services.start(repair, by=actors["maintenance"])
+    services.add_part(repair, "ยาง", 1, 0, by=actors["maintenance"])
+    services.complete(repair, {}, by=actors["maintenance"])
+    repair.opened_at, repair.ready_at = now - dt.timedelta(days=30), now - dt.timedelta(days=26)
+    services.open_order(b, WorkKind.REPAIR, by=actors["staff"])   # a second failure, still open (in stock)
+    db.session.flush()
+    [wc] = services.type_figures(now)
+    assert wc["devices"] == 2 and wc["repairs"] == 2
+    assert wc["turnaround_mean_days"] == 2.0 and wc["returns_turned_around"] == 1
+    assert wc["downtime_days"] == 6.0
+    # Both devices' days since acquisition, less 6 days out of service, over 2 failures.
+    since = (now - dt.datetime.combine(a.acquired_on, dt.time(), tzinfo=dt.UTC)).total_seconds() / 86400
+    assert wc["mtbf_days"] == pytest.approx((2 * since - 6) / 2, abs=0.06)
+    assert services.device_figures(a, now)["downtime_days"] == 2.0
+    assert services.device_figures(b, now)["repairs"] == 2
+
+
+def test_downtime_counts_overlapping_orders_once(actors):
+    device = new_device()
+    now = utcnow()
+    first = services.open_order(device, WorkKind.INSPECTION, by=actors["staff"])
+    services.start(first, by=actors["maintenance"])
+    services.complete(first, {ITEMS[0]: "fail", ITEMS[1]: "pass"}, by=actors["maintenance"])
+    [repair] = services.open_orders(device)
+    services.start(repair, by=actors["maintenance"])
+    services.complete(repair, {}, by=actors["maintenance"])
+    assert device.status == DeviceStatus.AVAILABLE and first.ready_at is not None
+    first.opened_at, first.ready_at = now - dt.timedelta(days=5), now - dt.timedelta(days=1)
+    repair.opened_at, repair.ready_at = now - dt.timedelta(days=3), now - dt.timedelta(days=1)
+    assert services.device_figures(device, now)["downtime_days"] == 4.0
+
+
+def test_figures_pages_and_api(client, client_as, api_headers, make_type, make_device):
+    make_type("WC")
+    make_device("WC")
+    body = client.get("/api/v1/maintenance/figures", headers=api_headers("treasurer")).get_json()
+    assert body[0]["type_code"] == "WC" and body[0]["devices"] == 1 and body[0]["mtbf_days"] is None
+    assert client_as("treasurer").get("/maintenance/figures").status_code == 200
+    assert client_as("donor").get("/maintenance/figures").status_code == 403
