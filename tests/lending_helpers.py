@@ -1,6 +1,9 @@
 """Shared data for the lending tests: valid national IDs, an ADL score sheet, API steps."""
 from __future__ import annotations
 
+from devices import services as devices
+from lending.services import people, pipeline
+
 
 def national_id(first12: str) -> str:
     """A valid Thai national ID from its first 12 digits (computes the check digit)."""
@@ -37,3 +40,12 @@ class Api:
 
     def get(self, path, expect=200):
         return self.call("get", path, expect).get_json()
+
+
+def approved_request(actors, type_code: str = "WC", first_name: str = "ก", channel: str = "phone"):
+    """A new person's request, assessed suitable (home-bound) and approved: proposed or waitlisted."""
+    person = people.create_person({"first_name": first_name}, {"given_by": first_name}, by=actors["staff"])
+    req = pipeline.submit(person, devices.get_type(type_code), {"channel": channel}, by=actors["staff"])
+    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
+    pipeline.decide(req, True, "", by=actors["supervisor"])
+    return req

@@ -13,7 +13,7 @@ from devices.models import Condition, DeviceStatus, ReportKind
 from fund.models import Allocation, PaymentMethod
 from fund.services import donations, ledger
 from lending.services import loans, people, pipeline
-from lending_helpers import ADL_HOME_BOUND
+from lending_helpers import ADL_HOME_BOUND, approved_request
 from maintenance import services
 from maintenance.models import WorkKind, WorkOrder, WorkStatus
 
@@ -50,11 +50,7 @@ def actors(ctx):
 
 
 def waiting_request(actors):
-    person = people.create_person({"first_name": "รอ"}, {"given_by": "รอ"}, by=actors["staff"])
-    req = pipeline.submit(person, devices.get_type("WC"), {"channel": "line"}, by=actors["staff"])
-    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
-    pipeline.decide(req, True, "", by=actors["supervisor"])
-    return req
+    return approved_request(actors, first_name="รอ", channel="line")
 
 
 def test_a_return_opens_cleaning_and_the_gate_holds_until_it_is_done(actors):

@@ -13,8 +13,8 @@ from core.errors import DomainError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
-from lending.services import loans, people, pipeline
-from lending_helpers import ADL_HOME_BOUND
+from lending.services import loans, pipeline
+from lending_helpers import approved_request
 from maintenance import services
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus
 
@@ -40,10 +40,7 @@ def actors(ctx):
 def lend(actors, tag):
     """Deliver the device to a new person; returns the loan."""
     device = devices.get_device(tag)
-    person = people.create_person({"first_name": "ก"}, {"given_by": "ก"}, by=actors["staff"])
-    req = pipeline.submit(person, device.type, {"channel": "phone"}, by=actors["staff"])
-    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
-    pipeline.decide(req, True, "", by=actors["supervisor"])
+    req = approved_request(actors, device.type.code)
     pipeline.reserve(req, device, by=actors["staff"])
     return loans.deliver(req, device, instructions=[], acknowledged_by="x", by=actors["staff"])
 
@@ -128,16 +125,8 @@ def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
     actions = {e.action for e in devices.device_history(device)}
     assert {"device.created", "device.delivered", "device.retirement_requested", "device.retired"} <= actions
     with pytest.raises(DomainError) as info:      # a retired device is not lent
-        pipeline.reserve(lend_request(actors), device, by=actors["staff"])
+        pipeline.reserve(approved_request(actors, first_name="ข"), device, by=actors["staff"])
     assert info.value.code == 409
-
-
-def lend_request(actors):
-    person = people.create_person({"first_name": "ข"}, {"given_by": "ข"}, by=actors["staff"])
-    req = pipeline.submit(person, devices.get_type("WC"), {"channel": "phone"}, by=actors["staff"])
-    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
-    pipeline.decide(req, True, "", by=actors["supervisor"])
-    return req
 
 
 def test_a_rejection_needs_a_note_and_leaves_the_device_in_service(actors):
