@@ -39,7 +39,10 @@ def device_panel(device, user) -> dict | None:
 
 def due_flags(listed) -> dict[int, str]:
     """On lists of devices (the follow-up visits): the ones due an inspection."""
-    return {due.device.id: _l("Inspection due: inspect at this visit") for due in services.service_due(devices=listed)}
+    if not listed:
+        return {}
+    return {due.device_id: _l("Inspection due: inspect at this visit")
+            for due in services.service_due(devices=listed).items}
 
 
 def init_app(_app) -> None:

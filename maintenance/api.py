@@ -131,9 +131,13 @@ reject_retirement = _decision("/retirements/<int:request_id>/reject", False, "re
 class ServiceDue(MethodView):
     @require_internal
     @bp.response(200, ServiceDueSchema(many=True))
-    def get(self):
+    @bp.paginate(page_size=100, max_page_size=1000)
+    def get(self, pagination_parameters):
         """Devices in stock or on loan due a preventive inspection (by days or loans, whichever first)."""
-        return services.service_due()
+        due = services.service_due(offset=pagination_parameters.first_item,
+                                   limit=pagination_parameters.page_size)
+        pagination_parameters.item_count = due.total
+        return due.items
 
 
 @bp.route("/maintenance/figures")

@@ -2,6 +2,8 @@
 the preventive service due list, retirement requests and their approval, and the figures."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +23,7 @@ from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkSta
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 WORKERS = (Role.MAINTENANCE, Role.ADMIN)
+DUE_PAGE = 100
 # Who reads the service due list and the figures.
 OVERSEERS = (*WORKERS, Role.STAFF, Role.SUPERVISOR)
 KIND_LABELS = {WorkKind.CLEANING: _l("Cleaning"), WorkKind.INSPECTION: _l("Inspection"),
@@ -133,7 +136,7 @@ def start_service(tag):
         return redirect(url_for("maintenance.order_view", order_id=due.open_order_id))
     if due is None:
         flash(_("%(tag)s is not due a service.", tag=device.tag), "error")
-        return redirect(url_for("maintenance.service_due"))
+        return redirect(url_for("maintenance.service_due_list"))
     order = services.open_order(device, WorkKind.PREVENTIVE, by=current_actor(), source="schedule")
     if not services.may_work_on(order, current_actor()):
         raise PermissionDenied("your role may not do maintenance work")
@@ -143,15 +146,20 @@ def start_service(tag):
 
 @bp.route("/due")
 @require_role(*OVERSEERS)
-def service_due():
+def service_due_list():
     type_code = request.args.get("type", "")
     actor = current_actor()
 
     def may_inspect(due) -> bool:
         return actor.has_role(*WORKERS, *(services.HOME_VISITORS if due.on_loan else ()))
 
-    return render_template("maintenance/due.html", due=services.service_due(type_code=type_code),
-                           types=devices.list_types(), type_code=type_code, may_inspect=may_inspect)
+    page = max(request.args.get("page", 1, type=int), 1)
+    due = services.service_due(type_code=type_code, offset=(page - 1) * DUE_PAGE, limit=DUE_PAGE)
+    pages = max(-(-due.total // DUE_PAGE), 1)
+    due_pages = SimpleNamespace(page=page, pages=pages, has_prev=page > 1, prev_num=page - 1, has_next=page < pages,
+                            next_num=page + 1)
+    return render_template("maintenance/due.html", due=due, due_pages=due_pages, types=devices.list_types(),
+                           type_code=type_code, may_inspect=may_inspect)
 
 
 @bp.route("/figures")

@@ -3,6 +3,7 @@ service by days or loans, and the figures (per device and per type)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -242,13 +243,13 @@ def test_the_estimate_on_the_phone_page_and_the_api(client, client_as, api_heade
 def test_due_by_days_or_by_loans_whichever_comes_first(actors):
     old = new_device(acquired_on=dt.date.today() - dt.timedelta(days=120))
     fresh = new_device(acquired_on=dt.date.today() - dt.timedelta(days=10))
-    due = {d.device.tag: d for d in services.service_due()}
+    due = {d.device.tag: d for d in services.service_due().items}
     assert set(due) == {old.tag} and due[old.tag].by_days and not due[old.tag].by_loans
     inspection = services.open_order(old, WorkKind.PREVENTIVE, by=actors["maintenance"])
-    assert services.service_due()[0].open_order_id == inspection.id
+    assert services.service_due().items[0].open_order_id == inspection.id
     services.start(inspection, by=actors["maintenance"])
     services.complete(inspection, passing(inspection), by=actors["maintenance"])
-    assert old.status == DeviceStatus.AVAILABLE and services.service_due() == []
+    assert old.status == DeviceStatus.AVAILABLE and services.service_due().total == 0
     # Two loans since the last inspection make the fresh one due long before 90 days.
     loan = lend(actors, fresh.tag)
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
@@ -303,6 +304,10 @@ def test_service_due_api(client, api_headers, make_type, make_device):
     body = client.get("/api/v1/maintenance/service-due", headers=api_headers("staff")).get_json()
     assert [(d["device_tag"], d["by_days"], d["device_status"]) for d in body] == [(tag, True, "available")]
     assert client.get("/api/v1/maintenance/service-due", headers=api_headers("donor")).status_code == 403
+    for _ in range(3):
+        make_device("WC", acquired_on=dt.date.today() - dt.timedelta(days=40))
+    response = client.get("/api/v1/maintenance/service-due?page=2&page_size=3", headers=api_headers("staff"))
+    assert json.loads(response.headers["X-Pagination"])["total"] == 4 and len(response.get_json()) == 1
 
 
 # --- figures ---------------------------------------------------------------------------

@@ -9,15 +9,34 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from statistics import mean, median
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.db import db, utcnow
 from devices.models import Device, DeviceStatus, DeviceType
-from maintenance.models import OPEN_STATES, DecisionStatus, RetirementRequest, WorkKind, WorkOrder, WorkStatus
+from maintenance.models import (OPEN_STATES, DecisionStatus, RetirementRequest, WorkKind, WorkOrder, WorkOrderPart,
+                                WorkStatus)
 
 DAY = 86400.0
 DOWN = (DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE)
+
+
+class _Order(NamedTuple):
+    """The columns of a work order that the figures need (no ORM object: a fleet has many)."""
+    kind: WorkKind
+    status: WorkStatus
+    source: str
+    opened_at: dt.datetime
+    ready_at: dt.datetime | None
+    labour_hours: float
+    labour_rate_satang: int
+    other_cost_satang: int
+    parts_satang: int
+
+    @property
+    def total_satang(self) -> int:  # as WorkOrder.total_satang
+        return self.parts_satang + round(self.labour_hours * self.labour_rate_satang) + self.other_cost_satang
 
 
 def _union_days(intervals) -> float:
@@ -59,22 +78,29 @@ def type_figures(now: dt.datetime | None = None) -> list[dict]:
 
     MTBF is the devices' days in service (from acquisition, or registration, until now or
     retirement, less downtime) divided by the repairs opened. Turnaround is the time from
-    a return until the device was back in stock.
+    a return until the device was back in stock. Worked out from plain rows, with the
+    parts' cost summed in the database, so that it stays fast on a large fleet.
     """
     now = now or utcnow()
     types = list(db.session.scalars(select(DeviceType).order_by(DeviceType.code)))
-    devices = list(db.session.execute(select(Device.id, Device.type_id, Device.status, Device.acquired_on,
-                                             Device.created_at)))
     retired_at = dict(db.session.execute(
         select(RetirementRequest.device_id, RetirementRequest.decided_at)
         .where(RetirementRequest.status == DecisionStatus.APPROVED)).all())
-    orders_by_device: dict[int, list[WorkOrder]] = defaultdict(list)
-    for order in db.session.scalars(select(WorkOrder).execution_options(yield_per=2000)):
-        orders_by_device[order.device_id].append(order)
+    parts = (select(WorkOrderPart.work_order_id,
+                    func.sum(WorkOrderPart.quantity * WorkOrderPart.unit_cost_satang).label("cost"))
+             .group_by(WorkOrderPart.work_order_id).subquery())
+    orders_by_device: dict[int, list[_Order]] = defaultdict(list)
+    for row in db.session.execute(
+            select(WorkOrder.device_id, WorkOrder.kind, WorkOrder.status, WorkOrder.source, WorkOrder.opened_at,
+                   WorkOrder.ready_at, WorkOrder.labour_hours, WorkOrder.labour_rate_satang,
+                   WorkOrder.other_cost_satang, func.coalesce(parts.c.cost, 0))
+            .outerjoin(parts, parts.c.work_order_id == WorkOrder.id)):
+        orders_by_device[row[0]].append(_Order(*row[1:]))
 
     per_type: dict[int, dict] = {t.id: {"service_days": 0.0, "down_days": 0.0, "devices": 0, "repairs": 0,
                                         "cost": 0, "turnarounds": [], "out_of_service": 0} for t in types}
-    for device_id, type_id, status, acquired_on, created_at in devices:
+    for device_id, type_id, status, acquired_on, created_at in db.session.execute(
+            select(Device.id, Device.type_id, Device.status, Device.acquired_on, Device.created_at)):
         row = per_type[type_id]
         row["devices"] += 1
         start = dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC) if acquired_on else created_at

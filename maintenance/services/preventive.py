@@ -3,6 +3,10 @@
 A device in stock (available or reserved) or on loan is due an inspection when the days
 since its last inspection reach the type's interval, or the loans since then reach the
 type's number. A device on loan is inspected at the home, at its next follow-up visit.
+
+The due list is worked out from plain rows (no ORM objects) so that it stays fast on tens
+of thousands of devices; only the devices of the page asked for are loaded
+(``bench/maintenance.py`` measures it).
 """
 from __future__ import annotations
 
@@ -20,9 +24,9 @@ from maintenance.services.orders import SERVICE_KINDS
 SERVED = (DeviceStatus.AVAILABLE, DeviceStatus.RESERVED, DeviceStatus.ON_LOAN)
 
 
-@dataclass(frozen=True)
+@dataclass
 class ServiceDue:
-    device: Device
+    device_id: int
     last_service_at: dt.datetime | None   # None: never inspected (counted from acquisition)
     due_at: dt.datetime | None            # by days; None when the type counts loans only
     loans_since: int
@@ -30,57 +34,36 @@ class ServiceDue:
     by_loans: bool
     next_visit_on: dt.date | None         # on loan: inspect at this follow-up visit
     open_order_id: int | None             # an inspection already opened
+    device: Device | None = None          # loaded for the rows that are shown
 
     @property
     def on_loan(self) -> bool:
-        return self.device.status == DeviceStatus.ON_LOAN
+        return self.device is not None and self.device.status == DeviceStatus.ON_LOAN
 
 
-def _baseline(device: Device) -> dt.datetime:
-    if device.acquired_on:
-        return dt.datetime.combine(device.acquired_on, dt.time(), tzinfo=dt.UTC)
-    return device.created_at
+@dataclass
+class DueList:
+    total: int
+    items: list[ServiceDue]
 
 
-def _evaluate(device: Device, last: dt.datetime | None, deliveries, now: dt.datetime, **extra) -> ServiceDue | None:
-    device_type = device.type
-    since = last or _baseline(device)
-    due_at = since + dt.timedelta(days=device_type.service_interval_days) if device_type.service_interval_days \
-        else None
-    loans_since = sum(1 for at in deliveries if at > since)
-    by_days = due_at is not None and due_at <= now
-    by_loans = bool(device_type.service_interval_loans) and loans_since >= device_type.service_interval_loans
-    if not (by_days or by_loans):
-        return None
-    return ServiceDue(device=device, last_service_at=last, due_at=due_at, loans_since=loans_since,
-                      by_days=by_days, by_loans=by_loans, **extra)
+def _grouped(query, ids) -> dict:
+    if ids is not None:
+        query = query.where(WorkOrder.device_id.in_(ids))
+    return dict(db.session.execute(query.group_by(WorkOrder.device_id)).all())
 
 
-def _last_services(device_ids=None) -> dict[int, dt.datetime]:
-    query = (select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
-             .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
-             .group_by(WorkOrder.device_id))
-    if device_ids is not None:
-        query = query.where(WorkOrder.device_id.in_(list(device_ids)))
-    return dict(db.session.execute(query).all())
+def service_due(now: dt.datetime | None = None, type_code: str = "", devices=None, *, offset: int = 0,
+                limit: int | None = None) -> DueList:
+    """Devices in stock or on loan due an inspection, the longest overdue first.
 
-
-def _open_services(device_ids=None) -> dict[int, int]:
-    query = (select(WorkOrder.device_id, func.min(WorkOrder.id))
-             .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status.in_(OPEN_STATES))
-             .group_by(WorkOrder.device_id))
-    if device_ids is not None:
-        query = query.where(WorkOrder.device_id.in_(list(device_ids)))
-    return dict(db.session.execute(query).all())
-
-
-def service_due(now: dt.datetime | None = None, type_code: str = "", devices=None) -> list[ServiceDue]:
-    """Every device in stock or on loan that is due an inspection, the longest overdue first.
-
-    ``devices`` limits the answer to those devices (e.g. the ones on a visit list).
+    ``devices`` limits the answer to those devices (e.g. the ones on a visit list);
+    ``offset`` and ``limit`` choose the page whose devices are loaded.
     """
     now = now or utcnow()
-    query = (select(Device).join(Device.type)
+    query = (select(Device.id, Device.acquired_on, Device.created_at, DeviceType.service_interval_days,
+                    DeviceType.service_interval_loans, Device.tag)
+             .join(Device.type)
              .where(Device.status.in_(SERVED),
                     or_(DeviceType.service_interval_days.is_not(None), DeviceType.service_interval_loans.is_not(None))))
     if type_code:
@@ -89,18 +72,40 @@ def service_due(now: dt.datetime | None = None, type_code: str = "", devices=Non
     if devices is not None:
         ids = [device.id for device in devices]
         query = query.where(Device.id.in_(ids))
-    candidates = list(db.session.scalars(query))
-    if not candidates:
-        return []
-    last, opened = _last_services(ids), _open_services(ids)
-    deliveries, visits = loans.delivery_times(ids), loans.next_visits(ids)
-    due = [found for device in candidates
-           if (found := _evaluate(device, last.get(device.id), deliveries.get(device.id, ()), now,
-                                  next_visit_on=visits.get(device.id), open_order_id=opened.get(device.id)))]
-    return sorted(due, key=lambda d: (d.due_at or now, d.device.tag))
+    rows = db.session.execute(query).all()
+    if not rows:
+        return DueList(0, [])
+    last = _grouped(select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
+                    .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE), ids)
+    deliveries = loans.delivery_times(ids)
+    due = []
+    for device_id, acquired_on, created_at, days, loan_limit, tag in rows:
+        since = last.get(device_id) or (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC)
+                                        if acquired_on else created_at)
+        due_at = since + dt.timedelta(days=days) if days else None
+        loans_since = sum(1 for at in deliveries.get(device_id, ()) if at > since)
+        by_days = due_at is not None and due_at <= now
+        by_loans = bool(loan_limit) and loans_since >= loan_limit
+        if by_days or by_loans:
+            due.append((due_at or now, tag, ServiceDue(device_id, last.get(device_id), due_at, loans_since,
+                                                       by_days, by_loans, None, None)))
+    due.sort(key=lambda row: (row[0], row[1]))
+    page = [row[2] for row in due[offset:None if limit is None else offset + limit]]
+    if page:
+        page_ids = [item.device_id for item in page]
+        loaded = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(page_ids)))}
+        opened = _grouped(select(WorkOrder.device_id, func.min(WorkOrder.id))
+                          .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status.in_(OPEN_STATES)), page_ids)
+        visits = loans.next_visits(page_ids)
+        for item in page:
+            item.device, item.open_order_id = loaded[item.device_id], opened.get(item.device_id)
+            item.next_visit_on = visits.get(item.device_id)
+    return DueList(len(due), page)
 
 
 def service_due_for(device: Device, now: dt.datetime | None = None) -> ServiceDue | None:
     """Is this one device due an inspection (for its scan page)?"""
-    found = service_due(now, devices=[device])
+    if device.status not in SERVED or not (device.type.service_interval_days or device.type.service_interval_loans):
+        return None
+    found = service_due(now, devices=[device]).items
     return found[0] if found else None
