@@ -45,5 +45,5 @@ def format_baht(satang: int | None, locale: str = "th") -> str:
     """Satang as baht with two decimals and the locale's grouping: "฿1,250.00"."""
     if satang is None:
         return ""
-    baht = format_decimal(satang / 100, format="#,##0.00", locale=locale)
-    return f"฿{baht}"
+    baht = format_decimal(abs(satang) / 100, format="#,##0.00", locale=locale)
+    return f"-฿{baht}" if satang < 0 else f"฿{baht}"

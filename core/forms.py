@@ -1,15 +1,63 @@
 """Forms of the core pages (login, language) and the one way pages submit a form."""
 from __future__ import annotations
 
+import flask_wtf
 from flask import flash
+from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from core.db import db
 from core.errors import DomainError
+
+
+class _AppTranslations:
+    """WTForms' own messages ("This field is required.") through the app's catalog.
+
+    WTForms ships no Thai, so its messages are translated in ours (listed below for the
+    extractor); a Thai page must not show an English error.
+    """
+
+    # WTForms fills the placeholders itself: translate only (flask_babel's own helpers would
+    # also interpolate, and fail on WTForms' %(max)d).
+    def gettext(self, string):
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return get_translations().ungettext(singular, plural, n)
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Flask-WTF's form, with WTForms' validation messages in the reader's language."""
+
+    class Meta(flask_wtf.FlaskForm.Meta):
+        def get_translations(self, form):
+            return _AppTranslations()
+
+
+def _wtforms_messages():  # never called: marks WTForms' messages for `make messages`
+    return (
+        _l("This field is required."), _l("Invalid input."), _l("Not a valid choice."),
+        _l("Not a valid integer value."), _l("Not a valid decimal value."), _l("Not a valid float value."),
+        _l("Not a valid date value."), _l("Not a valid datetime value."), _l("Not a valid time value."),
+        _l("Number must be at least %(min)s."), _l("Number must be at most %(max)s."),
+        _l("Number must be between %(min)s and %(max)s."),
+        _l("Field must be between %(min)d and %(max)d characters long."),
+        ngettext("Field must be at least %(min)d character long.",
+                 "Field must be at least %(min)d characters long.", 1),
+        ngettext("Field cannot be longer than %(max)d character.",
+                 "Field cannot be longer than %(max)d characters.", 1),
+        ngettext("Field must be exactly %(max)d character long.",
+                 "Field must be exactly %(max)d characters long.", 1),
+        _l("Invalid value, must be one of: %(values)s."), _l("Invalid email address."),
+        _l("Invalid Choice: could not coerce."), _l("CSRF token missing."), _l("Invalid CSRF Token."),
+        _l("CSRF token expired."), _l("CSRF failed."), _l("File does not have an approved extension."),
+        _l("Invalid choice(s): one or more data inputs could not be coerced."),
+        ngettext("'%(value)s' is not a valid choice for this field.",
+                 "'%(value)s' are not valid choices for this field.", 1),
+    )
 
 
 class LoginForm(FlaskForm):

@@ -4,11 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from core.forms import FlaskForm
 from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
 
 CONDITION_LABELS = {Condition.NEW: _l("New"), Condition.GOOD: _l("Good"), Condition.FAIR: _l("Fair"),

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, SelectChoice, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from core.forms import FlaskForm
 from devices.forms import CONDITION_LABELS
 from lending import adl
 from lending.models import Channel, DisabilityType, Outcome, RequestStatus, Urgency

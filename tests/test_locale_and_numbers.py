@@ -114,3 +114,19 @@ def test_baht_keeps_its_sign_and_grouping(locale):
 def test_number_filter_in_templates(app, lang):
     with app.test_request_context(headers={"Accept-Language": lang}):
         assert app.jinja_env.from_string("{{ 12345|number }} {{ 1234.4|number(0) }}").render() == "12,345 1,234"
+
+
+def test_a_negative_amount_puts_the_minus_before_the_baht_sign():
+    assert format_baht(-13_450_000) == "-฿134,500.00" and format_baht(0, "en") == "฿0.00"
+
+
+def test_wtforms_own_messages_are_in_the_readers_language(app):
+    from core.forms import LoginForm
+    for lang, expected in (("th", "กรุณากรอกช่องนี้"), ("en", "This field is required.")):
+        with app.test_request_context("/login", method="POST", data={}, headers={"Accept-Language": lang}):
+            form = LoginForm(meta={"csrf": False})
+            assert not form.validate() and form.username.errors == [expected]
+    with app.test_request_context("/login", method="POST", data={"username": "x" * 65, "password": "p"},
+                                  headers={"Accept-Language": "th"}):
+        form = LoginForm(meta={"csrf": False})
+        assert not form.validate() and form.username.errors == ["ยาวได้ไม่เกิน 64 ตัวอักษร"]

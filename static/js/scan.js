@@ -52,8 +52,13 @@ function initCameraScan(box) {
     openButton.hidden = false;
     openButton.disabled = false;
   };
+  // Release the camera at once (qr-scanner alone waits 300 ms), so its light goes out on Stop.
   const stop = () => {
     if (scanner) { scanner.destroy(); scanner = null; }
+    if (video.srcObject) {
+      video.srcObject.getTracks().forEach((track) => track.stop());
+      video.srcObject = null;
+    }
   };
 
   box.hidden = false;
@@ -105,6 +110,13 @@ function initCameraScan(box) {
       returnDetailedScanResult: true,
       preferredCamera: "environment",
       maxScansPerSecond: 8,
+      // The whole frame, not qr-scanner's centre square: the QR code sits at the left of our
+      // labels, so a phone aimed at the label's middle would cut it. At most 800 px for speed.
+      calculateScanRegion: (v) => {
+        const scale = Math.min(1, 800 / Math.max(v.videoWidth, v.videoHeight, 1));
+        return { x: 0, y: 0, width: v.videoWidth, height: v.videoHeight,
+                 downScaledWidth: Math.round(v.videoWidth * scale), downScaledHeight: Math.round(v.videoHeight * scale) };
+      },
       onDecodeError: () => {},  // no code in this frame: keep looking
     });
     try {

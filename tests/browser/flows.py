@@ -1,0 +1,514 @@
+"""Steps of the lending lifecycle done through the pages, for the browser tests.
+
+Each step takes the page of the role that does it (``new_page(user=...)``), fills and sends
+the forms as that person would, and checks what the page then shows: the flash message,
+the status badge in the page's language (the labels come from the app's catalogs).
+``check`` is called on every page passed through (the ``axe`` fixture, or None to skip).
+
+The keyboard helpers move the focus with Tab as a keyboard user does and check at every
+stop that the focus can be seen. The camera helpers make a video of a label and give a
+Chromium whose fake camera films it (the ``camera_page`` fixture: import it, with ``camera``,
+into the test module).
+"""
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import random
+import re
+from collections.abc import Callable
+
+import pytest
+from flask_babel import force_locale
+from PIL import Image
+from sqlalchemy import select
+
+from browser.conftest import CHROMIUM, CHROMIUM_ARGS, CSP_LISTENER, VIEWPORTS, Watch, login_as
+from core.db import db
+from core.users import User
+from devices import services as devices
+from devices.forms import STATUS_LABELS
+from devices.models import DeviceStatus
+from labels.render import label_png
+from labels.views import label_data
+from lending import adl
+from lending.forms import REQUEST_STATUS_LABELS
+from lending.models import RequestStatus
+from lending.services import loans, people, pipeline
+from lending_helpers import national_id
+
+ADL_HOME_BOUND = dict(zip(adl.KEYS, [1, 1, 1, 1, 1, 1, 0, 0, 1, 1]))  # total 8: home-bound
+
+
+def photo_png() -> bytes:
+    """The hand-over photo: a small PNG."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 120, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def in_language(live_server, text, lang: str) -> str:
+    """A label of the app (a lazy string) as the pages in ``lang`` show it."""
+    with live_server.app.test_request_context(), force_locale(lang):
+        return str(text)
+
+
+def random_national_id() -> str:
+    """A valid Thai national ID, at random (another person's is 1 in 10^11 likely)."""
+    return national_id("8" + "".join(random.choice("0123456789") for _ in range(11)))
+
+
+def click(page, target, *, status: int = 200):
+    """Click a link or button that loads a page; check the status of the page it lands on."""
+    locator = page.locator(target) if isinstance(target, str) else target
+    with page.expect_navigation() as navigation:
+        locator.click()
+    response = navigation.value
+    assert response is not None and response.status == status, (
+        f"{page.url}: expected {status}, got {response and response.status}\n{main_text(page)[:1500]}")
+    return response
+
+
+def press(page, key: str = "Enter", *, status: int = 200):
+    """Press a key on the focused element, which loads a page."""
+    with page.expect_navigation() as navigation:
+        page.keyboard.press(key)
+    response = navigation.value
+    assert response is not None and response.status == status, (
+        f"{page.url}: expected {status}, got {response and response.status}\n{main_text(page)[:1500]}")
+    return response
+
+
+def main_text(page) -> str:
+    return page.locator("main").inner_text()
+
+
+def flash(page) -> str:
+    return page.locator(".flashes").inner_text()
+
+
+def expect_device_status(live_server, page, status: DeviceStatus) -> None:
+    """The page's (first) device status badge shows ``status``, labelled in the page's language."""
+    _expect_badge(live_server, page, "status", status, STATUS_LABELS[status])
+
+
+def expect_request_status(live_server, page, status: RequestStatus) -> None:
+    _expect_badge(live_server, page, "request", status, REQUEST_STATUS_LABELS[status])
+
+
+def _expect_badge(live_server, page, kind: str, status, label) -> None:
+    badge = page.locator(f"main .badge[class*='{kind}-']").first
+    shown = (badge.get_attribute("class").split(), badge.inner_text().strip())
+    label = in_language(live_server, label, page.locator("html").get_attribute("lang"))
+    assert f"{kind}-{status.value}" in shown[0] and shown[1] == label, (
+        f"{page.url}: expected the badge {label!r} ({status.value}), found {shown}")
+
+
+# --- the camera -----------------------------------------------------------------------------
+
+FRAME_SIZE = (640, 480)
+
+
+def y4m_of(image: Image.Image, frames: int = 20, *, shift: float = 0.0, mirror: bool = False) -> bytes:
+    """A still YUV4MPEG2 video (4:2:0) of ``image`` on white, half the frame wide, in the middle
+    (where qr-scanner looks: a square of 2/3 of the frame's height).
+
+    ``shift`` moves the image right by that share of the frame (a label half out of view).
+    ``mirror`` flips the frame: qr-scanner shows a camera that does not face away (as
+    Chromium's fake one) mirrored, so a mirrored frame reads the right way round on the page.
+    Chromium's fake camera plays the file in a loop.
+    """
+    width, height = FRAME_SIZE
+    canvas = Image.new("RGB", FRAME_SIZE, "white")
+    scale = min(width * 0.5 / image.width, height * 0.5 / image.height)
+    label = image.convert("RGB").resize((round(image.width * scale), round(image.height * scale)),
+                                        Image.Resampling.LANCZOS)
+    canvas.paste(label, ((width - label.width) // 2 + round(shift * width), (height - label.height) // 2))
+    if mirror:
+        canvas = canvas.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    y, cb, cr = canvas.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = (y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes()
+              + cr.resize(half, Image.Resampling.BOX).tobytes())
+    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
+    return header + (b"FRAME\n" + planes) * frames
+
+
+class Camera:
+    """A Chromium of its own, like the shared one, whose fake camera films a Y4M file.
+
+    Chromium takes the file at launch and opens it each time a page starts the camera, so
+    ``film`` puts another video in its place (a new file: the one being read stays intact).
+    """
+
+    def __init__(self, browser, folder):
+        self.video = folder / "camera.y4m"
+        self.film(y4m_of(Image.new("L", (8, 8), 255), frames=1))
+        self.chromium = browser.browser_type.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                                  f"--use-file-for-fake-video-capture={self.video}"])
+
+    def film(self, video: bytes) -> None:
+        fresh = self.video.with_suffix(".new")
+        fresh.write_bytes(video)
+        os.replace(fresh, self.video)
+
+
+@pytest.fixture(scope="package")  # as the shared browser
+def camera(browser, tmp_path_factory):
+    """The Chromium with a fake camera (import this fixture into the test module)."""
+    found = Camera(browser, tmp_path_factory.mktemp("camera"))
+    yield found
+    found.chromium.close()
+
+
+@pytest.fixture
+def camera_page(camera, live_server):
+    """``camera_page(video, viewport=VIEWPORTS["phone"])``: a staff page, in Thai, whose camera
+    films ``video`` (Y4M bytes). Watched like ``new_page``'s pages."""
+    contexts, watches = [], []
+
+    def _open(video: bytes, viewport=VIEWPORTS["phone"]):
+        camera.film(video)
+        context = camera.chromium.new_context(viewport=viewport, locale="th-TH")
+        contexts.append(context)
+        context.grant_permissions(["camera"], origin=live_server.url)
+        context.add_init_script(CSP_LISTENER)
+        page = context.new_page()
+        watch = Watch()
+        watch.attach(page)
+        watches.append(watch)
+        live_server.set_locale("staff", "th")
+        login_as(page, live_server, "staff")
+        return page
+
+    live_server.errors.clear()
+    yield _open
+    for context in contexts:
+        context.close()
+    seen = [p for w in watches for p in w.problems] + live_server.errors
+    assert not seen, "problems on the page:\n  " + "\n  ".join(seen)
+
+
+def label_of(live_server, tag: str) -> Image.Image:
+    """The device's label as the app draws it (the PNG of ``/labels/<tag>.png``)."""
+    with live_server.app.test_request_context(base_url=live_server.url):
+        return Image.open(io.BytesIO(label_png(label_data(devices.get_device(tag)))))
+
+
+# --- keyboard -------------------------------------------------------------------------------
+
+# The focus is visible when the focused element has an outline, or a box shadow, at least 1 px
+# wide and of 3:1 contrast against the white page (WCAG 1.4.11; every page here is white
+# around its controls). Pico gives buttons a "0 0 0 transparent" shadow at rest, which is no
+# indicator, and animates its shadows: ``tab_to`` looks again after the transition.
+FOCUS_STYLE = r"""() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const rgba = (color) => {
+    const parts = (color.match(/rgba?\(([^)]*)\)/) || [null, "0 0 0 0"])[1].split(/[\s,\/]+/).filter(Boolean);
+    return parts.map(parseFloat).concat([1]).slice(0, 4);
+  };
+  const contrast = (color) => {
+    const [r, g, b, a] = rgba(color);
+    const [R, G, B] = [r, g, b].map((v) => (v * a + 255 * (1 - a)) / 255)
+      .map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+    return 1.05 / (0.2126 * R + 0.7152 * G + 0.0722 * B + 0.05);
+  };
+  const outline = s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 1 && contrast(s.outlineColor) >= 3;
+  const shadow = s.boxShadow !== "none" && s.boxShadow.split(/,(?![^(]*\))/).some((part) => {
+    const color = (part.match(/rgba?\([^)]*\)/) || ["rgb(0, 0, 0)"])[0];
+    const lengths = (part.replace(color, "").match(/-?[\d.]+px/g) || []).map(parseFloat);
+    return contrast(color) >= 3 && lengths.some((n) => Math.abs(n) >= 1);
+  });
+  return {tag: el.tagName.toLowerCase(), name: el.name || el.id || (el.textContent || "").trim().slice(0, 40),
+          visible: outline || shadow, outline: `${s.outlineStyle} ${s.outlineWidth} ${s.outlineColor}`,
+          shadow: s.boxShadow};
+}"""
+
+
+def focused(page) -> dict | None:
+    """The focused element (tag and name) and whether its focus is visible; None for the body."""
+    return page.evaluate(FOCUS_STYLE)
+
+
+def tab_to(page, target, *, key: str = "Tab", limit: int = 80) -> int:
+    """Press Tab until ``target`` has the focus, checking that every focus stop is visible."""
+    locator = page.locator(target) if isinstance(target, str) else target
+    locator.wait_for(state="attached")
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        where = focused(page)
+        if where is not None and not where["visible"]:
+            page.wait_for_timeout(300)  # a transition may still be drawing it
+            where = focused(page)
+            assert where["visible"], f"no visible focus on {where} at {page.url}"
+        if locator.evaluate("el => el === document.activeElement"):
+            return presses
+    raise AssertionError(f"{target} not reached with {limit} presses of {key} on {page.url}; "
+                         f"the focus is on {focused(page)}")
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+# --- the lifecycle --------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Lifecycle:
+    """One person's request and one new device, taken from intake back to the shelf."""
+
+    live_server: object
+    check: Callable | None = None
+    type_code: str = "CNE"
+    tag: str = ""
+    request_id: int = 0
+    person_name: str = ""
+
+    def url(self, endpoint: str, **values) -> str:
+        return self.live_server.url_for(endpoint, **values)
+
+    def checked(self, page, label: str = "") -> None:
+        if self.check is not None:
+            self.check(page, label)
+
+    # without the pages, for a test about a later step ------------------------------------
+
+    def seed_assessed(self) -> None:
+        """A new device in stock and a new person's request of its type, assessed suitable."""
+        with self.live_server.app.app_context():
+            staff, assessor = (_user(name) for name in ("staff", "assessor"))
+            device_type = devices.get_type(self.type_code)
+            self.tag = devices.register_device(device_type, {"brand": "Yuwell", "model": "YU850"}, by=staff).tag
+            self.person_name = f"นางบุญเรือน ทดลองกด{random.randrange(1000, 9999)}"
+            person = people.create_person({"title": "นาง", "first_name": "บุญเรือน",
+                                           "last_name": self.person_name.rsplit(" ", 1)[-1], "moo": "3",
+                                           "tambon": "บ้านสวน"}, {"given_by": self.person_name}, by=staff)
+            req = pipeline.submit(person, device_type, {"channel": "phone"}, by=staff)
+            pipeline.record_assessment(req, {"adl_items": list(ADL_HOME_BOUND.values()), "suitable": True},
+                                       by=assessor)
+            self.request_id = req.id
+            db.session.commit()
+
+    def seed_returned(self) -> None:
+        """The approved request gets the device, and gives it back: it waits for cleaning."""
+        with self.live_server.app.app_context():
+            staff = _user("staff")
+            req, device = pipeline.get_request(self.request_id), devices.get_device(self.tag)
+            pipeline.reserve(req, device, by=staff)
+            loan = loans.deliver(req, device, instructions=loans.checklist(device), acknowledged_by="บุตร", by=staff)
+            loans.receive_return(loan, device.condition, by=staff)
+            db.session.commit()
+
+    # staff ------------------------------------------------------------------------------
+
+    def register_device(self, page) -> str:
+        """Staff register a new device of the type from the device form; it is in stock."""
+        page.goto(self.url("devices.device_new", type=self.type_code))
+        page.fill("#brand", "Yuwell")
+        page.fill("#model", "YU850")
+        page.fill("#serial", f"LIFE-{random.randrange(10**8):08d}")
+        page.fill("#location", "คลังอุปกรณ์ ชั้นวาง C1")
+        self.checked(page, "device form, filled")
+        click(page, "main form button[type=submit]")
+        self.tag = page.url.rsplit("/", 1)[-1]
+        assert re.fullmatch(rf"BS-{self.type_code}-\d{{5}}", self.tag), page.url
+        assert self.tag in flash(page)
+        expect_device_status(self.live_server, page, DeviceStatus.AVAILABLE)
+        self.checked(page, "device page")
+        return self.tag
+
+    def intake(self, page) -> int:
+        """Staff take a request for someone not registered yet: the person form, then the request."""
+        page.goto(self.url("requests.request_new"))
+        self.checked(page, "intake")
+        click(page, f'main a[href="{self.url("people.person_new", next="intake").removeprefix(self.live_server.url)}"]')
+        first, last = "บุญเรือน", f"ทดลองใช้{random.choice('กขคงจฉชซ')}{random.randrange(100, 999)}"
+        self.person_name = f"นาง{first} {last}"
+        page.fill("#title", "นาง")
+        page.fill("#first_name", first)
+        page.fill("#last_name", last)
+        good_id = random_national_id()
+        bad_id = good_id[:-1] + str((int(good_id[-1]) + 1) % 10)  # a wrong check digit
+        page.fill("#national_id", bad_id)
+        page.fill("#phone", "081-555-0199")
+        page.fill("#house_no", "99/9")
+        page.fill("#moo", "3")
+        page.fill("#tambon", "บ้านสวน")
+        page.fill("#amphoe", "เมืองชลบุรี")
+        page.fill("#changwat", "ชลบุรี")
+        page.fill("#postcode", "20000")
+        page.fill("#caregiver_name", "สมชาย ทดลองใช้")
+        page.fill("#caregiver_relation", "บุตร")
+        page.check('input[name="disability_types"][value="physical"]')
+        page.check("#consent_given")
+        page.fill("#consent_by", self.person_name)
+        page.fill("#consent_relation", "ตนเอง")
+        click(page, "main form button[type=submit]", status=422)
+        # The wrong check digit is refused, with the reason next to the field.
+        assert page.locator("#national_id").get_attribute("aria-invalid") == "true"
+        assert page.locator(".error-summary").is_visible()
+        self.checked(page, "person form with an error")
+        page.fill("#national_id", good_id)
+        click(page, "main form button[type=submit]")
+        assert self.person_name in flash(page)
+        assert self.person_name in page.locator("p.chosen").inner_text()
+        page.select_option("#device_type", self.type_code)
+        page.select_option("#channel", "line")
+        page.select_option("#urgency", "high")
+        page.fill("#requested_by_name", "สมชาย ทดลองใช้")
+        page.fill("#requested_by_relation", "บุตร")
+        page.fill("#reason", "เดินไม่มั่นคงหลังผ่าตัดสะโพก")
+        self.checked(page, "request form, filled")
+        click(page, "main form button[type=submit]")
+        self.request_id = int(re.search(r"/requests/(\d+)$", page.url).group(1))
+        expect_request_status(self.live_server, page, RequestStatus.SUBMITTED)
+        self.checked(page, "new request")
+        return self.request_id
+
+    def schedule_visit(self, page) -> None:
+        page.goto(self.url("requests.request_view", request_id=self.request_id))
+        nurse = page.locator("#assessor option", has_text="วิไลวรรณ").get_attribute("value")
+        page.select_option("#assessor", nurse)
+        click(page, "form[action$='/schedule'] button[type=submit]")
+        expect_request_status(self.live_server, page, RequestStatus.ASSESSMENT_SCHEDULED)
+        self.checked(page, "visit scheduled")
+
+    def reserve(self, page) -> None:
+        """Staff reserve the new device (the approval proposed the first one on the shelf)."""
+        page.goto(self.url("requests.request_view", request_id=self.request_id))
+        page.select_option("#device_tag", self.tag)
+        self.checked(page, "approved request")
+        click(page, "form[action$='/reservation'] button[type=submit]")
+        expect_request_status(self.live_server, page, RequestStatus.RESERVED)
+        assert self.tag in flash(page)
+
+    def deliver(self, page) -> None:
+        """At the home: every instruction explained, who received it, a photo and the location."""
+        click(page, f"main a[href$='/d/{self.tag}/deliver']")
+        boxes = page.locator('input[name="instructions"]')
+        assert boxes.count() >= 1
+        for i in range(boxes.count()):
+            boxes.nth(i).check()
+        page.fill("#acknowledged_by", "สมชาย ทดลองใช้")
+        page.fill("#acknowledged_relation", "บุตร")
+        page.set_input_files("#photo", files=[{"name": "handover.png", "mimeType": "image/png", "buffer": photo_png()}])
+        page.context.grant_permissions(["geolocation"], origin=self.live_server.url)
+        page.context.set_geolocation({"latitude": 13.36114, "longitude": 100.98423})
+        page.locator("[data-geolocate-button]").click()
+        page.wait_for_function("() => document.querySelector('[name=latitude]').value !== ''")
+        self.checked(page, "delivery form, filled")
+        click(page, "main form button[type=submit]")
+        assert re.search(r"/loans/\d+$", page.url), page.url
+        text = main_text(page)
+        assert self.tag in text and self.person_name in text and "13.36" in text  # the home's location
+        assert page.locator("img[src$='/photo']").evaluate("img => img.complete && img.naturalWidth === 40")
+        self.checked(page, "loan")
+        page.goto(self.url("devices.scan", tag=self.tag))
+        expect_device_status(self.live_server, page, DeviceStatus.ON_LOAN)
+        assert self.person_name in page.locator(".scan-card").inner_text()
+        self.checked(page, "scan page, on loan")
+
+    def receive_return(self, page) -> None:
+        """Staff see the pickup on the visits page, and receive the device back."""
+        page.goto(self.url("loans.due"))
+        pickup = page.locator("main li", has_text=self.tag)
+        assert self.person_name in pickup.inner_text()
+        self.checked(page, "visits with the pickup")
+        click(page, pickup.locator(f"a[href$='/d/{self.tag}/return']"))
+        self.checked(page, "return form")
+        click(page, "main form button[type=submit]")
+        assert page.url.endswith(f"/d/{self.tag}")
+        assert self.tag in flash(page)
+        expect_device_status(self.live_server, page, DeviceStatus.RETURNED)
+        self.checked(page, "scan page, returned")
+        page.goto(self.url("requests.request_view", request_id=self.request_id))
+        expect_request_status(self.live_server, page, RequestStatus.CLOSED)
+
+    # assessor ---------------------------------------------------------------------------
+
+    def assess(self, page) -> None:
+        """The home visit: an empty form is refused, then the Barthel ADL and the fit are saved."""
+        page.goto(self.url("requests.request_view", request_id=self.request_id))
+        click(page, f"main a[href$='/requests/{self.request_id}/assessment']")
+        click(page, "main form button[type=submit]", status=422)
+        assert page.locator(".error-summary li").count() >= len(adl.ITEMS) + 1
+        self.checked(page, "assessment with errors")
+        for key, score in ADL_HOME_BOUND.items():
+            page.check(f'input[name="adl_{key}"][value="{score}"]')
+        # The page adds the scores up as they are ticked.
+        assert "8" in page.locator("[data-adl-total]").inner_text()
+        page.fill("#weight_kg", "52")
+        page.fill("#height_cm", "155")
+        page.fill("#doorway_width_cm", "80")
+        page.fill("#steps_at_entrance", "2")
+        page.select_option("#floor", "tile")
+        page.check('input[name="suitable"][value="yes"]')
+        page.fill("#notes", "บ้านชั้นเดียว ทางเดินกว้างพอ")
+        self.checked(page, "assessment, filled")
+        click(page, "main form button[type=submit]")
+        assert "ADL 8" in flash(page)
+        expect_request_status(self.live_server, page, RequestStatus.ASSESSED)
+        self.checked(page, "assessed request")
+
+    def follow_up(self, page) -> None:
+        """A visit from the device's label: the family no longer needs it."""
+        page.goto(self.url("devices.scan", tag=self.tag))
+        click(page, f"main a[href$='/d/{self.tag}/follow-up']")
+        assert self.tag in main_text(page)
+        page.check('input[name="in_use"][value="no"]')
+        page.check('input[name="outcome"][value="no_longer_needed"]')
+        page.fill("#notes", "ผู้ป่วยเดินได้เองแล้ว")
+        self.checked(page, "follow-up, filled")
+        click(page, "main form button[type=submit]")
+        assert page.url.endswith("/follow-ups")
+        assert self.tag in page.locator("main li", has_text=self.person_name).inner_text()
+        self.checked(page, "visits after the follow-up")
+
+    # supervisor -------------------------------------------------------------------------
+
+    def approve(self, page) -> None:
+        page.goto(self.url("requests.approvals"))
+        item = page.locator("article.approval", has_text=f"#{self.request_id} ")
+        assert "ADL 8/20" in item.inner_text()
+        self.checked(page, "approvals")
+        click(page, item.locator('button[name="approved"][value="1"]'))
+        assert page.url.endswith("/approvals")
+        assert page.locator("article.approval", has_text=f"#{self.request_id} ").count() == 0
+        page.goto(self.url("requests.request_view", request_id=self.request_id))
+        expect_request_status(self.live_server, page, RequestStatus.APPROVED)
+
+    # maintenance ------------------------------------------------------------------------
+
+    def clean(self, page) -> None:
+        """The technician scans the label, starts the cleaning order, ticks every step, finishes."""
+        page.goto(self.url("devices.scan_lookup"))
+        page.fill("#tag", self.tag)
+        click(page, "main search form button[type=submit]")
+        expect_device_status(self.live_server, page, DeviceStatus.RETURNED)
+        self.checked(page, "scan page for maintenance")
+        click(page, f"main a[href$='/maintenance/d/{self.tag}']")
+        assert re.search(r"/maintenance/orders/\d+$", page.url), page.url
+        self.checked(page, "cleaning order")
+        click(page, 'button[name="step"][value="start"]')
+        expect_device_status(self.live_server, page, DeviceStatus.IN_MAINTENANCE)
+        items = page.locator("fieldset.checklist-item")
+        steps = items.count()
+        assert steps >= 2
+        # Finishing with a step left unticked is refused, and says which.
+        for i in range(steps - 1):
+            items.nth(i).locator('input[value="pass"]').check()
+        click(page, 'button[name="step"][value="finish"]', status=422)
+        self.checked(page, "cleaning order with an error")
+        for i in range(steps):
+            items.nth(i).locator('input[value="pass"]').check()
+        click(page, 'button[name="step"][value="finish"]')
+        expect_device_status(self.live_server, page, DeviceStatus.AVAILABLE)
+        assert page.locator("main li", has_text="✓").count() == steps
+        self.checked(page, "finished cleaning order")
+        page.goto(self.url("devices.scan", tag=self.tag))
+        expect_device_status(self.live_server, page, DeviceStatus.AVAILABLE)
