@@ -51,7 +51,7 @@ def init_app(_app) -> None:
     devices.ACTION_ENDPOINTS.update({
         "start_cleaning": ("maintenance.device_work", "get"),
         "mark_ready": ("maintenance.device_work", "get"),
-        "inspect": ("maintenance.device_work", "get"),
+        "inspect": ("maintenance.device_work", "post"),  # opens an order: never on a GET
         "retire": ("maintenance.retire", "get"),
     })
     for registry, hook in ((devices.SCAN_PANELS, scan_panel), (devices.DEVICE_PANELS, device_panel),

@@ -109,15 +109,15 @@ def order_view(order_id):
                            pending=services.pending_for(order.device)), status
 
 
-@bp.route("/d/<tag>")
+@bp.route("/d/<tag>", methods=["GET", "POST"])
 @require_role(*WORKERS, Role.STAFF)
 def device_work(tag):
-    """From the scan page: the device's open order, or a new inspection for a device in stock."""
+    """From the scan page: the device's open order; a POST opens an inspection of one in stock."""
     device = devices.get_device(tag)
     orders = services.open_orders(device)
     if orders:
         return redirect(url_for("maintenance.order_view", order_id=orders[0].id))
-    if device.status != DeviceStatus.AVAILABLE:
+    if device.status != DeviceStatus.AVAILABLE or request.method != "POST":
         flash(_("%(tag)s has no open work order.", tag=device.tag), "error")
         return redirect(url_for("devices.scan", tag=device.tag))
     kind = WorkKind.PREVENTIVE if services.service_due_for(device) else WorkKind.INSPECTION

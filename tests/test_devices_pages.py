@@ -142,7 +142,7 @@ def test_scan_page_for_staff_shows_state_actions_and_history(staff, client_as, a
     assert tag in page and "คลัง A1" in page and "รถเข็นวีลแชร์" in page
     assert f'href="/d/{tag}/reserve"' in page  # the next step, one tap away
     page = text(client_as("maintenance").get(f"/d/{tag}"))
-    assert f'href="/maintenance/d/{tag}"' in page  # the maintenance worker's step: an inspection
+    assert f'action="/maintenance/d/{tag}"' in page  # the maintenance worker's step: an inspection
     with app.app_context():
         scans = list(db.session.scalars(select(ScanEvent)))
         assert len(scans) == 2 and all(scan.user_id is not None for scan in scans)

@@ -153,7 +153,10 @@ def test_the_phone_flow_and_the_api(app, client, client_as, api_headers, make_ty
     make_type("WC", cleaning_steps=STEPS)
     tag = make_device("WC")
     tech = client_as("maintenance")
-    response = tech.get(f"/maintenance/d/{tag}")  # from the scan page: opens an inspection
+    assert tech.get(f"/maintenance/d/{tag}").status_code == 302  # a GET opens nothing
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(WorkOrder)) == 0
+    response = tech.post(f"/maintenance/d/{tag}")  # the scan page's button: opens an inspection
     assert response.status_code == 302
     order_url = response.headers["Location"]
     page = tech.get(order_url).get_data(as_text=True)

@@ -29,7 +29,7 @@ NOT_PAGES = {
     "fund.receipt": "PDF",
     "loans.device_follow_up": "redirects to loans.follow_up",
     "requests.reserve_device": "redirects to requests.waitlist",
-    "maintenance.device_work": "redirects to maintenance.order_view (opening an inspection for a device in stock)",
+    "maintenance.device_work": "redirects to the device's open work order, or back to its scan page",
 }
 # Who opens a page that several roles may use: the blueprint's own role if the route allows
 # it, else the first of ROLE_ORDER that it allows.
