@@ -9,6 +9,7 @@ from flask import Flask, g, request
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import devices
 import labels
@@ -103,8 +104,18 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         app.config["SECRET_KEY"] = _secret_key(app)
 
 
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route, capped at the database's integer: a larger id is a 404,
+    not an overflow in the driver (a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.url_map.converters["int"] = IdConverter
     _configure(app, overrides)
     if app.config["TRUST_PROXY"]:
         # Behind nginx or caddy terminating HTTPS: believe one hop of X-Forwarded-* headers.

@@ -174,7 +174,8 @@ def figures():
 def retire(tag):
     """Ask a supervisor to retire the device or record it lost."""
     device = devices.get_device(tag)
-    order = services.get_order(int(request.args["order"])) if request.args.get("order", "").isdigit() else None
+    order_id = request.args.get("order", "")
+    order = services.get_order(int(order_id)) if order_id.isdigit() and len(order_id) < 10 else None
     form = RetireForm()
     if request.method == "GET" and order is not None and services.retire_suggested(order):
         form.reason.data = _("Repair estimated at %(estimate)s, %(share)d%% of a new one (work order %(id)d).",

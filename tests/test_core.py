@@ -266,3 +266,10 @@ def test_login_and_token_are_rate_limited(tmp_path):
     assert client.get("/login").status_code == 200  # reading the page is not limited
     with app.app_context():
         db.engine.dispose()
+
+
+def test_an_id_past_the_databases_integer_is_a_404_not_a_500(client_as):
+    supervisor = client_as("supervisor")
+    for path in ("/requests/99999999999999999999", "/loans/2147483648"):
+        assert supervisor.get(path).status_code == 404
+    assert supervisor.post("/maintenance/retirements/99999999999999999999", data={}).status_code == 404

@@ -236,6 +236,8 @@ def test_the_estimate_on_the_phone_page_and_the_api(client, client_as, api_heade
     assert "/retire?order=" not in page
     form = tech.get(f"/maintenance/d/{tag}/retire?order={order['id']}").get_data(as_text=True)
     assert form.count('name="reason"') == 1
+    assert tech.get(f"/maintenance/d/{tag}/retire?order=999").status_code == 404
+    assert tech.get(f"/maintenance/d/{tag}/retire?order=99999999999999999999").status_code == 200  # ignored
 
 
 # --- preventive service -------------------------------------------------------------
