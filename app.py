@@ -16,6 +16,7 @@ import labels
 import lending
 import maintenance
 from core import cli as core_cli
+from core import clock
 from core.api import api, init_api
 from core.api import bp as auth_api_bp
 from core.audit import current_request_id
@@ -93,13 +94,15 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
         BABEL_DEFAULT_LOCALE="th",
-        BABEL_DEFAULT_TIMEZONE="Asia/Bangkok",
+        CENTER_TIMEZONE=env.get("CENTER_TIMEZONE", clock.DEFAULT_TIMEZONE),
         PER_PAGE=25,
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.update(overrides or {})
     app.config.setdefault("TRUST_PROXY", env.get("TRUST_PROXY", "") == "1")
+    clock.zone(app.config["CENTER_TIMEZONE"])  # an unknown zone stops the start, naming the setting
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CENTER_TIMEZONE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(app)
 

@@ -1,24 +1,20 @@
 """Dates, times and money as people read them.
 
-Stored in UTC, shown in Asia/Bangkok. Thai shows the Buddhist Era (BE = CE + 543,
-e.g. "24 พ.ย. 2569"); English shows the Common Era ("24 Nov 2026").
+Stored in UTC, shown in the center's time zone (core.clock, Asia/Bangkok by default).
+Thai shows the Buddhist Era (BE = CE + 543, e.g. "24 พ.ย. 2569"); English shows the
+Common Era ("24 Nov 2026").
 """
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal
+from flask_babel import get_locale
 
-LOCAL_TZ = ZoneInfo("Asia/Bangkok")
+from core.clock import to_local
+
 BE_OFFSET = 543
-
-
-def to_local(value: dt.datetime) -> dt.datetime:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(LOCAL_TZ)
 
 
 def format_date(value: dt.date | dt.datetime | None, locale: str = "th") -> str:
@@ -29,6 +25,16 @@ def format_date(value: dt.date | dt.datetime | None, locale: str = "th") -> str:
     if locale == "th":
         return f"{babel_format_date(value, 'd MMM', locale='th')} {value.year + BE_OFFSET}"
     return babel_format_date(value, "d MMM y", locale=locale)
+
+
+class LazyDate:
+    """A date that prints in the reader's language when the message holding it is shown."""
+
+    def __init__(self, value: dt.date):
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_date(self.value, str(get_locale() or "th"))
 
 
 def format_datetime(value: dt.datetime | None, locale: str = "th") -> str:

@@ -16,6 +16,8 @@ from sqlalchemy import DateTime, MetaData, event, types
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from core import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -36,8 +38,8 @@ db = SQLAlchemy(model_class=Base)
 
 
 def utcnow() -> dt.datetime:
-    """Aware UTC now; every stored time is UTC."""
-    return dt.datetime.now(dt.UTC)
+    """Aware UTC now; every stored time is UTC (the center's clock, core.clock)."""
+    return clock.now()
 
 
 def mark_write_intent() -> None:

@@ -3,6 +3,13 @@
 Services raise the errors below; views never build error payloads by hand. JSON clients
 (anything under ``/api/`` or asking for JSON) get the DESIGN.md section 7 shape
 ``{"code", "status", "message", "errors"}``; browsers get an HTML page.
+
+Messages are for people, in their language: a service raises with lazy translations
+(``_l("Device %(tag)s is %(state)s.", tag=..., state=STATUS_LABELS[...])``), which turn into
+text in the reader's language only when the response is made (``_readable``). The same goes
+for the per-field messages in ``errors``, except the machine-readable codes kept for API
+clients: ``errors["state"]`` (the current state's value) and ``errors["holds"]`` (why a
+device is held back).
 """
 from __future__ import annotations
 
@@ -61,8 +68,20 @@ def wants_json() -> bool:
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def _readable(value):
+    """Messages (lazy translations included) as text in the reader's language, at any depth."""
+    if isinstance(value, dict):
+        return {str(k): _readable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_readable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
 def error_response(code: int, message: str, errors: dict | None = None, headers=None):
     status = HTTPStatus(code)
+    message, errors = _readable(message), _readable(errors or {})
     if wants_json():
         body = {"code": code, "status": status.phrase, "message": message}
         if errors:

@@ -100,7 +100,7 @@ def _form_errors(form, exc: DomainError) -> None:
             form[field].errors = list(form[field].errors) + list(messages)
             placed = True
     if not placed:
-        flash(exc.message, "error")
+        flash(str(exc.message), "error")
 
 
 def int_or_none(value) -> int | None:

@@ -11,7 +11,7 @@ from flask import Flask, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
-from core import dates
+from core import clock, dates
 from core.users import LOCALES
 
 babel = Babel()
@@ -49,9 +49,10 @@ def format_number(value, locale: str = "th", decimals: int | None = None) -> str
 
 
 def init_i18n(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, default_timezone="Asia/Bangkok")
+    babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["CENTER_TIMEZONE"])
     app.jinja_env.filters["date"] = lambda v: dates.format_date(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v: dates.format_datetime(v, current_locale())
     app.jinja_env.filters["baht"] = lambda v: dates.format_baht(v, current_locale())
     app.jinja_env.filters["number"] = lambda v, decimals=None: format_number(v, current_locale(), decimals)
+    app.jinja_env.filters["days_ago"] = clock.days_since
     app.jinja_env.globals["current_locale"] = current_locale

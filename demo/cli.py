@@ -15,6 +15,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from core import clock
 from core.db import db
 from core.users import User, create_user
 from demo.catalog import (BRANDS, CAREGIVERS, CLEANING, DEMO_PASSWORD, DONORS, FEMALE, INSPECTION, MALE, REASONS,
@@ -119,8 +120,7 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
     device = req.device
     loan = loans.deliver(req, device, instructions=list(device_type.instructions),
                          acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
-                         by=staff, today=delivered_on)
-    loan.delivered_at = dt.datetime.combine(delivered_on, dt.time(3, 0), dt.UTC)
+                         by=staff, delivered_at=dt.datetime.combine(delivered_on, dt.time(3, 0), dt.UTC))
     visit_on = delivered_on + dt.timedelta(days=rng.randint(4, 7))
     trend = level
     while visit_on < today - dt.timedelta(days=3) and loan.pickup_requested_on is None:
@@ -130,8 +130,7 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
             outcome = Outcome.DIED if days_ago == 130 else Outcome.NO_LONGER_NEEDED
         loans.record_follow_up(loan, {"in_use": outcome not in (Outcome.DIED,), "condition": Condition.GOOD,
                                       "adl_items": adl_items(rng, trend), "outcome": outcome,
-                                      "visited_on": visit_on}, by=rng.choice((assessor, users["volunteer"])),
-                               today=visit_on)
+                                      "visited_on": visit_on}, by=rng.choice((assessor, users["volunteer"])))
         visit_on += dt.timedelta(days=device_type.follow_up_interval_days + rng.randint(-3, 5))
     if final == "closed":
         loans.receive_return(loan, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม", by=staff)
@@ -141,7 +140,7 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
 def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
     """Create the demo users, device types, devices, people and a living pipeline."""
     rng = random.Random(2569)
-    today = today or dt.date.today()
+    today = today or clock.today()
     users = {name: create_user(name, DEMO_PASSWORD, roles, display_name=display) for name, display, roles in USERS}
     admin = users["admin"]
     givers = _fund_demo(users, today)

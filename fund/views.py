@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from core import clock
 from core.auth import current_actor, public, require_role
 from core.dates import format_date
 from core.db import db
@@ -134,7 +135,7 @@ def donor_view(donor_id):
 @bp.route("/donations/new", methods=["GET", "POST"])
 @require_role(*TREASURY)
 def donation_new():
-    form = CashDonationForm(donor_id=request.args.get("donor_id"), received_on=dt.date.today())
+    form = CashDonationForm(donor_id=request.args.get("donor_id"), received_on=clock.today())
     form.donor_id.choices, form.fund.choices = _donor_choices(), _fund_choices()
     gift, status = submit(form, lambda: donations.donate_cash(
         donations.get_donor(int(form.donor_id.data)), baht_to_satang(form.amount.data), form.fund.data,
@@ -149,7 +150,7 @@ def donation_new():
 @bp.route("/donations/in-kind", methods=["GET", "POST"])
 @require_role(*TREASURY)
 def in_kind_new():
-    form = InKindForm(donor_id=request.args.get("donor_id"), received_on=dt.date.today())
+    form = InKindForm(donor_id=request.args.get("donor_id"), received_on=clock.today())
     form.donor_id.choices, form.device_type.choices = _donor_choices(), _type_choices()
 
     def save():
@@ -169,7 +170,7 @@ def in_kind_new():
 @bp.route("/purchases/new", methods=["GET", "POST"])
 @require_role(*TREASURY)
 def purchase_new():
-    form = PurchaseForm(spent_on=dt.date.today())
+    form = PurchaseForm(spent_on=clock.today())
     form.device_type.choices, form.fund.choices = _type_choices(), _fund_choices(auto=True)
     form.donation.choices = [SelectChoice("", "–")] + [
         SelectChoice(str(d.id), f"{d.receipt_label} · {d.donor.name} · {spending.remaining(d) / 100:,.2f}")

@@ -1,10 +1,10 @@
 """JSON shapes for people, requests, assessments, loans and follow-ups (no queries here)."""
 from __future__ import annotations
 
-import datetime as dt
 
 from marshmallow import Schema, fields, validate
 
+from core import clock
 from devices.models import Condition
 from lending.models import Channel, DependencyGroup, DisabilityType, Outcome, RequestStatus, Urgency
 
@@ -79,7 +79,7 @@ class PersonQuerySchema(Schema):
 
 
 def _age_days(req) -> int:
-    return (dt.datetime.now(dt.UTC) - req.created_at).days
+    return clock.days_since(req.created_at)
 
 
 class RequestSchema(Schema):

@@ -92,8 +92,8 @@ def order_view(order_id):
         except DomainError as exc:
             db.session.rollback()
             order = services.get_order(order_id)
-            flash(exc.message + (" " + "; ".join(m for ms in exc.errors.values() for m in ms) if exc.errors else ""),
-                  "error")
+            flash(str(exc.message) + (" " + "; ".join(str(m) for ms in exc.errors.values() for m in ms)
+                                      if exc.errors else ""), "error")
             status = exc.code if exc.code != 400 else 422
         else:
             db.session.commit()

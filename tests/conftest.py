@@ -2,19 +2,31 @@
 
 ``TEST_DATABASE_URL`` (set by ``.ci/run``) adds PostgreSQL runs to the tests marked
 ``@both_databases``; without it those runs skip with the reason.
+
+The suite never depends on the day or hour it runs: the process keeps its clock in UTC, as
+most servers do, and the clock is frozen at ``FROZEN_AT`` (10:00 in Bangkok) for the whole
+session, ticking from there. A test that needs another moment travels to it
+(``at_bangkok``).
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 import threading
+import time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, select, text
 
 os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="lending-instance-"))
-for _var in ("DATABASE_URL", "BASE_URL", "TAG_PREFIX", "SECRET_KEY"):
+for _var in ("DATABASE_URL", "BASE_URL", "TAG_PREFIX", "SECRET_KEY", "CENTER_TIMEZONE"):
     os.environ.pop(_var, None)
+# A server in UTC: Bangkok's day starts at 17:00 the day before on this clock.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 from app import create_app  # noqa: E402
 from core.db import db  # noqa: E402
@@ -29,6 +41,27 @@ PG_SKIP = "TEST_DATABASE_URL is not set; PostgreSQL runs are skipped (.ci/run se
 BASE_URL = "http://lend.test"
 PASSWORD = "correct-horse-9"
 TYPE_NAMES = {"WC": ("รถเข็นวีลแชร์", "Wheelchair"), "BED": ("เตียงผู้ป่วยปรับระดับ", "Hospital bed")}
+
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+FROZEN_AT = dt.datetime(2026, 11, 30, 10, 0, tzinfo=BANGKOK)
+
+
+def at_bangkok(year: int, month: int, day: int, hour: int, minute: int = 0, *, tick: bool = False):
+    """Travel to a moment of the center's clock (a context manager; it nests in the frozen session).
+
+    The destination is given to time-machine in UTC: given a ZoneInfo it would also move the
+    process's local zone to Bangkok, hiding any use of the server's clock.
+    """
+    moment = dt.datetime(year, month, day, hour, minute, tzinfo=BANGKOK)
+    return time_machine.travel(moment.astimezone(dt.UTC), tick=tick)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock():
+    """The whole session runs on the same day and hour, whenever the suite runs."""
+    with time_machine.travel(FROZEN_AT.astimezone(dt.UTC), tick=True):
+        yield
 
 
 def pg_url() -> str:

@@ -162,8 +162,10 @@ def test_summary_report(client, api_headers, make_device):
 
 def test_fund_statement_and_a_purchase_paid_from_a_chosen_donation(app, client_as, treasurer):
     donor = treasurer.post("/api/v1/donors", {"name": "ก"}, expect=201)
-    first = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 100_000}, expect=201)
-    second = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 500_000}, expect=201)
+    first = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 100_000,
+                                                 "received_on": "2026-11-20"}, expect=201)
+    second = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 500_000,
+                                                  "received_on": "2026-11-21"}, expect=201)
     browser = client_as("treasurer")
     response = browser.post("/fund/purchases/new", data={"device_type": "WC", "count": "1", "amount": "3500",
                                                          "fund": "", "donation": str(second["id"]),

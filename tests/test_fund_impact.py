@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from conftest import BANGKOK
 from core.db import db
 from core.users import create_user
 from devices import services as devices
@@ -17,7 +18,8 @@ TODAY = dt.date(2026, 11, 24)
 
 
 def at(days_ago: int) -> dt.datetime:
-    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(), dt.UTC)
+    """The center's midnight, ``days_ago`` days before TODAY."""
+    return dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(), BANGKOK)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from conftest import both_databases, race, user_named
+from conftest import at_bangkok, both_databases, race, user_named
 from core.db import db
 from core.errors import DomainError, InvalidTransition
 from core.users import create_user
@@ -57,19 +57,20 @@ def test_barthel_items_follow_the_thai_scoring():
 
 
 def test_follow_up_schedule_first_within_seven_days_then_monthly(users):
-    request_id, tags = reserved_request(users)
-    req = pipeline.get_request(request_id)
-    day = dt.date(2026, 11, 24)
-    loan = loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
-                         by=users["staff"], today=day)
+    with at_bangkok(2026, 11, 24, 9):
+        request_id, tags = reserved_request(users)
+        req = pipeline.get_request(request_id)
+        loan = loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
+                             by=users["staff"])
     assert loan.next_follow_up_on == dt.date(2026, 12, 1)
     assert [area for area, _ in loans.due_follow_ups(dt.date(2026, 11, 24))] == [("บ้านสวน", "4")]
     assert loans.due_follow_ups(dt.date(2026, 11, 23), horizon_days=0) == []
     loans.record_follow_up(loan, {"in_use": True, "condition": "good", "outcome": "stable",
-                                  "visited_on": dt.date(2026, 11, 30)}, by=users["assessor"], today=day)
+                                  "visited_on": dt.date(2026, 11, 30)}, by=users["assessor"])
     assert loan.next_follow_up_on == dt.date(2026, 12, 30)
-    loans.record_follow_up(loan, {"in_use": False, "condition": "good", "outcome": "died"}, by=users["assessor"],
-                           today=dt.date(2027, 1, 5))
+    with at_bangkok(2027, 1, 5, 9):
+        loans.record_follow_up(loan, {"in_use": False, "condition": "good", "outcome": "died"},
+                               by=users["assessor"])
     assert loan.pickup_requested_on == dt.date(2027, 1, 5) and loan.next_follow_up_on is None
     assert loans.pickups() == [loan] and loans.due_follow_ups(dt.date(2027, 2, 1)) == []
 

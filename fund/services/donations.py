@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import tin
 
-from core import audit
+from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
@@ -66,7 +66,7 @@ def donate_cash(donor: Donor, amount_satang: int, fund_code: str, method: Paymen
     if amount_satang <= 0:
         raise ValidationError("a donation is more than nothing", {"amount_satang": ["must be positive"]})
     fund = ledger.get_fund(fund_code)
-    received_on = received_on or dt.date.today()
+    received_on = received_on or clock.today()
     year = fiscal_year(received_on)
     entry = ledger.post(received_on, f"donation from {donor.name}", "donation",
                         [(ledger.CASH, fund, amount_satang), (ledger.INCOME_CASH, fund, -amount_satang)], by=by)
@@ -85,7 +85,7 @@ def donate_in_kind(donor: Donor, items: Sequence[Mapping[str, Any]], *, by: User
     """Devices given: each is registered (and labelled) now; valued only when the donor states a value."""
     if not items:
         raise ValidationError("list the devices given", {"devices": ["at least one device"]})
-    received_on = received_on or dt.date.today()
+    received_on = received_on or clock.today()
     donation = Donation(donor=donor, kind=DonationKind.IN_KIND, amount_satang=0, received_on=received_on,
                         description=description, fiscal_year=fiscal_year(received_on), created_by_id=by.id)
     db.session.add(donation)

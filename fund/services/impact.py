@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
+from core import clock
 from core.db import db
 from devices.models import Device
 from fund.models import Allocation, DonatedDevice, Donation, DonationKind, Donor, Purpose, Spending
@@ -66,7 +67,7 @@ def _live(donations: list[Donation]) -> list[Donation]:
 
 
 def for_donations(donations: list[Donation], today: dt.date | None = None) -> Impact:
-    today = today or dt.date.today()
+    today = today or clock.today()
     donations = _live(donations)
     ids = {d.id for d in donations}
     impact = Impact(given_satang=sum(d.amount_satang for d in donations if d.kind == DonationKind.CASH),
@@ -77,7 +78,7 @@ def for_donations(donations: list[Donation], today: dt.date | None = None) -> Im
     devices = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(list(shares))))} if shares else {}
     impact.device_tags = sorted(d.tag for d in devices.values())
     people = set()
-    now = dt.datetime.combine(today, dt.time(), dt.UTC)
+    now = clock.start_of_day(today)
     for loan in loans_of_devices(shares):
         share = shares[loan.device_id]
         impact.loans += 1
@@ -102,10 +103,10 @@ def for_donor(donor: Donor, today: dt.date | None = None) -> Impact:
 
 def for_program(today: dt.date | None = None) -> Impact:
     """The whole program: every loan of every device, whoever paid for it."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     impact = for_donations(list(db.session.scalars(select(Donation))), today)
     all_loans = loans_of_devices(db.session.scalars(select(Device.id)))
-    now = dt.datetime.combine(today, dt.time(), dt.UTC)
+    now = clock.start_of_day(today)
     impact.loans = len(all_loans)
     impact.people_served = len({loan.person_id for loan in all_loans})
     impact.device_days = round(sum(max(((loan.returned_at or now) - loan.delivered_at).total_seconds() / 86400, 0)

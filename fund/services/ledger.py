@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 
-from core import audit
+from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
@@ -137,7 +137,7 @@ def reverse(entry: JournalEntry, memo: str, *, by: User | None, entry_date: dt.d
         raise Conflict("a reversal cannot be reversed; post a new entry instead", {"state": ["reversal"]})
     if reversal_of(entry) is not None:
         raise Conflict(f"entry {entry.id} was already reversed", {"state": ["reversed"]})
-    return post(entry_date or dt.date.today(), memo or f"reversal of entry {entry.id}", "reversal",
+    return post(entry_date or clock.today(), memo or f"reversal of entry {entry.id}", "reversal",
                 [(p.account.code, p.fund, -p.amount_satang) for p in entry.postings], by=by, reverses=entry)
 
 

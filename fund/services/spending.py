@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core import audit
+from core import audit, clock
 from core.db import db
 from core.errors import Conflict, ValidationError
 from core.users import User
@@ -81,7 +81,7 @@ def spend(purpose: Purpose, amount_satang: int, *, by: User, device_type: Device
         raise ValidationError("an amount must be positive", {"amount_satang": ["must be positive"]})
     funds = _allowed_funds(purpose, device_type, fund)
     plan = _chosen(amount_satang, chosen, funds) if chosen else _fifo(amount_satang, funds)
-    spent_on = spent_on or dt.date.today()
+    spent_on = spent_on or clock.today()
     per_fund: dict[int, tuple[Fund, int]] = {}
     for donation, take in plan:
         known = per_fund.get(donation.fund_id, (donation.fund, 0))

@@ -6,18 +6,19 @@ from collections.abc import Mapping, Sequence
 from itertools import groupby
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit
+from core import audit, clock
 from core.db import db, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.users import Role, User
 from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, ReportKind, ReportSource
 from lending import adl
-from lending.models import PICKUP_OUTCOMES, FollowUp, LendingRequest, Loan, Outcome, Person, RequestStatus
-from lending.services.pipeline import expect_status, move_to, require_roles
+from lending.models import PICKUP_OUTCOMES, FollowUp, LendingRequest, Loan, Outcome, RequestStatus
+from lending.services.pipeline import expect_status, move_to, require_roles, visit_date_errors
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
@@ -45,13 +46,15 @@ def checklist(device: Device) -> list[str]:
 def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str], acknowledged_by: str,
             acknowledged_relation: str = "", by: User, expected_return_on: dt.date | None = None,
             latitude: float | None = None, longitude: float | None = None, photo: bytes | None = None,
-            photo_type: str = "", today: dt.date | None = None) -> Loan:
+            photo_type: str = "", delivered_at: dt.datetime | None = None) -> Loan:
     """Hand the device over at the home and open the loan.
 
     The device scanned may be the reserved one, or another available device of the same
     type (the reserved one then goes back on the shelf). Every point of the type's
     checklist must be acknowledged. Of two people delivering the same device at once,
     one succeeds and the other gets InvalidTransition; nothing is half-written.
+    ``delivered_at`` is when it happened, if not now (a delivery recorded afterwards); the
+    first follow-up is due that many days after the center's day of delivery.
     """
     require_roles(by, Role.STAFF)
     expect_status(req, RequestStatus.RESERVED)
@@ -68,6 +71,9 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
         errors["photo"] = ["at most 5 MB"]
     if device.type_id != req.lend_type.id:
         errors["device_tag"] = [f"must be a {req.lend_type.code} device"]
+    delivered_at = delivered_at or clock.now()
+    if delivered_at > clock.now():
+        errors["delivered_at"] = [_l("A delivery cannot be recorded ahead of time.")]
     if errors:
         raise ValidationError("the delivery cannot be recorded", errors)
     if device.id != req.device_id:
@@ -80,28 +86,29 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
     else:
         devices.set_status(device, DeviceStatus.ON_LOAN, expect=(DeviceStatus.RESERVED,), by=by,
                            action="device.delivered", changes={"request": req.id})
-    today = today or dt.date.today()
     loan = Loan(device_id=device.id, person_id=req.person_id, request_id=req.id, delivered_by_id=by.id,
                 instructions=list(dict.fromkeys(instructions)), acknowledged_by=acknowledged_by.strip(),
                 acknowledged_relation=(acknowledged_relation or "").strip(), expected_return_on=expected_return_on,
                 latitude=latitude, longitude=longitude, photo=photo, photo_type=photo_type if photo else "",
-                next_follow_up_on=today + dt.timedelta(days=device.type.first_follow_up_days))
+                delivered_at=delivered_at, next_follow_up_on=clock.local_date(delivered_at) + dt.timedelta(
+                    days=device.type.first_follow_up_days))
     db.session.add(loan)
     try:
         db.session.flush()
     except IntegrityError as exc:  # the partial unique index: another open loan holds this device
         raise InvalidTransition(f"device {device.tag} is already on loan", DeviceStatus.ON_LOAN.value) from exc
-    req.delivered_at = utcnow()
+    req.delivered_at = delivered_at
     move_to(req, RequestStatus.DELIVERED, by, "request.delivered", {"device": device.tag, "loan": loan.id})
     audit.record(by, "loan.opened", "loan", loan.id, {"device": device.tag, "request": req.id})
     return loan
 
 
-def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User, today: dt.date | None = None) -> FollowUp:
+def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> FollowUp:
     """A visit to the home: device in use, condition, ADL re-score, outcome, problems.
 
     A problem can raise a report on the device for maintenance; died, moved and no
-    longer needed schedule a pickup.
+    longer needed schedule a pickup. ``visited_on`` (default: the center's today) may not be
+    before the delivery nor in the future (ValidationError naming it).
     """
     require_roles(by, Role.ASSESSOR, Role.STAFF)
     if not loan.is_open:
@@ -123,18 +130,23 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User, today: dt
             errors[field] = [f"must be one of: {', '.join(kind)}"]
     if data.get("in_use") is None:
         errors["in_use"] = ["required"]
+    visited_on = data.get("visited_on") or clock.today()
+    wrong_date = visit_date_errors(visited_on, clock.local_date(loan.delivered_at),
+                                   lambda date: _l("The visit cannot be dated before the delivery, on %(date)s.",
+                                                   date=date))
+    if wrong_date:
+        errors["visited_on"] = wrong_date
     if errors:
         raise ValidationError("the visit cannot be recorded", errors)
-    today = today or dt.date.today()
     outcome = Outcome(data["outcome"])
-    visit = FollowUp(loan=loan, visited_on=data.get("visited_on") or today, visitor_id=by.id,
+    visit = FollowUp(loan=loan, visited_on=visited_on, visitor_id=by.id,
                      in_use=bool(data["in_use"]), condition=Condition(data["condition"]),
                      adl_items=list(items) if items else None, adl_total=total, dependency_group=group,
                      outcome=outcome, problems=(data.get("problems") or "").strip(),
                      notes=(data.get("notes") or "").strip())
     db.session.add(visit)
     if outcome in PICKUP_OUTCOMES:
-        loan.pickup_requested_on = today
+        loan.pickup_requested_on = visited_on
         loan.pickup_reason = outcome
         loan.next_follow_up_on = None
     else:

@@ -1,7 +1,6 @@
 """Registering and finding the people the center serves (personal and health data)."""
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +8,7 @@ from sqlalchemy import or_, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import pin
 
-from core import audit
+from core import audit, clock
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import Role, User
@@ -88,7 +87,7 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
     _check_unique_id(clean.get("national_id"))
     person = Person(**clean)
     person.consents = [ConsentRecord(version=consent.get("version") or CONSENT_VERSION,
-                                     given_on=consent.get("given_on") or dt.date.today(),
+                                     given_on=consent.get("given_on") or clock.today(),
                                      given_by=consent["given_by"].strip(), relation=consent.get("relation") or "",
                                      recorded_by_id=by.id)]
     db.session.add(person)

@@ -5,9 +5,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 
-from core import audit
+from core import audit, clock, dates
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.users import Role, User
@@ -43,6 +44,16 @@ def move_to(req: LendingRequest, new: RequestStatus, by: User | None, action: st
     req.status_changed_at = utcnow()
     db.session.flush()
     audit.record(by, action, "request", req.id, {"status": [old, new], **(changes or {})})
+
+
+def visit_date_errors(day: dt.date, not_before: dt.date, too_early) -> list:
+    """What is wrong with the date of a home visit: before what it follows (``too_early(date)``
+    gives that message), or still to come."""
+    if day < not_before:
+        return [too_early(dates.LazyDate(not_before))]
+    if day > clock.today():
+        return [_l("The visit cannot be dated in the future.")]
+    return []
 
 
 def get_request(request_id: int) -> LendingRequest:
@@ -111,8 +122,14 @@ def record_assessment(req: LendingRequest, data: Mapping[str, Any], *, by: User)
                               {"dependency_group": [f"an ADL total of {total} is {group.value}"]})
     if data.get("suitable") is None:
         raise ValidationError("say whether the device suits the person and home", {"suitable": ["required"]})
+    assessed_on = data.get("assessed_on") or clock.today()
+    wrong_date = visit_date_errors(assessed_on, clock.local_date(req.created_at),
+                                   lambda date: _l("The visit cannot be dated before the request came in, "
+                                                   "on %(date)s.", date=date))
+    if wrong_date:
+        raise ValidationError(_l("The assessment cannot be recorded."), {"assessed_on": wrong_date})
     recommended = data.get("recommended_type") or req.device_type
-    assessment = Assessment(request=req, assessor_id=by.id, assessed_on=data.get("assessed_on") or dt.date.today(),
+    assessment = Assessment(request=req, assessor_id=by.id, assessed_on=assessed_on,
                             adl_items=items, adl_total=total, dependency_group=group, suitable=bool(data["suitable"]),
                             recommended_type=recommended,
                             **{f: data[f] for f in ASSESSMENT_FIELDS if data.get(f) is not None})

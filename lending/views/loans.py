@@ -1,13 +1,13 @@
 """Loan pages: delivery at the home, the loan agreement, follow-up visits, pickups, returns."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from core import clock
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.dates import format_date
@@ -134,7 +134,7 @@ def photo(loan_id):
 @bp.route("/follow-ups")
 @require_role(*READERS)
 def due():
-    today = dt.date.today()
+    today = clock.today()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
     groups = loans.due_follow_ups(today, horizon)
     flags = devices.device_flags([loan.device for _area, items in groups for loan in items])
@@ -148,7 +148,7 @@ def follow_up(loan_id):
     loan = loans.get_loan(loan_id)
     form = FollowUpForm()
     if request.method == "GET":
-        form.visited_on.data = dt.date.today()
+        form.visited_on.data = clock.today()
         form.condition.data = loan.device.condition.value
 
     def save():

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from core import clock
 from core.auth import current_actor, require_role
 from core.db import db
 from core.forms import submit
@@ -75,7 +76,7 @@ def board():
         columns[req.status].append(req)
     return render_template("lending/board.html", columns=columns, counts=pipeline.board_counts(),
                            finished=(S.DELIVERED, S.CLOSED, S.REJECTED, S.CANCELLED),
-                           types=devices.list_types(), type_code=type_code, today=dt.datetime.now(dt.UTC))
+                           types=devices.list_types(), type_code=type_code)
 
 
 @bp.route("/requests/<int:request_id>")
@@ -83,7 +84,7 @@ def board():
 def request_view(request_id):
     req = pipeline.get_request(request_id)
     actor = current_actor()
-    schedule = ScheduleForm(due_on=req.assessment_due_on or dt.date.today() + dt.timedelta(days=3))
+    schedule = ScheduleForm(due_on=req.assessment_due_on or clock.today() + dt.timedelta(days=3))
     schedule.assessor.choices = _assessor_choices()
     reserve = ReserveForm()
     reserve.device_tag.choices = [SelectChoice(d.tag, f"{d.tag} · {d.brand} {d.model}") for d in _available(req)]
