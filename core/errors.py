@@ -34,6 +34,9 @@ class DomainError(Exception):
         self.message = message
         self.errors = errors or {}
 
+    def __str__(self) -> str:
+        return str(self.message)  # a lazy translation becomes text in the current language
+
 
 class NotFound(DomainError):
     code = 404

@@ -2,12 +2,13 @@
 
 The language is the user's saved choice, else the one chosen in this browser session,
 else the best match for the browser's languages (Accept-Language), else Thai. Pages
-therefore carry ``Vary: Accept-Language`` (app.py).
+therefore carry ``Vary: Accept-Language`` (app.py). The JSON API follows Accept-Language
+alone (Thai when it says nothing), so a client reads messages in the language it asks for.
 """
 from __future__ import annotations
 
 from babel.numbers import format_decimal
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
@@ -18,6 +19,11 @@ babel = Babel()
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "th"  # a command, or a service called outside a request
+    if request.path.startswith("/api/"):
+        # API clients say what they read: Accept-Language, Thai by default.
+        return request.accept_languages.best_match(LOCALES) or "th"
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("lang")

@@ -159,6 +159,8 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
     _cash_gifts(users, givers, today)
     for code, _th, _en, price, _interval, _life, count, _instructions in TYPES:
         _stock(rng, users, givers, devices.get_type(code), price, count, today)
+    # Inspected within their interval (most of them): a device overdue is not lent (devices.holds).
+    _past_inspections(users, today)
     folks = [make_person(rng, users["staff"], i) for i in range(42)]
     # Oldest first; the waitlisted last, so that the beds are all out by the time they ask.
     for index, (type_code, final, days_ago) in enumerate(sorted(SCENARIOS, key=lambda s: (s[1] == "waitlisted", -s[2]))):
@@ -234,12 +236,12 @@ def _finish_devices(users, today) -> None:
     maintenance.set_estimate(repair, 9_200_00, by=users["maintenance"])
     maintenance.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
                                    by=users["maintenance"], work_order=repair)
-    _service_history(users, today)
+    _past_repairs(users, today)
     wheelchair = devices.first_available_of("WC")
     devices.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")
 
 
-def _service_history(users, today) -> None:
+def _past_inspections(users, today) -> None:
     """Past inspections, so that the due list holds a few devices rather than all of them."""
     rng = random.Random(2570)
     tech = users["maintenance"]
@@ -257,7 +259,12 @@ def _service_history(users, today) -> None:
         order.opened_at = order.started_at = done - dt.timedelta(hours=2)
         order.finished_at = done
         order.ready_at = done if order.ready_at else None
-    # Past repairs paid from the fund, and returns that took a few days to clean and check.
+
+
+def _past_repairs(users, today) -> None:
+    """Past repairs paid from the fund, and returns that took a few days to clean and check."""
+    rng = random.Random(2571)
+    tech = users["maintenance"]
     for code, part, cost, days_ago, took in (("WC", "ผ้าเบรกล้อหลัง (คู่)", 250_00, 240, 3),
                                              ("WC", "ยางนอกล้อหลัง 24 นิ้ว", 320_00, 130, 5),
                                              ("WC", "เบาะนั่งหนังเทียม", 450_00, 60, 7),
@@ -269,7 +276,7 @@ def _service_history(users, today) -> None:
         order = maintenance.open_order(device, WorkKind.REPAIR, by=users["staff"], description=part)
         maintenance.start(order, by=tech)
         maintenance.add_part(order, part, 1, cost, by=tech)
-        maintenance.complete(order, {}, by=tech, labour_hours=1, labour_rate_satang=150_00)
+        maintenance.complete(order, {}, by=tech, labour_hours=1, labour_rate_satang=150_00, condition=Condition.GOOD)
         _backdate_order(order, today - dt.timedelta(days=days_ago), took)
     for order in db.session.scalars(select(WorkOrder).where(WorkOrder.source == "return",
                                                             WorkOrder.ready_at.is_not(None))):

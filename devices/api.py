@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from core.auth import current_actor, require_internal, require_role
 from core.db import db
 from core.users import Role
-from devices import services
-from devices.models import DeviceType
-from devices.schemas import (AuditEventSchema, DeviceCreateSchema, DeviceQuerySchema, DeviceSchema,
-                             DeviceTypeSchema, DeviceTypeUpdateSchema, DeviceUpdateSchema)
+from devices import holds, services
+from devices.models import Device, DeviceType
+from devices.schemas import (AuditEventSchema, DeviceCreateSchema, DeviceDetailSchema, DeviceQuerySchema,
+                             DeviceSchema, DeviceTypeSchema, DeviceTypeUpdateSchema, DeviceUpdateSchema,
+                             HoldOverrideSchema)
 
 bp = Blueprint("devices_api", __name__, url_prefix="/api/v1", description="Device types and devices")
 
@@ -103,13 +104,21 @@ class Devices(MethodView):
         return device
 
 
+def _with_holds(device: Device) -> Device:
+    every = holds.holds_for([device]).get(device.id, [])
+    blocking = holds.blocking_for([device]).get(device.id, [])
+    device.holds = [{"code": h.code, "reason": str(h.reason), "overridden": h not in blocking} for h in every]
+    device.lendable = device.can_be_lent() and not blocking
+    return device
+
+
 @bp.route("/devices/<tag>")
 class DeviceItem(MethodView):
     @require_internal
-    @bp.response(200, DeviceSchema)
+    @bp.response(200, DeviceDetailSchema)
     def get(self, tag):
-        """One device by tag."""
-        return services.get_device(tag)
+        """One device by tag, with what holds it back from lending."""
+        return _with_holds(services.get_device(tag))
 
     @require_role(Role.STAFF, Role.ADMIN)
     @bp.arguments(DeviceUpdateSchema)
@@ -121,6 +130,21 @@ class DeviceItem(MethodView):
         services.update_device(device, data, version=version, by=current_actor())
         db.session.commit()
         return device
+
+
+@bp.route("/devices/<tag>/hold-override", methods=["POST"])
+@require_role(*holds.OVERRIDERS)
+@bp.arguments(HoldOverrideSchema)
+@bp.response(201, DeviceDetailSchema)
+def hold_override(data, tag):
+    """Lend the device despite what holds it back now (a supervisor, with a written reason; audited).
+
+    The override covers the holds the device has now, not later ones, and the next delivery uses it up.
+    """
+    device = services.get_device(tag)
+    holds.override(device, data["reason"], by=current_actor())
+    db.session.commit()
+    return _with_holds(device)
 
 
 @bp.route("/devices/<tag>/history")

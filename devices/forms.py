@@ -9,18 +9,9 @@ from wtforms import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.forms import FlaskForm
-from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
+from devices.labels import ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS  # noqa: F401
+from devices.models import Acquisition, Condition, ReportKind
 
-CONDITION_LABELS = {Condition.NEW: _l("New"), Condition.GOOD: _l("Good"), Condition.FAIR: _l("Fair"),
-                    Condition.POOR: _l("Poor"), Condition.UNUSABLE: _l("Unusable")}
-STATUS_LABELS = {DeviceStatus.AVAILABLE: _l("Available"), DeviceStatus.RESERVED: _l("Reserved"),
-                 DeviceStatus.ON_LOAN: _l("On loan"), DeviceStatus.RETURNED: _l("Returned, awaiting cleaning"),
-                 DeviceStatus.IN_MAINTENANCE: _l("In maintenance"), DeviceStatus.RETIRED: _l("Retired"),
-                 DeviceStatus.LOST: _l("Lost")}
-ACQUISITION_LABELS = {Acquisition.PURCHASE: _l("Bought by the fund"), Acquisition.DONATION: _l("Donated in kind"),
-                      Acquisition.TRANSFER: _l("Transferred from another agency")}
-REPORT_LABELS = {ReportKind.PROBLEM: _l("There is a problem with this device"),
-                 ReportKind.NOT_NEEDED: _l("This device is no longer needed; please collect it")}
 MAX_BAHT = Decimal(1_000_000_000)
 
 
@@ -126,3 +117,8 @@ class ProblemReportForm(FlaskForm):
     contact_phone = StringField(_l("Phone number to call you back (optional)"),
                                 validators=[Optional(), Length(max=32),
                                             Regexp(r"^[0-9+\-() ]*$", message=_l("Digits only, please."))])
+
+
+class HoldOverrideForm(FlaskForm):
+    reason = TextAreaField(_l("Why it may be lent despite the hold"), validators=[DataRequired(), Length(max=2000)],
+                           description=_l("Your name and this reason are kept in the device's history."))

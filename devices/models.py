@@ -154,3 +154,23 @@ class ProblemReport(db.Model):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     device: Mapped[Device] = relationship()
+
+
+class HoldOverride(db.Model):
+    """A supervisor's written decision to lend a device despite what holds it back.
+
+    It covers the holds it names (``hold_keys``) and no later ones, and is used up by the
+    next delivery of the device.
+    """
+
+    __tablename__ = "hold_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    hold_keys: Mapped[list] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User | None] = relationship()

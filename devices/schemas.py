@@ -72,6 +72,24 @@ class DeviceSchema(Schema):
     label_url = fields.Function(lambda d: url_for("labels.label_png_view", tag=d.tag, _external=True), dump_only=True)
 
 
+class HoldSchema(Schema):
+    code = fields.String(metadata={"description": "open_report, open_work_order, failed_inspection, "
+                                                  "service_overdue or unusable"})
+    reason = fields.String()
+    overridden = fields.Boolean()
+
+
+class DeviceDetailSchema(DeviceSchema):
+    holds = fields.List(fields.Nested(HoldSchema), dump_only=True,
+                        metadata={"description": "What holds the device back from lending (devices in stock or "
+                                                 "reserved); an overridden hold no longer blocks."})
+    lendable = fields.Boolean(dump_only=True, metadata={"description": "Available and nothing blocks it."})
+
+
+class HoldOverrideSchema(Schema):
+    reason = _text(2000, 1, required=True)
+
+
 class DeviceCreateSchema(DeviceSchema):
     type = fields.String(required=True, validate=validate.Length(min=1, max=8))
 

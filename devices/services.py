@@ -27,6 +27,10 @@ device_available = signals.signal("device-available")
 # Sent after every lifecycle move of a device, with old and new status (maintenance opens
 # the cleaning work order when a device comes back).
 device_status_changed = signals.signal("device-status-changed")
+# Sent with the report when a problem is reported (maintenance opens a repair for one found
+# at a follow-up visit) and when a report is handled (a device it held may go back).
+problem_reported = signals.signal("problem-reported")
+report_handled = signals.signal("report-handled")
 
 TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
@@ -262,13 +266,15 @@ def report_problem(device: Device, kind: ReportKind, message: str, contact_name:
     db.session.flush()
     # The reporter's name and phone are personal data: keep them out of the audit trail.
     audit.record(by, "device.problem_reported", "device", device.tag, {"kind": kind.value, "source": source.value})
+    problem_reported.send(device, report=report, by=by)
     return report
 
 
-def open_reports(device: Device) -> list[ProblemReport]:
-    return list(db.session.scalars(
-        select(ProblemReport).where(ProblemReport.device_id == device.id, ProblemReport.handled_at.is_(None))
-        .order_by(ProblemReport.id.desc())))
+def open_reports(device: Device, kind: ReportKind | None = None) -> list[ProblemReport]:
+    query = select(ProblemReport).where(ProblemReport.device_id == device.id, ProblemReport.handled_at.is_(None))
+    if kind is not None:
+        query = query.where(ProblemReport.kind == kind)
+    return list(db.session.scalars(query.order_by(ProblemReport.id.desc())))
 
 
 def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
@@ -279,6 +285,9 @@ def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
     report.handled_by_id = by.id
     db.session.flush()
     audit.record(by, "device.report_handled", "device", report.device.tag, {"report": report.id})
+    report_handled.send(report.device, report=report, by=by)
+    if report.device.can_be_lent():
+        device_available.send(report.device, by=by)  # it may have been held back by this report
     return report
 
 

@@ -12,15 +12,17 @@ from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
 from core.users import INTERNAL_ROLES, Role
-from devices import services
+from devices import holds, services
+from devices.labels import REPORT_SOURCE_LABELS
 from devices.forms import (ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS, DeviceForm,
-                           DeviceTypeForm, ProblemReportForm, satang_to_baht)
+                           DeviceTypeForm, HoldOverrideForm, ProblemReportForm, satang_to_baht)
 from devices.models import Device, DeviceStatus, ProblemReport, ReportKind
 
 bp = Blueprint("devices", __name__)
 
 LABELS = {"status_labels": STATUS_LABELS, "condition_labels": CONDITION_LABELS,
-          "acquisition_labels": ACQUISITION_LABELS, "report_labels": REPORT_LABELS}
+          "acquisition_labels": ACQUISITION_LABELS, "report_labels": REPORT_LABELS,
+          "report_source_labels": REPORT_SOURCE_LABELS}
 
 
 @bp.app_context_processor
@@ -165,12 +167,40 @@ def scan(tag):
         db.session.commit()
         return render_template("devices/scan_public.html", device=device, form=ProblemReportForm())
     panels = services.scan_panels(device, actor)  # may log access to personal data: before the commit
+    hold_panel = _hold_panel(device)
     db.session.commit()
-    return render_template("devices/scan_staff.html", device=device, panels=panels,
-                           actions=services.next_actions(device, actor),
+    return render_template("devices/scan_staff.html", device=device, panels=panels, hold_panel=hold_panel,
+                           override_form=HoldOverrideForm(), actions=services.next_actions(device, actor),
                            history=services.device_history(device, limit=5),
                            reports=services.open_reports(device),
                            scans=services.recent_scans(device))
+
+
+def _hold_panel(device: Device) -> dict | None:
+    """What holds the device back from lending, while it is in stock or reserved."""
+    if device.status not in (DeviceStatus.AVAILABLE, DeviceStatus.RESERVED):
+        return None
+    found = holds.holds_for([device]).get(device.id, [])
+    if not found:
+        return None
+    blocking = holds.blocking_for([device]).get(device.id, [])
+    overrides = holds.active_overrides([device.id]).get(device.id, [])
+    return {"holds": found, "blocking": blocking, "overrides": overrides}
+
+
+@bp.route("/d/<tag>/override", methods=["POST"])
+@require_role(*holds.OVERRIDERS)
+def hold_override(tag):
+    """A supervisor lends a held device anyway, with a written reason."""
+    device = services.get_device(tag)
+    form = HoldOverrideForm()
+    if not form.validate_on_submit():
+        flash(_("Write why the device may be lent despite the hold."), "error")
+        return redirect(url_for("devices.scan", tag=device.tag))
+    holds.override(device, form.reason.data, by=current_actor())
+    db.session.commit()
+    flash(_("%(tag)s may be lent despite its holds; your reason is recorded.", tag=device.tag), "success")
+    return redirect(url_for("devices.scan", tag=device.tag))
 
 
 @bp.route("/d/<tag>/report", methods=["POST"])

@@ -163,7 +163,7 @@ def decision(req, data, actor):
 @_step("/requests/<int:request_id>/reservation", ReservationSchema, STAFF_SIDE,
        "Reserve a device: ``device_tag``, or omit it to take the proposed device.")
 def reservation(req, data, actor):
-    pipeline.reserve(req, _device(data.get("device_tag")), by=actor)
+    pipeline.reserve(req, _device(data.get("device_tag")), by=actor, reason=data.get("reason", ""))
 
 
 @_step("/requests/<int:request_id>/cancel", CancelSchema, STAFF_SIDE,

@@ -162,6 +162,8 @@ class DecisionForm(FlaskForm):
 
 class ReserveForm(FlaskForm):
     device_tag = SelectField(_l("Device"), validators=[InputRequired()])
+    reason = StringField(_l("Why this request goes ahead of the waitlist (only when it does)"),
+                         validators=[Optional(), Length(max=2000)])
 
 
 class CancelForm(FlaskForm):

@@ -151,6 +151,7 @@ class DecisionSchema(Schema):
 
 class ReservationSchema(Schema):
     device_tag = _text(32, allow_none=True)
+    reason = _text(2000, load_default="")
 
 
 class CancelSchema(Schema):

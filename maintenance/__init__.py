@@ -9,7 +9,9 @@ from core.db import db
 from core.users import Role
 from devices import services as devices
 from devices.models import DeviceStatus
+from devices.holds import collect_holds
 from maintenance import services
+from maintenance.services import holds as maintenance_holds
 from maintenance.models import WorkOrder
 
 
@@ -48,6 +50,7 @@ def due_flags(listed) -> dict[int, str]:
 def init_app(_app) -> None:
     """Open cleaning orders on every return, and offer the maintenance steps on the device pages."""
     services.connect_signals()
+    collect_holds.connect(maintenance_holds.holds)
     devices.ACTION_ENDPOINTS.update({
         "start_cleaning": ("maintenance.device_work", "get"),
         "mark_ready": ("maintenance.device_work", "get"),

@@ -77,7 +77,7 @@ def parts(order, data, actor):
 def complete(order, data, actor):
     services.complete(order, data["checklist"], by=actor, labour_hours=data["labour_hours"],
                       labour_rate_satang=data["labour_rate_satang"], other_cost_satang=data["other_cost_satang"],
-                      notes=data["notes"])
+                      notes=data["notes"], condition=data.get("condition"))
 
 
 @_action("/work-orders/<int:order_id>/cancel", CancelOrderSchema, "Cancel an order opened by mistake.")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, FloatField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import (DecimalField, FloatField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.forms import FlaskForm
 from devices.forms import MAX_BAHT
+from devices.labels import CONDITION_LABELS
 
 
 class PartForm(FlaskForm):
@@ -26,6 +28,9 @@ class FinishForm(FlaskForm):
     other_cost = DecimalField(_l("Other costs (baht)"), places=2, default=0,
                               validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+    condition = SelectField(_l("Condition of the device after the work"), validators=[Optional()],
+                            choices=[SelectChoice("", "–")] + [SelectChoice(c.value, label)
+                                                               for c, label in CONDITION_LABELS.items()])
 
 
 class EstimateForm(FlaskForm):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from devices.models import Condition
 from devices.schemas import MAX_SATANG
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
 from maintenance.services.retirement import retire_suggested
@@ -49,6 +50,8 @@ class CompleteSchema(Schema):
     labour_rate_satang = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_SATANG))
     other_cost_satang = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_SATANG))
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
+    condition = fields.Enum(Condition, by_value=True, load_default=None, allow_none=True,
+                            metadata={"description": "The device's condition after the work (required for a repair)."})
 
 
 class CancelOrderSchema(Schema):

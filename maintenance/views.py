@@ -16,7 +16,7 @@ from core.forms import submit
 from core.users import Role
 from devices import services as devices
 from devices.forms import baht_to_satang
-from devices.models import DeviceStatus, ProblemReport
+from devices.models import Condition, DeviceStatus, ProblemReport
 from maintenance import services
 from maintenance.forms import EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkStatus
@@ -85,7 +85,8 @@ def order_view(order_id):
                 services.complete(order, results, by=current_actor(), labour_hours=finish_form.labour_hours.data or 0,
                                   labour_rate_satang=baht_to_satang(finish_form.labour_rate.data) or 0,
                                   other_cost_satang=baht_to_satang(finish_form.other_cost.data) or 0,
-                                  notes=finish_form.notes.data or "")
+                                  notes=finish_form.notes.data or "",
+                                  condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
                 message = _("Work order finished.")
             else:
                 raise DomainError(_("Please check the information."))

@@ -281,8 +281,13 @@ def test_pickup_outcomes_schedule_a_pickup_and_problems_raise_a_report(app, staf
                    "problems": "เบรกไม่อยู่", "raise_problem": True}, expect=201)
     loan = staff.get(f"/api/v1/loans/{loan['id']}")
     assert loan["pickup_reason"] == "no_longer_needed" and loan["next_follow_up_on"] is None
+    # The problem found at the visit opened a repair, labelled as from the visit (not from the public).
     history = staff.get(f"/api/v1/devices/{wheelchairs[0]}/history")
-    assert history[0]["action"] == "device.problem_reported" and history[0]["changes"]["source"] == "follow_up"
+    assert [e["action"] for e in history[:3]] == ["device.report_handled", "work_order.opened",
+                                                  "device.problem_reported"]
+    assert history[2]["changes"]["source"] == "follow_up"
+    orders = staff.get(f"/api/v1/work-orders?device_tag={wheelchairs[0]}")
+    assert [(o["kind"], o["source"], o["status"]) for o in orders] == [("repair", "follow_up", "open")]
 
 
 # --- idempotency ------------------------------------------------------------------------------

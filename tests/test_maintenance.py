@@ -93,7 +93,8 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     db.session.commit()
     before = db.session.scalar(select(func.count()).select_from(Allocation))
     with pytest.raises(DomainError) as info:  # the fund is empty: refused, nothing written
-        services.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000)
+        services.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
+                          condition=Condition.GOOD)
     assert info.value.code == 409
     db.session.rollback()
     assert services.get_order(repair.id).status == WorkStatus.IN_PROGRESS or \
@@ -102,7 +103,8 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     donor = donations.create_donor({"name": "ผู้ใจบุญ"}, by=actors["treasurer"])
     gift = donations.donate_cash(donor, 100_000, ledger.GENERAL_FUND, PaymentMethod.CASH, by=actors["treasurer"])
     repair = services.get_order(repair.id)
-    services.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000)
+    services.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
+                      condition=Condition.GOOD)
     assert repair.total_satang == 50_000 and repair.spending_id is not None
     assert donations.allocated(gift) == 50_000
     assert devices.get_device(tag).status == DeviceStatus.AVAILABLE
@@ -175,8 +177,11 @@ def test_the_phone_flow_and_the_api(app, client, client_as, api_headers, make_ty
     assert client.post(f"/api/v1/work-orders/{order_id}/parts", json={"name": "ยาง", "quantity": 0,
                                                                      "unit_cost_satang": 100},
                        headers=headers).status_code == 422
-    done = client.post(f"/api/v1/work-orders/{order_id}/complete", json={}, headers=headers)
+    unsaid = client.post(f"/api/v1/work-orders/{order_id}/complete", json={}, headers=headers)
+    assert unsaid.status_code == 422 and "condition" in unsaid.get_json()["errors"]  # a repair says how it left it
+    done = client.post(f"/api/v1/work-orders/{order_id}/complete", json={"condition": "fair"}, headers=headers)
     assert done.status_code == 200 and done.get_json()["status"] == "done"
+    assert client.get(f"/api/v1/devices/{tag}", headers=headers).get_json()["condition"] == "fair"
     assert client.post(f"/api/v1/work-orders/{order_id}/complete", json={}, headers=headers).status_code == 409
     assert client.post("/api/v1/work-orders", json={"device_tag": tag, "kind": "repair"},
                        headers=api_headers("treasurer")).status_code == 403
@@ -193,7 +198,7 @@ def test_waiting_for_parts_and_device_figures(actors):
     services.wait_for_parts(order, "รอยางใน", by=actors["maintenance"])
     assert order.status == WorkStatus.WAITING_PARTS and device.status == DeviceStatus.IN_MAINTENANCE
     services.start(order, by=actors["maintenance"])
-    services.complete(order, {}, by=actors["maintenance"])
+    services.complete(order, {}, by=actors["maintenance"], condition=Condition.GOOD)
     figures = services.device_figures(device)
     assert figures["orders"] == 1 and figures["repair_cost_satang"] == 0 and figures["downtime_days"] >= 0
 

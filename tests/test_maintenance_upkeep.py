@@ -8,7 +8,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from conftest import both_databases, race, user_named
+from conftest import at_bangkok, both_databases, race, user_named
+from core import clock
 from core.db import db, utcnow
 from core.errors import DomainError
 from core.users import create_user
@@ -264,8 +265,9 @@ def test_due_by_days_or_by_loans_whichever_comes_first(actors):
 
 
 def test_a_device_on_loan_is_inspected_at_the_home(actors, app):
-    device = new_device(acquired_on=dt.date.today() - dt.timedelta(days=200))
-    lend(actors, device.tag)
+    with at_bangkok(2026, 5, 14, 9):  # lent when it was new, 200 days ago: due while at the home
+        device = new_device(acquired_on=clock.today())
+        lend(actors, device.tag)
     flags = devices.device_flags([device])
     assert device.id in flags
     order = services.open_order(device, WorkKind.PREVENTIVE, by=actors["staff"], source="schedule")
@@ -316,8 +318,9 @@ def test_service_due_api(client, api_headers, make_type, make_device):
 
 def test_type_figures_mtbf_and_turnaround(actors):
     now = utcnow()
-    a = new_device(acquired_on=(now - dt.timedelta(days=100)).date())
-    b = new_device(acquired_on=(now - dt.timedelta(days=100)).date())
+    # Within the 90 days' service interval, so that it may be lent.
+    a = new_device(acquired_on=(now - dt.timedelta(days=80)).date())
+    b = new_device(acquired_on=(now - dt.timedelta(days=80)).date())
     loan = lend(actors, a.tag)
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
     [cleaning] = services.open_orders(a)
@@ -328,7 +331,7 @@ def test_type_figures_mtbf_and_turnaround(actors):
     repair = services.open_order(b, WorkKind.REPAIR, by=actors["staff"])
     services.start(repair, by=actors["maintenance"])
     services.add_part(repair, "ยาง", 1, 0, by=actors["maintenance"])
-    services.complete(repair, {}, by=actors["maintenance"])
+    services.complete(repair, {}, by=actors["maintenance"], condition=Condition.GOOD)
     repair.opened_at, repair.ready_at = now - dt.timedelta(days=30), now - dt.timedelta(days=26)
     services.open_order(b, WorkKind.REPAIR, by=actors["staff"])   # a second failure, still open (in stock)
     db.session.flush()
@@ -351,7 +354,7 @@ def test_downtime_counts_overlapping_orders_once(actors):
     services.complete(first, {ITEMS[0]: "fail", ITEMS[1]: "pass"}, by=actors["maintenance"])
     [repair] = services.open_orders(device)
     services.start(repair, by=actors["maintenance"])
-    services.complete(repair, {}, by=actors["maintenance"])
+    services.complete(repair, {}, by=actors["maintenance"], condition=Condition.GOOD)
     assert device.status == DeviceStatus.AVAILABLE and first.ready_at is not None
     first.opened_at, first.ready_at = now - dt.timedelta(days=5), now - dt.timedelta(days=1)
     repair.opened_at, repair.ready_at = now - dt.timedelta(days=3), now - dt.timedelta(days=1)

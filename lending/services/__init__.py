@@ -16,6 +16,7 @@ ACTION_LABELS.update({
     "request.waitlisted": _l("Put on the waitlist"),
     "request.device_proposed": _l("Device proposed"),
     "request.reserved": _l("Device reserved"),
+    "request.reserved_out_of_turn": _l("Reserved ahead of the waitlist, with a reason"),
     "request.delivered": _l("Delivered"),
     "request.closed": _l("Closed: device returned"),
     "request.cancelled": _l("Cancelled"),

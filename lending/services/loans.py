@@ -14,6 +14,7 @@ from core import audit, clock
 from core.db import db, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.users import Role, User
+from devices import holds
 from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, ReportKind, ReportSource
 from lending import adl
@@ -76,6 +77,7 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
         errors["delivered_at"] = [_l("A delivery cannot be recorded ahead of time.")]
     if errors:
         raise ValidationError("the delivery cannot be recorded", errors)
+    holds.check_lendable(device)
     if device.id != req.device_id:
         # Staff took another chair of the same type from the shelf: swap the reservation.
         devices.set_status(device, DeviceStatus.ON_LOAN, expect=(DeviceStatus.AVAILABLE,), by=by,
@@ -97,6 +99,7 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
         db.session.flush()
     except IntegrityError as exc:  # the partial unique index: another open loan holds this device
         raise InvalidTransition(f"device {device.tag} is already on loan", DeviceStatus.ON_LOAN.value) from exc
+    holds.use_overrides(device)
     req.delivered_at = delivered_at
     move_to(req, RequestStatus.DELIVERED, by, "request.delivered", {"device": device.tag, "loan": loan.id})
     audit.record(by, "loan.opened", "loan", loan.id, {"device": device.tag, "request": req.id})

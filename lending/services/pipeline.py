@@ -6,12 +6,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import case, select
 
 from core import audit, clock, dates
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.users import Role, User
+from devices import holds
 from devices import services as devices
 from devices.models import Device, DeviceStatus, DeviceType
 from lending import adl
@@ -145,13 +147,14 @@ def record_assessment(req: LendingRequest, data: Mapping[str, Any], *, by: User)
 # --- decision, waitlist, reservation ------------------------------------------------------
 
 def first_available(device_type: DeviceType, *, unclaimed: bool = False) -> Device | None:
-    """The first available device of a type; ``unclaimed`` skips those proposed to another request."""
+    """The first lendable device of a type (available, nothing holding it back);
+    ``unclaimed`` skips those proposed to another request."""
     query = select(Device).where(Device.type_id == device_type.id, Device.status == DeviceStatus.AVAILABLE)
     if unclaimed:
         claimed = select(LendingRequest.proposed_device_id).where(
             LendingRequest.status.in_(RESERVABLE), LendingRequest.proposed_device_id.is_not(None))
         query = query.where(Device.id.not_in(claimed))
-    return db.session.scalar(query.order_by(Device.tag).limit(1))
+    return holds.first_lendable(db.session.scalars(query.order_by(Device.tag)))
 
 
 def decide(req: LendingRequest, approved: bool, reason: str, *, by: User) -> LendingRequest:
@@ -203,7 +206,7 @@ def propose_to_waitlist(device: Device, by: User | None = None) -> LendingReques
     """Offer a device that became available to the head of its type's waitlist."""
     already = db.session.scalar(select(LendingRequest.id).where(LendingRequest.proposed_device_id == device.id,
                                                                 LendingRequest.status.in_(RESERVABLE)))
-    if already is not None:
+    if already is not None or holds.blocking_for([device]).get(device.id):
         return None
     for req in db.session.scalars(waitlist_query(device.type)):
         proposed = req.proposed_device
@@ -213,18 +216,38 @@ def propose_to_waitlist(device: Device, by: User | None = None) -> LendingReques
     return None
 
 
-def reserve(req: LendingRequest, device: Device | None = None, *, by: User) -> LendingRequest:
+def _queue_key(req: LendingRequest) -> tuple:
+    waiting_since = req.waitlisted_at or req.decided_at or req.created_at
+    return (URGENCY_RANK.get(req.urgency, 9), GROUP_RANK.get(req.dependency_group, 9), waiting_since, req.id)
+
+
+def ahead_in_queue(req: LendingRequest) -> list[LendingRequest]:
+    """Approved or waitlisted requests for the same type that come before this one (the
+    waitlist's order: urgency, dependency, then who has waited longest)."""
+    lend_type = req.lend_type.id
+    others = db.session.scalars(select(LendingRequest).where(
+        LendingRequest.status.in_(RESERVABLE), LendingRequest.id != req.id,
+        case((LendingRequest.recommended_type_id.is_(None), LendingRequest.device_type_id),
+             else_=LendingRequest.recommended_type_id) == lend_type))
+    mine = _queue_key(req)
+    return sorted((other for other in others if _queue_key(other) < mine), key=_queue_key)
+
+
+def reserve(req: LendingRequest, device: Device | None = None, *, by: User, reason: str = "") -> LendingRequest:
     """Hold a device for an approved or waitlisted request.
 
-    Without ``device`` the proposed one is taken (or the first available). Raises
-    ValidationError for a device of another type, InvalidTransition when the device is
-    not available, Conflict when no device of the type is available.
+    Without ``device`` the proposed one is taken (or the first lendable one). Taking a
+    device that was not proposed to this request while others wait ahead of it needs a
+    ``reason`` (audited). Raises ValidationError for a device of another type or a missing
+    reason, InvalidTransition when the device is not available, Conflict when no device of
+    the type is lendable or the device is held back (devices.holds).
     """
     require_roles(by, Role.STAFF, Role.SUPERVISOR)
     expect_status(req, *RESERVABLE)
     if device is None:
         proposed = req.proposed_device
-        device = proposed if proposed is not None and proposed.status == DeviceStatus.AVAILABLE else None
+        device = proposed if (proposed is not None and proposed.status == DeviceStatus.AVAILABLE
+                              and not holds.blocking_for([proposed]).get(proposed.id)) else None
         device = device or first_available(req.lend_type)
         if device is None:
             raise Conflict(f"no {req.lend_type.code} device is available; the request stays {req.status.value}",
@@ -232,8 +255,21 @@ def reserve(req: LendingRequest, device: Device | None = None, *, by: User) -> L
     if device.type_id != req.lend_type.id:
         raise ValidationError("the device is of another type than the one to lend",
                               {"device_tag": [f"must be a {req.lend_type.code} device"]})
+    if device.status == DeviceStatus.AVAILABLE:
+        holds.check_lendable(device)
+    # The device first (of two reserving it at once, one gets it and the other a 409), then the turn.
     devices.set_status(device, DeviceStatus.RESERVED, expect=(DeviceStatus.AVAILABLE,), by=by,
                        action="device.reserved", changes={"request": req.id})
+    skipped = [] if device.id == req.proposed_device_id else ahead_in_queue(req)
+    reason = (reason or "").strip()
+    if skipped and not reason:
+        raise ValidationError(
+            lazy_ngettext("%(num)d request for this type waits ahead of this one; say why this one goes first.",
+                          "%(num)d requests for this type wait ahead of this one; say why this one goes first.",
+                          len(skipped)), {"reason": [_l("A reason is required to go ahead of the waitlist.")]})
+    if skipped:
+        audit.record(by, "request.reserved_out_of_turn", "request", req.id,
+                     {"reason": reason, "ahead": [other.id for other in skipped]})
     req.device_id = device.id
     req.proposed_device_id = None
     req.reserved_at = utcnow()

@@ -173,7 +173,8 @@ def decide(request_id):
 def reserve(request_id):
     req = pipeline.get_request(request_id)
     tag = request.form.get("device_tag", "")
-    pipeline.reserve(req, devices.get_device(tag) if tag else None, by=current_actor())
+    pipeline.reserve(req, devices.get_device(tag) if tag else None, by=current_actor(),
+                     reason=request.form.get("reason", "")[:2000])
     return _step_done(req, _("Device %(tag)s reserved.", tag=req.device.tag))
 
 

@@ -18,7 +18,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.users import Role, User
 from devices import services as devices
-from devices.models import Device, DeviceStatus, ProblemReport
+from devices.models import Condition, Device, DeviceStatus, ProblemReport, ReportKind, ReportSource
 from fund.models import Purpose
 from fund.services import spending
 from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATES, WorkKind, WorkOrder, WorkOrderPart,
@@ -34,6 +34,8 @@ audit.ACTION_LABELS.update({
     "work_order.part_added": _l("Part added"), "work_order.done": _l("Work order finished"),
     "work_order.cancelled": _l("Work order cancelled"), "work_order.waiting_parts": _l("Waiting for parts"), "device.cleaning_started": _l("Cleaning or repair started"),
     "device.back_in_stock": _l("Back in stock"),
+    "device.held_in_workshop": _l("Kept in the workshop: a reported problem waits to be triaged"),
+    "device.condition_set": _l("Condition recorded after the work"),
 })
 
 
@@ -110,8 +112,30 @@ def _on_status_changed(device: Device, old: DeviceStatus, new: DeviceStatus, by:
         _stamp_ready(device)
 
 
+def _on_problem_reported(device: Device, report: ProblemReport, by: User | None = None, **_kw):
+    # A problem found at a visit goes straight to the workshop as a repair, labelled as from
+    # the visit; a public report waits to be triaged (and holds the device back meanwhile).
+    if report.source == ReportSource.FOLLOW_UP and report.kind == ReportKind.PROBLEM and by is not None:
+        open_order(device, WorkKind.REPAIR, by=by, source="follow_up", problem_report=report,
+                   description=report.message)
+        devices.mark_report_handled(report, by=by)
+
+
+def _on_report_handled(device: Device, report: ProblemReport, by: User | None = None, **_kw):
+    # The last thing keeping a cleaned device in the workshop may have been this report.
+    if device.status == DeviceStatus.IN_MAINTENANCE and _may_go_back(device):
+        _back_in_stock(device, by, expect=(DeviceStatus.IN_MAINTENANCE,))
+
+
 def connect_signals() -> None:
     devices.device_status_changed.connect(_on_status_changed)
+    devices.problem_reported.connect(_on_problem_reported)
+    devices.report_handled.connect(_on_report_handled)
+
+
+def _may_go_back(device: Device) -> bool:
+    """Nothing left to do on it: no open order, and no problem report waiting to be triaged."""
+    return not open_orders(device) and not devices.open_reports(device, ReportKind.PROBLEM)
 
 
 def _expect_open(order: WorkOrder) -> None:
@@ -169,15 +193,21 @@ def add_part(order: WorkOrder, name: str, quantity: int, unit_cost_satang: int, 
 
 
 def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_hours: float = 0,
-             labour_rate_satang: int = 0, other_cost_satang: int = 0, notes: str = "") -> WorkOrder:
+             labour_rate_satang: int = 0, other_cost_satang: int = 0, notes: str = "",
+             condition: Condition | None = None) -> WorkOrder:
     """Finish: every checklist item passes or fails; costs are paid from the fund.
 
     A failed inspection item opens a repair. Cleaning passes only when every step is done.
-    Finishing the device's last open order puts it back in stock (and to the waitlist).
-    Raises ValidationError for a missing item, Conflict when the fund cannot pay.
+    A repair records the device's condition afterwards (``condition``, required). Finishing
+    the device's last open order puts it back in stock (and to the waitlist), unless a
+    problem report still waits to be triaged. Raises ValidationError for a missing item or
+    condition, Conflict when the fund cannot pay.
     """
     _require_worker(order, by)
     _expect_open(order)
+    if order.kind == WorkKind.REPAIR and condition is None:
+        raise ValidationError(_l("Record the device's condition after the repair."),
+                              {"condition": [_l("Choose the condition the repair left it in.")]})
     items = checklist_for(order)
     missing = [item for item in items if results.get(item) not in ("pass", "fail")]
     if missing:
@@ -197,6 +227,10 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
         order.spending_id = paid.id
     order.status = WorkStatus.DONE
     order.finished_at = utcnow()
+    if condition is not None and condition != order.device.condition:
+        audit.record(by, "device.condition_set", "device", order.device.tag,
+                     {"work_order": order.id, "condition": [order.device.condition, condition]})
+        order.device.condition = condition
     db.session.flush()
     audit.record(by, "work_order.done", "device", order.device.tag,
                  {"work_order": order.id, "kind": order.kind, "cost_satang": order.total_satang,
@@ -204,17 +238,23 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
     if failed:
         open_order(order.device, WorkKind.REPAIR, by=by, source="inspection", parent=order,
                    description="; ".join(failed))
-    if not open_orders(order.device) and order.device.status in (DeviceStatus.RETURNED,
-                                                                 DeviceStatus.IN_MAINTENANCE):
-        _back_in_stock(order, by, expect=(DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE))
+    device = order.device
+    if device.status in (DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE) and not open_orders(device):
+        if _may_go_back(device):
+            _back_in_stock(device, by, expect=(DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE), order=order)
+        elif device.status == DeviceStatus.RETURNED:
+            # Clean, but a reported problem waits to be triaged: it stays in the workshop.
+            devices.set_status(device, DeviceStatus.IN_MAINTENANCE, expect=(DeviceStatus.RETURNED,), by=by,
+                               action="device.held_in_workshop", changes={"work_order": order.id})
     return order
 
 
-def _back_in_stock(order: WorkOrder, by: User | None, expect: tuple[DeviceStatus, ...]) -> None:
+def _back_in_stock(device: Device, by: User | None, expect: tuple[DeviceStatus, ...],
+                   order: WorkOrder | None = None) -> None:
     """The device's downtime ends: stamp its closed orders ready, and put it back in stock."""
-    _stamp_ready(order.device)
-    devices.set_status(order.device, DeviceStatus.AVAILABLE, expect=expect, by=by,
-                       action="device.back_in_stock", changes={"work_order": order.id})
+    _stamp_ready(device)
+    devices.set_status(device, DeviceStatus.AVAILABLE, expect=expect, by=by,
+                       action="device.back_in_stock", changes={"work_order": order.id} if order else None)
 
 
 def _stamp_ready(device: Device) -> None:
@@ -239,8 +279,8 @@ def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
     order.notes = (order.notes + "\n" + reason.strip()).strip()
     db.session.flush()
     audit.record(by, "work_order.cancelled", "device", order.device.tag, {"work_order": order.id, "reason": reason})
-    if not open_orders(order.device) and order.device.status == DeviceStatus.IN_MAINTENANCE:
-        _back_in_stock(order, by, expect=(DeviceStatus.IN_MAINTENANCE,))
+    if order.device.status == DeviceStatus.IN_MAINTENANCE and _may_go_back(order.device):
+        _back_in_stock(order.device, by, expect=(DeviceStatus.IN_MAINTENANCE,), order=order)
     return order
 
 
