@@ -8,6 +8,7 @@ so that the lists look like a few months of work.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 
 import click
@@ -28,11 +29,12 @@ from maintenance import services as maintenance
 from maintenance.models import RetirementKind, WorkKind, WorkOrder
 from lending.models import Channel, Outcome, Urgency
 from lending.services import loans, people, pipeline
+from lending.services import waitlist as queue
 
 # (type, final state, days since the request came in)
 SCENARIOS = (
     [("WC", "delivered", d) for d in (150, 120, 95, 70, 45, 20, 9)]
-    + [("BED", "delivered", d) for d in (160, 130, 100, 80, 60, 40, 25, 12)]
+    + [("BED", "delivered", d) for d in (160, 130, 100, 80, 60, 40, 25, 12)] + [("BED+AIR", "delivered", 33)]
     + [("AIR", "delivered", d) for d in (110, 75, 50, 30, 8)]
     + [("WLK", "delivered", d) for d in (90, 35, 6)] + [("CMD", "delivered", d) for d in (85, 15)]
     + [("CRT", "delivered", 28), ("CNE", "delivered", 18)]
@@ -85,8 +87,8 @@ def _backdate(req, loan_list, days_ago: int, today: dt.date) -> None:
 
 def run_scenario(rng, users, person, type_code, final, days_ago, today):
     staff, assessor, supervisor, admin = (users[k] for k in ("staff", "assessor", "supervisor", "admin"))
-    device_type = devices.get_type(type_code)
-    req = pipeline.submit(person, device_type, {
+    asked = [devices.get_type(code) for code in type_code.split("+")]   # "BED+AIR": a bed and an air mattress
+    req = pipeline.submit(person, asked, {
         "channel": rng.choice(list(Channel)), "urgency": rng.choice([Urgency.NORMAL] * 3 + [Urgency.HIGH, Urgency.URGENT]),
         "requested_by_name": person.caregiver_name, "requested_by_relation": person.caregiver_relation,
         "reason": rng.choice(REASONS)}, by=staff)
@@ -100,7 +102,7 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
                                      today + dt.timedelta(days=2), assessor, by=staff)
     if reach < 2:
         return
-    level = rng.choice((0, 0, 1, 1, 2)) if type_code in ("BED", "AIR") else rng.choice((1, 1, 2))
+    level = rng.choice((0, 0, 1, 1, 2)) if asked[0].code in ("BED", "AIR") else rng.choice((1, 1, 2))
     pipeline.record_assessment(req, {"adl_items": adl_items(rng, level), "suitable": True,
                                      "assessed_on": today - dt.timedelta(days=max(days_ago - 2, 0)),
                                      "doorway_width_cm": rng.choice((70, 75, 80, 90)),
@@ -113,14 +115,16 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
     pipeline.decide(req, True, "", by=supervisor)
     if final in ("approved", "waitlisted"):
         return
-    pipeline.reserve(req, by=staff)
+    for item in req.items:
+        queue.reserve(req, by=staff, item=item)
     if final == "reserved":
         return
     delivered_on = today - dt.timedelta(days=max(days_ago - 4, 0))
-    device = req.device
-    loan = loans.deliver(req, device, instructions=list(device_type.instructions),
-                         acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
-                         by=staff, delivered_at=dt.datetime.combine(delivered_on, dt.time(3, 0), dt.UTC))
+    lent = [loans.deliver(req, item.device, instructions=list(item.device.type.instructions),
+                          acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
+                          by=staff, delivered_at=dt.datetime.combine(delivered_on, dt.time(3, 0), dt.UTC))
+            for item in list(req.items)]
+    loan, device_type = lent[0], lent[0].device.type
     visit_on = delivered_on + dt.timedelta(days=rng.randint(4, 7))
     trend = level
     while visit_on < today - dt.timedelta(days=3) and loan.pickup_requested_on is None:
@@ -133,8 +137,9 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
                                       "visited_on": visit_on}, by=rng.choice((assessor, users["volunteer"])))
         visit_on += dt.timedelta(days=device_type.follow_up_interval_days + rng.randint(-3, 5))
     if final == "closed":
-        loans.receive_return(loan, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม", by=staff)
-        loan.returned_at = dt.datetime.combine(today - dt.timedelta(days=days_ago // 3), dt.time(4, 0), dt.UTC)
+        for each in lent:
+            loans.receive_return(each, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม", by=staff)
+            each.returned_at = dt.datetime.combine(today - dt.timedelta(days=days_ago // 3), dt.time(4, 0), dt.UTC)
 
 
 def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
@@ -163,8 +168,10 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
     _past_inspections(users, today)
     folks = [make_person(rng, users["staff"], i) for i in range(42)]
     # Oldest first; the waitlisted last, so that the beds are all out by the time they ask.
-    for index, (type_code, final, days_ago) in enumerate(sorted(SCENARIOS, key=lambda s: (s[1] == "waitlisted", -s[2]))):
-        run_scenario(rng, users, folks[index % len(folks)], type_code, final, days_ago, today)
+    alive = itertools.cycle(folks)
+    for type_code, final, days_ago in sorted(SCENARIOS, key=lambda s: (s[1] == "waitlisted", -s[2])):
+        person = next(p for p in alive if not p.is_deceased)
+        run_scenario(rng, users, person, type_code, final, days_ago, today)
     _finish_devices(users, today)
     return {name: DEMO_PASSWORD for name in users}
 

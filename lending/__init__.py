@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from devices import services as devices
-from lending.services.pipeline import propose_to_waitlist
+from lending.services.waitlist import propose_to_waitlist
 from lending.views.loans import holder_panel
 
 

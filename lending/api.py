@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -16,11 +17,13 @@ from devices import services as devices
 from devices.api import SelectPage
 from devices.schemas import DeviceSchema
 from lending.models import Assessment, FollowUp, LendingRequest, Loan
-from lending.schemas import (AssessmentSchema, CancelSchema, DecisionSchema, FollowUpSchema, HistorySchema,
+from lending.schemas import (AssessmentSchema, CancelSchema, CarePlanSchema, LifeStatusSchema, ReferralSchema,
+                             ReferralUpdateSchema, DecisionSchema, FollowUpSchema, HistorySchema,
                              LoanQuerySchema, LoanSchema, PersonCreateSchema, PersonQuerySchema, PersonSchema,
                              PersonUpdateSchema, RequestDumpSchema, RequestQuerySchema, RequestSchema,
                              ReservationSchema, ReturnSchema, ScheduleSchema)
-from lending.services import loans, people, pipeline
+from lending.services import care, life, loans, people, pipeline
+from lending.services import waitlist as queue
 
 bp = Blueprint("lending_api", __name__, url_prefix="/api/v1", description="People, requests and loans")
 
@@ -126,8 +129,11 @@ class Requests(MethodView):
     def post(self, data):
         """Take a request from any channel. Honours ``Idempotency-Key``."""
         person = people.get_person(data.pop("person_id"))
-        device_type = devices.get_type(data.pop("device_type"))
-        return pipeline.submit(person, device_type, data, by=current_actor())
+        codes = data.pop("device_types", None) or ([data.pop("device_type")] if data.get("device_type") else [])
+        if not codes:
+            raise ValidationError(_l("Say which device is asked for."),
+                                  {"device_type": [_l("Give device_type, or device_types for several.")]})
+        return pipeline.submit(person, [devices.get_type(code) for code in codes], data, by=current_actor())
 
 
 @bp.route("/requests/<int:request_id>")
@@ -157,19 +163,25 @@ def schedule(req, data, actor):
 @_step("/requests/<int:request_id>/decision", DecisionSchema, (Role.SUPERVISOR, Role.ADMIN),
        "Approve (a device is proposed, or the request is waitlisted) or reject with a reason.")
 def decision(req, data, actor):
-    pipeline.decide(req, data["approved"], data["reason"], by=actor)
+    pipeline.decide(req, data["approved"], data["reason"], by=actor, items=_items(req, data))
+
+
+def _items(req, data):
+    return [pipeline.get_item(req, data["item_id"])] if data.get("item_id") is not None else None
 
 
 @_step("/requests/<int:request_id>/reservation", ReservationSchema, STAFF_SIDE,
        "Reserve a device: ``device_tag``, or omit it to take the proposed device.")
 def reservation(req, data, actor):
-    pipeline.reserve(req, _device(data.get("device_tag")), by=actor, reason=data.get("reason", ""))
+    only = _items(req, data)
+    queue.reserve(req, _device(data.get("device_tag")), by=actor, reason=data.get("reason", ""),
+                  item=only[0] if only else None)
 
 
 @_step("/requests/<int:request_id>/cancel", CancelSchema, STAFF_SIDE,
        "Cancel an open request; a reserved device goes back to stock.")
 def cancellation(req, data, actor):
-    pipeline.cancel(req, data["reason"], by=actor)
+    pipeline.cancel(req, data["reason"], by=actor, items=_items(req, data))
 
 
 @bp.route("/requests/<int:request_id>/assessment")
@@ -182,6 +194,8 @@ class RequestAssessment(MethodView):
         req = pipeline.get_request(request_id)
         if data.get("recommended_type"):
             data["recommended_type"] = devices.get_type(data["recommended_type"])
+        data["recommendations"] = {row["item_id"]: devices.get_type(row["recommended_type"])
+                                   for row in data.get("recommendations") or []}
         assessment = pipeline.record_assessment(req, data, by=current_actor())
         db.session.commit()
         return assessment
@@ -194,8 +208,7 @@ class Waitlist(MethodView):
     @bp.response(200, RequestDumpSchema(many=True))
     def get(self, args):
         """Waitlisted requests in the order they will be served (filter by ``type``)."""
-        return list(db.session.scalars(pipeline.waitlist_query(devices.get_type(args["type"])
-                                                               if args["type"] else None)))
+        return queue.waitlisted_requests(devices.get_type(args["type"]) if args["type"] else None)
 
 
 # --- loans ------------------------------------------------------------------------------------
@@ -284,3 +297,77 @@ class DeviceRelease(MethodView):
         device = loans.release_without_cleaning(devices.get_device(tag), by=current_actor())
         db.session.commit()
         return device
+
+
+# --- life status, care plan, referrals ------------------------------------------------------------
+
+CARERS = (*care.CARE_ROLES, Role.ADMIN)
+
+
+@bp.route("/people/<int:person_id>/life-status", methods=["POST"])
+@require_role(*CARERS)
+@bp.arguments(LifeStatusSchema)
+@bp.response(200, PersonSchema)
+def life_status(data, person_id):
+    """Record the person's life status; deceased cancels what is not yet delivered and puts every device
+    at the home on the pickup list, moved away puts them on the pickup list."""
+    actor = current_actor()
+    person = life.set_life_status(people.get_person(person_id), data["status"], data["on"], data["note"], by=actor)
+    db.session.commit()
+    return _shown(person, actor)
+
+
+@bp.route("/people/<int:person_id>/care-plan")
+class CarePlan(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, CarePlanSchema)
+    def get(self, person_id):
+        """The tasks of the care plan at home and who does each (access is logged)."""
+        person = people.get_person(person_id)
+        record_access(current_actor(), "person", person.id, "api.care_plan")
+        db.session.commit()
+        return {"needs": person.care_needs}
+
+    @require_role(*CARERS)
+    @bp.arguments(CarePlanSchema)
+    @bp.response(200, CarePlanSchema)
+    def put(self, data, person_id):
+        """Replace the care plan; a nurse's task (injection, feeding tube, catheter, wound) must be done_by nurse."""
+        person = people.get_person(person_id)
+        care.set_care_plan(person, data["needs"], by=current_actor())
+        db.session.commit()
+        return {"needs": person.care_needs}
+
+
+@bp.route("/people/<int:person_id>/referrals")
+class Referrals(MethodView):
+    @require_role(*PEOPLE_READERS)
+    @bp.response(200, ReferralSchema(many=True))
+    def get(self, person_id):
+        """The person's referrals to the social welfare division."""
+        person = people.get_person(person_id)
+        record_access(current_actor(), "person", person.id, "api.referrals")
+        db.session.commit()
+        return person.referrals
+
+    @require_role(*CARERS)
+    @bp.arguments(ReferralSchema)
+    @bp.response(201, ReferralSchema)
+    def post(self, data, person_id):
+        """Refer the person to the social welfare division (one open referral at a time)."""
+        referral = care.refer(people.get_person(person_id), data["reason"], by=current_actor(),
+                              on=data.get("referred_on"))
+        db.session.commit()
+        return referral
+
+
+@bp.route("/referrals/<int:referral_id>", methods=["PATCH"])
+@require_role(*CARERS)
+@bp.arguments(ReferralUpdateSchema)
+@bp.response(200, ReferralSchema)
+def referral_update(data, referral_id):
+    """Record how a referral went (send the ``version`` you read); a finished one needs its outcome."""
+    referral = care.update_referral(care.get_referral(referral_id), data["status"], data["outcome"],
+                                    version=data["version"], by=current_actor())
+    db.session.commit()
+    return referral

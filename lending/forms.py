@@ -12,38 +12,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from core.forms import FlaskForm
 from devices.forms import CONDITION_LABELS
 from lending import adl
-from lending.models import Channel, DisabilityType, Outcome, RequestStatus, Urgency
+from lending.labels import (CARE_TASK_LABELS, CARER_LABELS, CHANNEL_LABELS, CHRONIC_LABELS,  # noqa: F401
+                            DISABILITY_LABELS, LIFE_STATUS_LABELS, OUTCOME_LABELS, REFERRAL_STATUS_LABELS,
+                            REQUEST_STATUS_LABELS, URGENCY_LABELS)
+from lending.models import Channel, Urgency
 
 PHONE = Regexp(r"^[0-9+\-() ]*$", message=_l("Digits only, please."))
-
-DISABILITY_LABELS = {
-    DisabilityType.VISUAL: _l("Visual"),
-    DisabilityType.HEARING: _l("Hearing or communication"),
-    DisabilityType.PHYSICAL: _l("Physical or mobility"),
-    DisabilityType.MENTAL: _l("Mental or behavioural"),
-    DisabilityType.INTELLECTUAL: _l("Intellectual"),
-    DisabilityType.LEARNING: _l("Learning"),
-    DisabilityType.AUTISM: _l("Autism"),
-}
-CHANNEL_LABELS = {
-    Channel.CALL_CENTER: _l("1132 call center"), Channel.APP: _l("App"), Channel.FACEBOOK: _l("Facebook"),
-    Channel.LINE: _l("LINE"), Channel.PHONE: _l("Phone"), Channel.COMMUNITY_LEADER: _l("Community leader"),
-    Channel.WALK_IN: _l("Walk-in"), Channel.REFERRAL: _l("Referral (hospital, health center)"),
-}
-URGENCY_LABELS = {Urgency.LOW: _l("Low"), Urgency.NORMAL: _l("Normal"), Urgency.HIGH: _l("High"),
-                  Urgency.URGENT: _l("Urgent")}
-REQUEST_STATUS_LABELS = {
-    RequestStatus.SUBMITTED: _l("New"), RequestStatus.ASSESSMENT_SCHEDULED: _l("Visit scheduled"),
-    RequestStatus.ASSESSED: _l("Assessed, awaiting decision"), RequestStatus.APPROVED: _l("Approved"),
-    RequestStatus.REJECTED: _l("Rejected"), RequestStatus.WAITLISTED: _l("Waitlisted"),
-    RequestStatus.RESERVED: _l("Device reserved"), RequestStatus.DELIVERED: _l("Delivered, on loan"),
-    RequestStatus.CLOSED: _l("Closed"), RequestStatus.CANCELLED: _l("Cancelled"),
-}
-OUTCOME_LABELS = {
-    Outcome.IMPROVED: _l("Improved"), Outcome.STABLE: _l("Stable"), Outcome.WORSE: _l("Worse"),
-    Outcome.DIED: _l("Died"), Outcome.MOVED: _l("Moved away"), Outcome.NO_LONGER_NEEDED: _l("No longer needed"),
-}
-
 
 def choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in labels.items()]
@@ -77,16 +51,27 @@ class PersonForm(FlaskForm):
     caregiver_phone = StringField(_l("Caregiver's phone"), validators=[Optional(), Length(max=32), PHONE],
                                   render_kw={"inputmode": "tel"})
     disability_types = MultiCheckboxField(_l("Types of disability"), choices=choices(DISABILITY_LABELS))
+    disability_card_no = StringField(_l("Disability card number"), validators=[Optional(), Length(max=20)],
+                                     render_kw={"autocomplete": "off"})
+    disability_card_type = SelectField(_l("Type on the disability card"), validators=[Optional()],
+                                       choices=[SelectChoice("", "–")] + choices(DISABILITY_LABELS))
+    disability_card_expires_on = DateField(_l("The disability card expires on"), validators=[Optional()])
+    chronic_conditions = MultiCheckboxField(_l("Chronic diseases"), choices=choices(CHRONIC_LABELS))
+    chronic_notes = StringField(_l("Other chronic disease, or details"), validators=[Optional(), Length(max=300)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     version = HiddenField()
 
+    LISTS = ("disability_types", "chronic_conditions")
+    DATES = ("birth_date", "disability_card_expires_on")
+
     def to_data(self) -> dict:
         data = {name: (field.data or "") for name, field in self._fields.items()
-                if name not in ("csrf_token", "version", "birth_date", "disability_types", "consent_given",
-                                "consent_by", "consent_relation")}
+                if name not in ("csrf_token", "version", "consent_given", "consent_by", "consent_relation",
+                                *self.LISTS, *self.DATES)}
         data["national_id"] = data["national_id"] or None
-        data["birth_date"] = self.birth_date.data
-        data["disability_types"] = self.disability_types.data or []
+        data["disability_card_type"] = data["disability_card_type"] or None
+        data.update({name: self[name].data for name in self.DATES})
+        data.update({name: self[name].data or [] for name in self.LISTS})
         return data
 
 
@@ -100,7 +85,9 @@ class NewPersonForm(PersonForm):
 
 class RequestForm(FlaskForm):
     person_id = HiddenField(validators=[DataRequired(message=_l("Choose or register the person first."))])
-    device_type = SelectField(_l("Device asked for"), validators=[InputRequired()])
+    device_type = MultiCheckboxField(_l("Devices asked for"), validators=[InputRequired(
+        message=_l("Choose at least one device."))], description=_l("A bed-bound person often needs a bed and an "
+                                                                      "air mattress: tick each."))
     channel = SelectField(_l("Channel"), choices=choices(CHANNEL_LABELS), default=Channel.PHONE.value)
     urgency = SelectField(_l("Urgency"), choices=choices(URGENCY_LABELS), default=Urgency.NORMAL.value)
     requested_by_name = StringField(_l("Asked by"), validators=[Optional(), Length(max=120)])
@@ -219,3 +206,22 @@ def adl_scores(form) -> list[int] | None:
     if all(value in (None, "", "None") for value in raw):
         return None
     return [int(value) if value not in (None, "", "None") else -1 for value in raw]
+
+
+class LifeStatusForm(FlaskForm):
+    status = SelectField(_l("Life status"), choices=choices(LIFE_STATUS_LABELS), validators=[InputRequired()])
+    on = DateField(_l("Since"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class ReferralForm(FlaskForm):
+    reason = TextAreaField(_l("Why refer to the social welfare division?"), validators=[DataRequired(),
+                                                                                     Length(max=2000)],
+                           description=_l("e.g. no income, debts, no one to care for them, housing"))
+
+
+class ReferralUpdateForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=choices(REFERRAL_STATUS_LABELS), validators=[InputRequired()])
+    outcome = TextAreaField(_l("Outcome"), validators=[Optional(), Length(max=2000)],
+                            description=_l("What help was given, or why not."))
+    version = HiddenField()

@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 
 from core import clock
 from devices.models import Condition
-from lending.models import Channel, DependencyGroup, DisabilityType, Outcome, RequestStatus, Urgency
+from lending.models import (CareTask, Carer, Channel, ChronicCondition, DependencyGroup, DisabilityType, ItemStatus,
+                            LifeStatus, Outcome, ReferralStatus, RequestStatus, Urgency)
 
 
 def _text(max_len: int, min_len: int = 0, **kwargs):
@@ -55,6 +56,14 @@ class PersonSchema(Schema):
     caregiver_phone = fields.String(validate=[validate.Length(max=32), PHONE])
     disability_types = fields.List(fields.String(validate=validate.OneOf([d.value for d in DisabilityType])),
                                    validate=validate.Length(max=7))
+    disability_card_no = _text(20)
+    disability_card_type = _enum(DisabilityType, allow_none=True)
+    disability_card_expires_on = fields.Date(allow_none=True)
+    chronic_conditions = fields.List(fields.String(validate=validate.OneOf([c.value for c in ChronicCondition])),
+                                     validate=validate.Length(max=10))
+    chronic_notes = _text(300)
+    life_status = _enum(LifeStatus, dump_only=True)
+    life_status_on = fields.Date(dump_only=True)
     notes = _text(4000)
     consents = fields.List(fields.Nested(ConsentSchema), dump_only=True)
     version = fields.Integer(dump_only=True)
@@ -82,10 +91,29 @@ def _age_days(req) -> int:
     return clock.days_since(req.created_at)
 
 
+class RequestItemSchema(Schema):
+    id = fields.Integer()
+    device_type = fields.Function(lambda i: i.device_type.code)
+    recommended_type = fields.Function(lambda i: i.recommended_type.code if i.recommended_type else None)
+    lend_type = fields.Function(lambda i: i.lend_type.code)
+    status = _enum(ItemStatus)
+    decision_reason = fields.String()
+    proposed_device_tag = fields.Function(lambda i: i.proposed_device.tag if i.proposed_device else None)
+    device_tag = fields.Function(lambda i: i.device.tag if i.device else None)
+    waitlisted_at = fields.DateTime(allow_none=True)
+    reserved_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
 class RequestSchema(Schema):
     id = fields.Integer(dump_only=True)
     person_id = fields.Integer(strict=True, required=True)
-    device_type = fields.String(required=True, validate=validate.Length(min=1, max=8))
+    device_type = fields.String(validate=validate.Length(min=1, max=8),
+                                metadata={"description": "The type code of the device asked for (or device_types)."})
+    device_types = fields.List(fields.String(validate=validate.Length(min=1, max=8)), load_only=True,
+                               validate=validate.Length(min=1, max=6),
+                               metadata={"description": "Several devices for one person, e.g. [\"BED\", \"AIR\"]."})
     channel = _enum(Channel, required=True)
     urgency = _enum(Urgency, load_default=Urgency.NORMAL)
     reason = _text(4000)
@@ -104,12 +132,14 @@ class RequestSchema(Schema):
     proposed_device_tag = fields.Function(lambda r: r.proposed_device.tag if r.proposed_device else None,
                                           dump_only=True)
     device_tag = fields.Function(lambda r: r.device.tag if r.device else None, dump_only=True)
+    items = fields.List(fields.Nested(RequestItemSchema), dump_only=True,
+                        metadata={"description": "Each device asked for; the fields above are the first item's."})
     cancel_reason = fields.String(dump_only=True)
     version = fields.Integer(dump_only=True)
 
 
 class RequestDumpSchema(RequestSchema):
-    device_type = fields.Function(lambda r: r.device_type.code)
+    device_type = fields.Function(lambda r: r.device_type.code if r.device_type else None)
 
 
 class RequestQuerySchema(Schema):
@@ -121,6 +151,11 @@ class RequestQuerySchema(Schema):
 class ScheduleSchema(Schema):
     due_on = fields.Date(required=True)
     assessor = _text(64, allow_none=True)
+
+
+class RecommendationSchema(Schema):
+    item_id = fields.Integer(strict=True, required=True)
+    recommended_type = fields.String(required=True, validate=validate.Length(min=1, max=8))
 
 
 class AssessmentSchema(Schema):
@@ -140,28 +175,39 @@ class AssessmentSchema(Schema):
     suitable = fields.Boolean(required=True)
     recommended_type = fields.Function(lambda a: a.recommended_type.code if a.recommended_type else None,
                                        deserialize=lambda v: v, validate=validate.Length(max=8), allow_none=True)
+    recommendations = fields.List(fields.Nested(RecommendationSchema), load_only=True,
+                                  validate=validate.Length(max=6),
+                                  metadata={"description": "For requests of several devices: the type recommended "
+                                                           "for each other item."})
     notes = _text(4000)
     assessor = fields.Function(lambda a: a.assessor.username if a.assessor else None, dump_only=True)
+
+
+ITEM_ID = {"description": "One item of a request of several devices (default: every item the step applies to)."}
 
 
 class DecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     reason = _text(2000, load_default="")
+    item_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata=ITEM_ID)
 
 
 class ReservationSchema(Schema):
     device_tag = _text(32, allow_none=True)
     reason = _text(2000, load_default="")
+    item_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata=ITEM_ID)
 
 
 class CancelSchema(Schema):
     reason = _text(2000, 1, required=True)
+    item_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata=ITEM_ID)
 
 
 class LoanSchema(Schema):
     id = fields.Integer(dump_only=True)
     number = fields.String(dump_only=True)
     request_id = fields.Integer(strict=True, required=True)
+    item_id = fields.Integer(dump_only=True)
     device_tag = fields.Function(lambda loan: loan.device.tag, deserialize=lambda v: v,
                                  validate=validate.Length(min=1, max=32), required=True)
     person_id = fields.Integer(dump_only=True)
@@ -212,3 +258,36 @@ class HistorySchema(Schema):
     loans = fields.List(fields.Nested(LoanSchema))
     follow_ups = fields.List(fields.Nested(FollowUpSchema))
     assessments = fields.List(fields.Nested(AssessmentSchema))
+
+
+class LifeStatusSchema(Schema):
+    status = _enum(LifeStatus, required=True)
+    on = fields.Date(load_default=None, allow_none=True)
+    note = _text(300, load_default="")
+
+
+class CareNeedSchema(Schema):
+    task = _enum(CareTask, required=True)
+    done_by = _enum(Carer, required=True)
+    how_often = _text(80, load_default="")
+    notes = _text(500, load_default="")
+
+
+class CarePlanSchema(Schema):
+    needs = fields.List(fields.Nested(CareNeedSchema), required=True, validate=validate.Length(max=len(CareTask)))
+
+
+class ReferralSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    person_id = fields.Integer(dump_only=True)
+    reason = _text(2000, 1, required=True)
+    referred_on = fields.Date(load_default=None)
+    status = _enum(ReferralStatus, dump_only=True)
+    outcome = fields.String(dump_only=True)
+    version = fields.Integer(dump_only=True)
+
+
+class ReferralUpdateSchema(Schema):
+    status = _enum(ReferralStatus, required=True)
+    outcome = _text(2000, load_default="")
+    version = fields.Integer(strict=True, required=True)

@@ -11,7 +11,7 @@ from core.users import create_user
 from devices import services as devices
 from fund.models import PaymentMethod, Purpose
 from fund.services import donations, impact, ledger, spending
-from lending.models import LendingRequest, Loan
+from lending.models import LendingRequest, Loan, RequestItem
 from lending.services import people
 
 TODAY = dt.date(2026, 11, 24)
@@ -44,10 +44,11 @@ def scenario(ctx):
     folks = [people.create_person({"first_name": n}, {"given_by": n}, by=treasurer) for n in ("P1", "P2", "P3")]
     for person, device, start, end in ((folks[0], wc1, 15, 5), (folks[1], wc1, 5, None), (folks[2], wc2, 20, None),
                                        (folks[0], bed, 30, None)):
-        req = LendingRequest(person=person, device_type=device.type, channel="phone")
+        req = LendingRequest(person=person, channel="phone", items=[RequestItem(device_type=device.type)])
         db.session.add(req)
         db.session.flush()
-        db.session.add(Loan(device_id=device.id, person_id=person.id, request_id=req.id, acknowledged_by="x",
+        db.session.add(Loan(device_id=device.id, person_id=person.id, request_id=req.id, item_id=req.items[0].id,
+                            acknowledged_by="x",
                             delivered_at=at(start), returned_at=at(end) if end is not None else None))
     db.session.flush()
     return {"A": a, "B": b, "C": c}

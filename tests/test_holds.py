@@ -232,7 +232,8 @@ def test_reserving_ahead_of_the_waitlist_needs_a_reason(app, api, make_device):
     reserve(api, second, tag, expect=200, reason="ผู้ป่วยกลับจากโรงพยาบาลวันนี้")
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "request.reserved_out_of_turn"))
-        assert event.changes == {"reason": "ผู้ป่วยกลับจากโรงพยาบาลวันนี้", "ahead": [first["id"]]}
+        assert event.changes == {"item": second["items"][0]["id"], "reason": "ผู้ป่วยกลับจากโรงพยาบาลวันนี้",
+                                 "ahead": [first["id"]]}
 
 
 def test_the_scan_page_says_why_and_offers_the_step(app, api, client_as, make_device):

@@ -126,7 +126,7 @@ def test_people_validation_and_duplicates(staff):
     nid = national_id("310050123456")
     new_person(staff, national_id=nid)
     response = staff.call("post", "/api/v1/people", json={**PERSON, "national_id": nid})
-    assert response.status_code == 409 and response.get_json()["errors"]["national_id"] == ["already registered"]
+    assert response.status_code == 409 and response.get_json()["errors"]["national_id"] == ["ลงทะเบียนแล้ว"]  # Thai unless the client asks otherwise
     response = staff.call("post", "/api/v1/people", json={**PERSON, "national_id": "1101700230709"})
     assert response.status_code == 422 and "national_id" in response.get_json()["errors"]
     for bad, field in ((({**PERSON, "consent": None}), "consent"), ({**PERSON, "postcode": "2000"}, "postcode"),
@@ -172,7 +172,7 @@ def test_illegal_transitions_are_409_naming_the_state(staff, assessor, superviso
         response = role.call("post", path, json=body)
         assert response.status_code == 409, path
         assert response.get_json()["errors"]["state"] == ["submitted"]
-        assert "submitted" in response.get_json()["message"]
+        assert "สถานะใหม่" in response.get_json()["message"]   # the state, named in the reader's language
     assess(assessor, rid)
     supervisor.post(f"/api/v1/requests/{rid}/decision", {"approved": False, "reason": "ไม่เหมาะสม"}, expect=200)
     response = staff.call("post", f"/api/v1/requests/{rid}/cancel", json={"reason": "x"})

@@ -12,7 +12,7 @@ from devices import services as devices
 from devices.models import Condition, DeviceStatus, ReportKind
 from fund.models import Allocation, PaymentMethod
 from fund.services import donations, ledger
-from lending.services import loans, people, pipeline
+from lending.services import loans, people, pipeline, waitlist
 from lending_helpers import ADL_HOME_BOUND, approved_request
 from maintenance import services
 from maintenance.models import WorkKind, WorkOrder, WorkStatus
@@ -32,7 +32,7 @@ def lend_and_return(actors):
     req = pipeline.submit(person, wc, {"channel": "phone"}, by=actors["staff"])
     pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
     pipeline.decide(req, True, "", by=actors["supervisor"])
-    pipeline.reserve(req, by=actors["staff"])
+    waitlist.reserve(req, by=actors["staff"])
     loan = loans.deliver(req, req.device, instructions=[], acknowledged_by="x", by=actors["staff"])
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
     return tag
@@ -61,7 +61,7 @@ def test_a_return_opens_cleaning_and_the_gate_holds_until_it_is_done(actors):
     waiting = waiting_request(actors)
     assert waiting.status.value == "waitlisted"
     with pytest.raises(DomainError) as info:
-        pipeline.reserve(waiting, device, by=actors["staff"])
+        waitlist.reserve(waiting, device, by=actors["staff"])
     assert info.value.code == 409 and info.value.errors["state"] == ["returned"]
     services.start(order, by=actors["maintenance"])
     assert device.status == DeviceStatus.IN_MAINTENANCE
@@ -75,9 +75,9 @@ def test_a_return_opens_cleaning_and_the_gate_holds_until_it_is_done(actors):
     assert info.value.code == 409
     services.complete(order, passing(order), by=actors["maintenance"])
     assert device.status == DeviceStatus.AVAILABLE
-    assert waiting.proposed_device_id == device.id  # reissue proposes the head of the waitlist
-    pipeline.reserve(waiting, by=actors["staff"])
-    assert waiting.device_id == device.id
+    assert waiting.items[0].proposed_device_id == device.id  # reissue proposes the head of the waitlist
+    waitlist.reserve(waiting, by=actors["staff"])
+    assert waiting.device.id == device.id
 
 
 def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):

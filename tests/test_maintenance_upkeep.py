@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
-from lending.services import loans, pipeline
+from lending.services import loans, pipeline, waitlist
 from lending_helpers import approved_request
 from maintenance import services
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus
@@ -43,7 +43,7 @@ def lend(actors, tag):
     """Deliver the device to a new person; returns the loan."""
     device = devices.get_device(tag)
     req = approved_request(actors, device.type.code)
-    pipeline.reserve(req, device, by=actors["staff"])
+    waitlist.reserve(req, device, by=actors["staff"])
     return loans.deliver(req, device, instructions=[], acknowledged_by="x", by=actors["staff"])
 
 
@@ -127,7 +127,7 @@ def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
     actions = {e.action for e in devices.device_history(device)}
     assert {"device.created", "device.delivered", "device.retirement_requested", "device.retired"} <= actions
     with pytest.raises(DomainError) as info:      # a retired device is not lent
-        pipeline.reserve(approved_request(actors, first_name="ข"), device, by=actors["staff"])
+        waitlist.reserve(approved_request(actors, first_name="ข"), device, by=actors["staff"])
     assert info.value.code == 409
 
 

@@ -26,4 +26,9 @@ ACTION_LABELS.update({
     "person.registered": _l("Registered"),
     "person.updated": _l("Details edited"),
     "person.consent_withdrawn": _l("Consent withdrawn"),
+    "person.life_status": _l("Life status recorded"),
+    "person.care_plan": _l("Care plan changed"),
+    "person.referred": _l("Referred to the social welfare division"),
+    "person.referral_updated": _l("Referral updated"),
+    "request.item_returned": _l("A device of the request returned"),
 })

@@ -18,8 +18,15 @@ from devices import holds
 from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, ReportKind, ReportSource
 from lending import adl
-from lending.models import PICKUP_OUTCOMES, FollowUp, LendingRequest, Loan, Outcome, RequestStatus
-from lending.services.pipeline import expect_status, move_to, require_roles, visit_date_errors
+from devices.labels import TypeName
+from lending.labels import REQUEST_STATUS_LABELS
+from lending.models import (PICKUP_OUTCOMES, FollowUp, ItemStatus, LendingRequest, LifeStatus, Loan, Outcome,
+                            RequestItem)
+from lending.services import life
+from lending.services.life import ask_pickup
+from lending.services.pipeline import _Joined, item_step, require_roles, visit_date_errors
+
+LIFE_OUTCOMES = {Outcome.DIED: LifeStatus.DECEASED, Outcome.MOVED: LifeStatus.MOVED}
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
@@ -27,7 +34,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 def get_loan(loan_id: int) -> Loan:
     loan = db.session.get(Loan, loan_id)
     if loan is None:
-        raise NotFound(f"no loan with id {loan_id}", {"id": ["unknown loan"]})
+        raise NotFound(_l("There is no loan %(id)d.", id=loan_id), {"id": [_l("Unknown loan.")]})
     return loan
 
 
@@ -35,73 +42,88 @@ def open_loan_for(device: Device) -> Loan | None:
     return db.session.scalar(select(Loan).where(Loan.device_id == device.id, Loan.returned_at.is_(None)))
 
 
-def reservation_for(device: Device) -> LendingRequest | None:
-    return db.session.scalar(select(LendingRequest).where(LendingRequest.device_id == device.id,
-                                                          LendingRequest.status == RequestStatus.RESERVED))
+def reservation_for(device: Device) -> RequestItem | None:
+    """The request item holding this reserved device."""
+    return db.session.scalar(select(RequestItem).where(RequestItem.device_id == device.id,
+                                                       RequestItem.status == ItemStatus.RESERVED))
 
 
 def checklist(device: Device) -> list[str]:
     return list(device.type.instructions or [])
 
 
+def _item_to_deliver(req: LendingRequest, device: Device) -> RequestItem:
+    """The reserved item this device fulfils: the one holding it, else one of its type."""
+    reserved = [item for item in req.items if item.status == ItemStatus.RESERVED]
+    for item in reserved:
+        if item.device_id == device.id:
+            return item
+    for item in reserved:
+        if item.lend_type.id == device.type_id:
+            return item
+    if reserved:
+        raise ValidationError(_l("The delivery cannot be recorded."), {"device_tag": [
+            _l("Must be a %(type)s.", type=_Joined([TypeName(item.lend_type) for item in reserved]))]})
+    raise InvalidTransition(_l("Request %(id)d is %(state)s; it has no device reserved to deliver.", id=req.id,
+                               state=REQUEST_STATUS_LABELS[req.status]), req.status.value)
+
+
 def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str], acknowledged_by: str,
             acknowledged_relation: str = "", by: User, expected_return_on: dt.date | None = None,
             latitude: float | None = None, longitude: float | None = None, photo: bytes | None = None,
             photo_type: str = "", delivered_at: dt.datetime | None = None) -> Loan:
-    """Hand the device over at the home and open the loan.
+    """Hand a reserved device over at the home and open its loan.
 
-    The device scanned may be the reserved one, or another available device of the same
-    type (the reserved one then goes back on the shelf). Every point of the type's
-    checklist must be acknowledged. Of two people delivering the same device at once,
-    one succeeds and the other gets InvalidTransition; nothing is half-written.
-    ``delivered_at`` is when it happened, if not now (a delivery recorded afterwards); the
-    first follow-up is due that many days after the center's day of delivery.
+    The device scanned may be the one reserved for an item of the request, or another
+    available device of the same type (the reserved one then goes back on the shelf). Every
+    point of the type's checklist must be acknowledged. Of two people delivering the same
+    device at once, one succeeds and the other gets InvalidTransition; nothing is
+    half-written. ``delivered_at`` is when it happened, if not now (a delivery recorded
+    afterwards); the first follow-up is due that many days after the center's day of delivery.
     """
     require_roles(by, Role.STAFF)
-    expect_status(req, RequestStatus.RESERVED)
-    errors: dict[str, list[str]] = {}
-    missing = [item for item in checklist(device) if item not in set(instructions)]
+    item = _item_to_deliver(req, device)
+    errors: dict[str, list] = {}
+    missing = [point for point in checklist(device) if point not in set(instructions)]
     if missing:
-        errors["instructions"] = [f"not acknowledged: {item}" for item in missing]
+        errors["instructions"] = [_l("Not acknowledged: %(point)s", point=point) for point in missing]
     if not (acknowledged_by or "").strip():
-        errors["acknowledged_by"] = ["the name of who received the instructions is required"]
+        errors["acknowledged_by"] = [_l("The name of who received the instructions is required.")]
     if (latitude is None) != (longitude is None) or (latitude is not None and not (
             -90 <= latitude <= 90 and -180 <= longitude <= 180)):
-        errors["location"] = ["latitude and longitude go together and must be valid"]
+        errors["location"] = [_l("Latitude and longitude go together and must be valid.")]
     if photo is not None and len(photo) > MAX_PHOTO_BYTES:
-        errors["photo"] = ["at most 5 MB"]
-    if device.type_id != req.lend_type.id:
-        errors["device_tag"] = [f"must be a {req.lend_type.code} device"]
+        errors["photo"] = [_l("At most 5 MB.")]
     delivered_at = delivered_at or clock.now()
     if delivered_at > clock.now():
         errors["delivered_at"] = [_l("A delivery cannot be recorded ahead of time.")]
     if errors:
-        raise ValidationError("the delivery cannot be recorded", errors)
+        raise ValidationError(_l("The delivery cannot be recorded."), errors)
     holds.check_lendable(device)
-    if device.id != req.device_id:
+    if device.id != item.device_id:
         # Staff took another chair of the same type from the shelf: swap the reservation.
         devices.set_status(device, DeviceStatus.ON_LOAN, expect=(DeviceStatus.AVAILABLE,), by=by,
                            action="device.delivered", changes={"request": req.id})
-        devices.set_status(req.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RESERVED,), by=by,
+        devices.set_status(item.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RESERVED,), by=by,
                            action="device.reservation_released", changes={"request": req.id})
-        req.device_id = device.id
+        item.device_id = device.id
     else:
         devices.set_status(device, DeviceStatus.ON_LOAN, expect=(DeviceStatus.RESERVED,), by=by,
                            action="device.delivered", changes={"request": req.id})
-    loan = Loan(device_id=device.id, person_id=req.person_id, request_id=req.id, delivered_by_id=by.id,
-                instructions=list(dict.fromkeys(instructions)), acknowledged_by=acknowledged_by.strip(),
-                acknowledged_relation=(acknowledged_relation or "").strip(), expected_return_on=expected_return_on,
-                latitude=latitude, longitude=longitude, photo=photo, photo_type=photo_type if photo else "",
-                delivered_at=delivered_at, next_follow_up_on=clock.local_date(delivered_at) + dt.timedelta(
-                    days=device.type.first_follow_up_days))
+    loan = Loan(device_id=device.id, person_id=req.person_id, request_id=req.id, item_id=item.id,
+                delivered_by_id=by.id, instructions=list(dict.fromkeys(instructions)),
+                acknowledged_by=acknowledged_by.strip(), acknowledged_relation=(acknowledged_relation or "").strip(),
+                expected_return_on=expected_return_on, latitude=latitude, longitude=longitude, photo=photo,
+                photo_type=photo_type if photo else "", delivered_at=delivered_at,
+                next_follow_up_on=clock.local_date(delivered_at) + dt.timedelta(days=device.type.first_follow_up_days))
     db.session.add(loan)
     try:
         db.session.flush()
     except IntegrityError as exc:  # the partial unique index: another open loan holds this device
-        raise InvalidTransition(f"device {device.tag} is already on loan", DeviceStatus.ON_LOAN.value) from exc
+        raise InvalidTransition(_l("%(tag)s is already on loan.", tag=device.tag), DeviceStatus.ON_LOAN.value) from exc
     holds.use_overrides(device)
-    req.delivered_at = delivered_at
-    move_to(req, RequestStatus.DELIVERED, by, "request.delivered", {"device": device.tag, "loan": loan.id})
+    item.delivered_at = delivered_at
+    item_step(item, ItemStatus.DELIVERED, by, "request.delivered", {"device": device.tag, "loan": loan.id})
     audit.record(by, "loan.opened", "loan", loan.id, {"device": device.tag, "request": req.id})
     return loan
 
@@ -109,14 +131,15 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
 def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> FollowUp:
     """A visit to the home: device in use, condition, ADL re-score, outcome, problems.
 
-    A problem can raise a report on the device for maintenance; died, moved and no
-    longer needed schedule a pickup. ``visited_on`` (default: the center's today) may not be
+    A problem can raise a report on the device (maintenance opens a repair for it); died,
+    moved and no longer needed schedule a pickup, and died or moved set the person's life
+    status (life.set_life_status). ``visited_on`` (default: the center's today) may not be
     before the delivery nor in the future (ValidationError naming it).
     """
     require_roles(by, Role.ASSESSOR, Role.STAFF)
     if not loan.is_open:
-        raise InvalidTransition(f"loan {loan.number} is closed", "closed")
-    errors: dict[str, list[str]] = {}
+        raise InvalidTransition(_l("Loan %(number)s is closed.", number=loan.number), "closed")
+    errors: dict[str, list] = {}
     items = data.get("adl_items")
     total = group = None
     if items:
@@ -130,9 +153,9 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> Follow
         try:
             kind(data.get(field))
         except ValueError:
-            errors[field] = [f"must be one of: {', '.join(kind)}"]
+            errors[field] = [_l("Choose one of the options.")]
     if data.get("in_use") is None:
-        errors["in_use"] = ["required"]
+        errors["in_use"] = [_l("This field is required.")]
     visited_on = data.get("visited_on") or clock.today()
     wrong_date = visit_date_errors(visited_on, clock.local_date(loan.delivered_at),
                                    lambda date: _l("The visit cannot be dated before the delivery, on %(date)s.",
@@ -140,7 +163,7 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> Follow
     if wrong_date:
         errors["visited_on"] = wrong_date
     if errors:
-        raise ValidationError("the visit cannot be recorded", errors)
+        raise ValidationError(_l("The visit cannot be recorded."), errors)
     outcome = Outcome(data["outcome"])
     visit = FollowUp(loan=loan, visited_on=visited_on, visitor_id=by.id,
                      in_use=bool(data["in_use"]), condition=Condition(data["condition"]),
@@ -149,9 +172,7 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> Follow
                      notes=(data.get("notes") or "").strip())
     db.session.add(visit)
     if outcome in PICKUP_OUTCOMES:
-        loan.pickup_requested_on = visited_on
-        loan.pickup_reason = outcome
-        loan.next_follow_up_on = None
+        ask_pickup(loan, outcome, visited_on)
     else:
         loan.next_follow_up_on = visit.visited_on + dt.timedelta(days=loan.device.type.follow_up_interval_days)
     db.session.flush()
@@ -160,14 +181,17 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> Follow
     audit.record(by, "loan.followed_up", "loan", loan.id,
                  {"outcome": outcome, "in_use": visit.in_use, "condition": visit.condition,
                   "adl_total": total, "pickup": outcome in PICKUP_OUTCOMES})
+    if outcome in LIFE_OUTCOMES:
+        life.set_life_status(loan.person, LIFE_OUTCOMES[outcome], visited_on, by=by)
     return visit
 
 
 def receive_return(loan: Loan, condition: Condition, notes: str = "", *, by: User) -> Loan:
-    """The device comes back: the loan and request close, the device awaits cleaning."""
+    """The device comes back: the loan closes (and the request, when nothing else of it is
+    out), the device awaits cleaning."""
     require_roles(by, Role.STAFF)
     if not loan.is_open:
-        raise InvalidTransition(f"loan {loan.number} was already returned", "closed")
+        raise InvalidTransition(_l("Loan %(number)s was already returned.", number=loan.number), "closed")
     devices.set_status(loan.device, DeviceStatus.RETURNED, expect=(DeviceStatus.ON_LOAN,), by=by,
                        action="device.returned", changes={"loan": loan.id, "condition": [loan.device.condition,
                                                                                            condition]})
@@ -177,9 +201,8 @@ def receive_return(loan: Loan, condition: Condition, notes: str = "", *, by: Use
     loan.return_condition = condition
     loan.return_notes = (notes or "").strip()
     loan.next_follow_up_on = None
-    req = loan.request
-    req.closed_at = utcnow()
-    move_to(req, RequestStatus.CLOSED, by, "request.closed", {"loan": loan.id})
+    item_step(loan.item, ItemStatus.RETURNED, by, "request.closed" if len(loan.request.open_items) == 1
+              else "request.item_returned", {"loan": loan.id})
     audit.record(by, "loan.returned", "loan", loan.id, {"condition": condition})
     return loan
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import pin
@@ -12,14 +13,15 @@ from core import audit, clock
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import Role, User
-from lending.models import ConsentRecord, DisabilityType, Person
+from lending.models import ChronicCondition, ConsentRecord, DisabilityType, Person
 
 # Who may see people's records at all, and who may see the whole national ID.
 PERSON_ROLES = (Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.ADMIN)
 FULL_ID_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 PERSON_FIELDS = ("national_id", "title", "first_name", "last_name", "birth_date", "phone", "house_no", "moo",
                  "soi", "road", "tambon", "amphoe", "changwat", "postcode", "caregiver_name",
-                 "caregiver_relation", "caregiver_phone", "disability_types", "notes")
+                 "caregiver_relation", "caregiver_phone", "disability_types", "disability_card_no",
+                 "disability_card_type", "disability_card_expires_on", "chronic_conditions", "chronic_notes", "notes")
 CONSENT_VERSION = "2569-1"
 
 
@@ -33,7 +35,8 @@ def normalize_national_id(raw: str | None) -> str | None:
     try:
         return pin.validate(str(raw))
     except StdnumError as exc:
-        raise ValidationError("invalid national ID", {"national_id": [f"not a valid Thai national ID ({exc})"]}
+        raise ValidationError(_l("The national ID number is not valid."), {"national_id": [
+            _l("Not a Thai national ID: 13 digits, the last one a check digit of the others.")]}
                               ) from exc
 
 
@@ -44,7 +47,7 @@ def may_see_full_id(user: User) -> bool:
 def get_person(person_id: int) -> Person:
     person = db.session.get(Person, person_id)
     if person is None:
-        raise NotFound(f"no person with id {person_id}", {"id": ["unknown person"]})
+        raise NotFound(_l("There is no person %(id)d.", id=person_id), {"id": [_l("Unknown person.")]})
     return person
 
 
@@ -56,20 +59,31 @@ def _check_unique_id(national_id: str | None, exclude: int | None = None) -> Non
         query = query.where(Person.id != exclude)
     existing = db.session.scalar(query)
     if existing is not None:
-        raise Conflict("a person with this national ID is already registered",
-                       {"national_id": ["already registered"], "person_id": [str(existing)]})
+        raise Conflict(_l("A person with this national ID is already registered."),
+                       {"national_id": [_l("Already registered.")], "person_id": [str(existing)]})
 
 
 def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     clean = {f: data[f] for f in PERSON_FIELDS if f in data}
     if "national_id" in clean:
         clean["national_id"] = normalize_national_id(clean["national_id"])
-    if "disability_types" in clean:
+    for field, kind in (("disability_types", DisabilityType), ("chronic_conditions", ChronicCondition)):
+        if field in clean:
+            try:
+                clean[field] = sorted({kind(t).value for t in clean[field] or []})
+            except ValueError as exc:
+                raise ValidationError(_l("Choose from the listed ones."),
+                                      {field: [_l("Choose from the listed ones.")]}) from exc
+    if "disability_card_type" in clean:
         try:
-            clean["disability_types"] = sorted({DisabilityType(t).value for t in clean["disability_types"] or []})
+            clean["disability_card_type"] = DisabilityType(clean["disability_card_type"]) \
+                if clean["disability_card_type"] else None
         except ValueError as exc:
-            raise ValidationError("unknown disability type",
-                                  {"disability_types": [f"must be among {', '.join(DisabilityType)}"]}) from exc
+            raise ValidationError(_l("Choose from the listed ones."),
+                                  {"disability_card_type": [_l("Choose from the listed ones.")]}) from exc
+    for field in ("disability_card_no", "chronic_notes"):
+        if field in clean:
+            clean[field] = (clean[field] or "").strip()
     return clean
 
 
@@ -80,10 +94,10 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
     """
     clean = _clean(data)
     if not (clean.get("first_name") or "").strip():
-        raise ValidationError("first name is required", {"first_name": ["required"]})
+        raise ValidationError(_l("The first name is required."), {"first_name": [_l("This field is required.")]})
     if not consent or not (consent.get("given_by") or "").strip():
-        raise ValidationError("consent is required at registration",
-                              {"consent": ["record who gave consent (the person or their representative)"]})
+        raise ValidationError(_l("Consent is needed to register a person."),
+                              {"consent": [_l("Record who gave consent (the person or their representative).")]})
     _check_unique_id(clean.get("national_id"))
     person = Person(**clean)
     person.consents = [ConsentRecord(version=consent.get("version") or CONSENT_VERSION,
@@ -100,11 +114,11 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
 def update_person(person: Person, changes: Mapping[str, Any], *, version: int | None, by: User) -> Person:
     """Raises Conflict for a stale version or a national ID registered to someone else."""
     if version != person.version:
-        raise Conflict("this person's record was changed by someone else; reload it and try again",
-                       {"version": [f"stale: current version is {person.version}"]})
+        raise Conflict(_l("Someone else changed this person's record meanwhile; reload it and try again."),
+                       {"version": [_l("Stale: the current version is %(version)d.", version=person.version)]})
     clean = _clean(changes)
     if "first_name" in clean and not (clean["first_name"] or "").strip():
-        raise ValidationError("first name is required", {"first_name": ["required"]})
+        raise ValidationError(_l("The first name is required."), {"first_name": [_l("This field is required.")]})
     _check_unique_id(clean.get("national_id"), exclude=person.id)
     changed = sorted(f for f, v in clean.items() if getattr(person, f) != v)
     for field in changed:

@@ -1,13 +1,17 @@
-"""The request pipeline: intake, assessment, decision, waitlist and reservation."""
+"""The request pipeline: intake, the home assessment, the decision and cancellation.
+
+A request may ask for several devices (items). The person is assessed once; the supervisor
+decides each item; from then on the request's status follows its items (``sync_status``).
+Reservation and the waitlist are in ``lending.services.waitlist``.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from core import audit, clock, dates
 from core.db import db, utcnow
@@ -15,37 +19,104 @@ from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied,
 from core.users import Role, User
 from devices import holds
 from devices import services as devices
+from devices.labels import TypeName
 from devices.models import Device, DeviceStatus, DeviceType
 from lending import adl
-from lending.models import (GROUP_RANK, OPEN_REQUEST_STATES, URGENCY_RANK, Assessment, Channel, LendingRequest, Person,
-                            RequestStatus, Urgency)
+from lending.labels import ITEM_STATUS_LABELS, REQUEST_STATUS_LABELS
+from lending.models import (OPEN_REQUEST_STATES, RESERVABLE_ITEM_STATES, Assessment, Channel, ItemStatus,
+                            LendingRequest, Person, RequestItem, RequestStatus, Urgency)
 
 S = RequestStatus
+I = ItemStatus  # noqa: E741 - the item states read best short
 ASSESSABLE = (S.SUBMITTED, S.ASSESSMENT_SCHEDULED, S.ASSESSED)
-RESERVABLE = (S.APPROVED, S.WAITLISTED)
 ASSESSMENT_FIELDS = ("weight_kg", "height_cm", "seat_width_cm", "doorway_width_cm", "steps_at_entrance", "floor",
                      "bedside_space_cm", "notes")
+MAX_ITEMS = 6
+BEFORE_DELIVERY = (I.REQUESTED, I.APPROVED, I.WAITLISTED, I.RESERVED)
+# An open request shows at the step of its least advanced open item.
+ITEM_STEP = {I.APPROVED: S.APPROVED, I.WAITLISTED: S.WAITLISTED, I.RESERVED: S.RESERVED, I.DELIVERED: S.DELIVERED}
+STEP_ORDER = (I.APPROVED, I.WAITLISTED, I.RESERVED, I.DELIVERED)
 
 
 def require_roles(user: User, *roles: Role) -> None:
     if not user.has_role(Role.ADMIN, *roles):
-        raise PermissionDenied("your role may not take this step")
+        raise PermissionDenied(_l("Your role may not take this step."))
+
+
+def _either(labels, states) -> str:
+    return _Joined([labels[s] for s in states])
+
+
+class _Joined:
+    """Labels joined when the message is shown, in the reader's language."""
+
+    def __init__(self, parts):
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return " / ".join(str(p) for p in self.parts)
 
 
 def expect_status(req: LendingRequest, *states: RequestStatus) -> None:
     if req.status not in states:
         raise InvalidTransition(
-            f"request {req.id} is {req.status.value}; this step needs it to be {' or '.join(s.value for s in states)}",
+            _l("Request %(id)d is %(state)s; this step needs it to be %(needed)s.", id=req.id,
+               state=REQUEST_STATUS_LABELS[req.status], needed=_either(REQUEST_STATUS_LABELS, states)),
             req.status.value)
 
 
+def expect_item(item: RequestItem, *states: ItemStatus) -> None:
+    if item.status not in states:
+        raise InvalidTransition(
+            _l("The %(type)s of request %(id)d is %(state)s; this step needs it to be %(needed)s.",
+               type=TypeName(item.device_type), id=item.request_id, state=ITEM_STATUS_LABELS[item.status],
+               needed=_either(ITEM_STATUS_LABELS, states)), item.status.value)
+
+
 def move_to(req: LendingRequest, new: RequestStatus, by: User | None, action: str,
-          changes: Mapping[str, Any] | None = None) -> None:
+            changes: Mapping[str, Any] | None = None) -> None:
+    """A step of the whole request (intake to assessment), audited."""
     old = req.status
     req.status = new
     req.status_changed_at = utcnow()
     db.session.flush()
     audit.record(by, action, "request", req.id, {"status": [old, new], **(changes or {})})
+
+
+def derived_status(req: LendingRequest) -> RequestStatus:
+    """The request's status after the decision, from its items."""
+    states = [item.status for item in req.items]
+    if I.REQUESTED in states:
+        return S.ASSESSED   # some items still wait for the supervisor
+    for step in STEP_ORDER:
+        if step in states:
+            return ITEM_STEP[step]
+    if I.RETURNED in states:
+        return S.CLOSED
+    if states and all(state == I.REJECTED for state in states):
+        return S.REJECTED
+    return S.CANCELLED
+
+
+def item_step(item: RequestItem, new: ItemStatus, by: User | None, action: str,
+              changes: Mapping[str, Any] | None = None) -> None:
+    """Move one item, keep the request's status in step with its items; one audit event."""
+    req = item.request
+    old_item, old_request = item.status, req.status
+    item.status = new
+    if new in (I.RETURNED, I.REJECTED, I.CANCELLED):
+        item.closed_at = utcnow()
+    new_request = derived_status(req)
+    details = {"item": item.id, "device_type": item.device_type.code, "item_status": [old_item, new],
+               **(changes or {})}
+    if new_request != old_request:
+        req.status = new_request
+        req.status_changed_at = utcnow()
+        details["status"] = [old_request, new_request]
+        if new_request not in OPEN_REQUEST_STATES:
+            req.closed_at = utcnow()
+    db.session.flush()
+    audit.record(by, action, "request", req.id, details)
 
 
 def visit_date_errors(day: dt.date, not_before: dt.date, too_early) -> list:
@@ -61,30 +132,57 @@ def visit_date_errors(day: dt.date, not_before: dt.date, too_early) -> list:
 def get_request(request_id: int) -> LendingRequest:
     req = db.session.get(LendingRequest, request_id)
     if req is None:
-        raise NotFound(f"no request with id {request_id}", {"id": ["unknown request"]})
+        raise NotFound(_l("There is no request %(id)d.", id=request_id), {"id": [_l("Unknown request.")]})
     return req
+
+
+def get_item(req: LendingRequest, item_id: int) -> RequestItem:
+    for item in req.items:
+        if item.id == item_id:
+            return item
+    raise NotFound(_l("Request %(id)d has no item %(item)d.", id=req.id, item=item_id),
+                   {"item_id": [_l("Not an item of this request.")]})
 
 
 # --- intake ---------------------------------------------------------------------------
 
-def submit(person: Person, device_type: DeviceType, data: Mapping[str, Any], *, by: User) -> LendingRequest:
-    """A new request from any channel. Raises ValidationError for an unknown channel or urgency."""
+def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data: Mapping[str, Any], *,
+           by: User) -> LendingRequest:
+    """A new request from any channel, for one device or several (a bed and an air mattress).
+
+    Raises ValidationError for an unknown channel or urgency, no device or the same type
+    twice; Conflict when the person has died.
+    """
     require_roles(by, Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR)
+    types = [device_types] if isinstance(device_types, DeviceType) else list(device_types)
+    errors: dict[str, list] = {}
     try:
         channel = Channel(data.get("channel"))
+    except ValueError:
+        errors["channel"] = [_l("Choose one of the channels.")]
+    try:
         urgency = Urgency(data.get("urgency") or Urgency.NORMAL)
-    except ValueError as exc:
-        raise ValidationError("unknown channel or urgency", {"channel": [", ".join(Channel)],
-                                                            "urgency": [", ".join(Urgency)]}) from exc
-    req = LendingRequest(person=person, device_type=device_type, channel=channel, urgency=urgency,
+    except ValueError:
+        errors["urgency"] = [_l("Choose one of the urgency levels.")]
+    if not types:
+        errors["device_type"] = [_l("Ask for at least one device.")]
+    elif len(types) > MAX_ITEMS or len({t.id for t in types}) != len(types):
+        errors["device_types"] = [_l("Each device type once, at most %(num)d.", num=MAX_ITEMS)]
+    if errors:
+        raise ValidationError(_l("The request cannot be recorded."), errors)
+    if person.is_deceased:
+        raise Conflict(_l("%(name)s has died; no new request can be taken.", name=person.full_name),
+                       {"life_status": [person.life_status.value]})
+    req = LendingRequest(person=person, channel=channel, urgency=urgency,
                          requested_by_name=(data.get("requested_by_name") or "").strip(),
                          requested_by_relation=(data.get("requested_by_relation") or "").strip(),
                          requested_by_phone=(data.get("requested_by_phone") or "").strip(),
-                         reason=(data.get("reason") or "").strip(), created_by_id=by.id)
+                         reason=(data.get("reason") or "").strip(), created_by_id=by.id,
+                         items=[RequestItem(device_type=t) for t in types])
     db.session.add(req)
     db.session.flush()
     audit.record(by, "request.submitted", "request", req.id,
-                 {"status": [None, S.SUBMITTED], "device_type": [None, device_type.code],
+                 {"status": [None, S.SUBMITTED], "device_types": [None, [t.code for t in types]],
                   "channel": [None, channel], "urgency": [None, urgency]})
     return req
 
@@ -93,205 +191,153 @@ def schedule_assessment(req: LendingRequest, due_on: dt.date, assessor: User | N
     require_roles(by, Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR)
     expect_status(req, S.SUBMITTED, S.ASSESSMENT_SCHEDULED)
     if assessor is not None and not assessor.has_role(Role.ASSESSOR):
-        raise ValidationError("the chosen user is not an assessor", {"assessor": ["must hold the assessor role"]})
+        raise ValidationError(_l("The chosen user is not an assessor."),
+                              {"assessor": [_l("Must hold the assessor role.")]})
     req.assessment_due_on = due_on
     req.assessor_id = assessor.id if assessor else None
     move_to(req, S.ASSESSMENT_SCHEDULED, by, "request.assessment_scheduled",
-          {"due_on": due_on, "assessor": assessor.username if assessor else None})
+            {"due_on": due_on, "assessor": assessor.username if assessor else None})
     return req
 
 
 # --- assessment -------------------------------------------------------------------------
 
 def record_assessment(req: LendingRequest, data: Mapping[str, Any], *, by: User) -> Assessment:
-    """The home visit: Barthel ADL, body and home fit, suitability, recommended type.
+    """The home visit: Barthel ADL, body and home fit, suitability, recommended types.
 
     ``adl_total`` and ``dependency_group`` are computed; when the caller sends them too
-    they must agree (ValidationError otherwise).
+    they must agree (ValidationError otherwise). ``recommended_type`` is for the first item;
+    ``recommendations`` maps other items' ids to the type the assessor recommends.
     """
     require_roles(by, Role.ASSESSOR)
     expect_status(req, *ASSESSABLE)
+    if any(item.status != I.REQUESTED for item in req.items):
+        raise InvalidTransition(_l("Request %(id)d is partly decided; it can no longer be assessed again.",
+                                   id=req.id), req.status.value)
     items = list(data.get("adl_items") or [])
     errors = adl.item_errors(items)
     if errors:
-        raise ValidationError("invalid ADL scores", {"adl_items": errors})
+        raise ValidationError(_l("The ADL scores are not valid."), {"adl_items": errors})
     total = adl.total(items)
     group = adl.dependency_group(total)
     if data.get("adl_total") is not None and data["adl_total"] != total:
-        raise ValidationError("ADL total does not match the items", {"adl_total": [f"the items add up to {total}"]})
+        raise ValidationError(_l("The ADL total does not match the items."),
+                              {"adl_total": [_l("The items add up to %(total)d.", total=total)]})
     if data.get("dependency_group") is not None and data["dependency_group"] != group:
-        raise ValidationError("dependency group does not match the total",
-                              {"dependency_group": [f"an ADL total of {total} is {group.value}"]})
+        raise ValidationError(_l("The dependency group does not match the total."),
+                              {"dependency_group": [_l("An ADL total of %(total)d is %(group)s.", total=total,
+                                                       group=adl.GROUP_LABELS[group])]})
     if data.get("suitable") is None:
-        raise ValidationError("say whether the device suits the person and home", {"suitable": ["required"]})
+        raise ValidationError(_l("Say whether the device suits the person and the home."),
+                              {"suitable": [_l("This field is required.")]})
     assessed_on = data.get("assessed_on") or clock.today()
     wrong_date = visit_date_errors(assessed_on, clock.local_date(req.created_at),
                                    lambda date: _l("The visit cannot be dated before the request came in, "
                                                    "on %(date)s.", date=date))
     if wrong_date:
         raise ValidationError(_l("The assessment cannot be recorded."), {"assessed_on": wrong_date})
-    recommended = data.get("recommended_type") or req.device_type
-    assessment = Assessment(request=req, assessor_id=by.id, assessed_on=assessed_on,
-                            adl_items=items, adl_total=total, dependency_group=group, suitable=bool(data["suitable"]),
-                            recommended_type=recommended,
+    recommended = {req.items[0].id: data.get("recommended_type") or req.items[0].device_type}
+    for item_id, device_type in (data.get("recommendations") or {}).items():
+        recommended[get_item(req, int(item_id)).id] = device_type
+    assessment = Assessment(request=req, assessor_id=by.id, assessed_on=assessed_on, adl_items=items,
+                            adl_total=total, dependency_group=group, suitable=bool(data["suitable"]),
+                            recommended_type=recommended[req.items[0].id],
                             **{f: data[f] for f in ASSESSMENT_FIELDS if data.get(f) is not None})
     db.session.add(assessment)
-    req.recommended_type = recommended
+    for item in req.items:
+        if item.id in recommended:
+            chosen = recommended[item.id]
+            item.recommended_type = chosen if chosen.id != item.device_type_id else None
     req.dependency_group = group
     move_to(req, S.ASSESSED, by, "request.assessed",
-          {"adl_total": total, "dependency_group": group, "suitable": bool(data["suitable"]),
-           "recommended_type": recommended.code})
+            {"adl_total": total, "dependency_group": group, "suitable": bool(data["suitable"]),
+             "recommended_types": [item.lend_type.code for item in req.items]})
     return assessment
 
 
-# --- decision, waitlist, reservation ------------------------------------------------------
+# --- decision and cancellation ------------------------------------------------------------
 
 def first_available(device_type: DeviceType, *, unclaimed: bool = False) -> Device | None:
     """The first lendable device of a type (available, nothing holding it back);
     ``unclaimed`` skips those proposed to another request."""
     query = select(Device).where(Device.type_id == device_type.id, Device.status == DeviceStatus.AVAILABLE)
     if unclaimed:
-        claimed = select(LendingRequest.proposed_device_id).where(
-            LendingRequest.status.in_(RESERVABLE), LendingRequest.proposed_device_id.is_not(None))
+        claimed = select(RequestItem.proposed_device_id).where(
+            RequestItem.status.in_(RESERVABLE_ITEM_STATES), RequestItem.proposed_device_id.is_not(None))
         query = query.where(Device.id.not_in(claimed))
     return holds.first_lendable(db.session.scalars(query.order_by(Device.tag)))
 
 
-def decide(req: LendingRequest, approved: bool, reason: str, *, by: User) -> LendingRequest:
-    """A supervisor approves or rejects an assessed request.
+def decide(req: LendingRequest, approved: bool, reason: str, *, by: User,
+           items: Iterable[RequestItem] | None = None) -> LendingRequest:
+    """A supervisor approves or rejects an assessed request: every item still undecided, or
+    the ``items`` given (each decided on its own).
 
-    Approved: an available device of the type to lend is proposed; with none available
-    the request joins the waitlist. A rejection needs a reason (ValidationError).
+    Approved: a lendable device of the type is proposed; with none the item joins the
+    waitlist. A rejection needs a reason (ValidationError).
     """
     require_roles(by, Role.SUPERVISOR)
     expect_status(req, S.ASSESSED)
     reason = (reason or "").strip()
-    req.decided_at = utcnow()
-    req.decided_by_id = by.id
-    req.decision_reason = reason
-    if not approved:
-        if not reason:
-            raise ValidationError("a rejection needs a reason", {"reason": ["required when rejecting"]})
-        move_to(req, S.REJECTED, by, "request.rejected", {"reason": reason})
-        return req
-    move_to(req, S.APPROVED, by, "request.approved", {"reason": reason} if reason else None)
-    device = first_available(req.lend_type, unclaimed=True)
-    if device is None:
-        req.waitlisted_at = utcnow()
-        move_to(req, S.WAITLISTED, by, "request.waitlisted", {"device_type": req.lend_type.code})
-    else:
-        _propose(req, device, by)
-    return req
-
-
-def _propose(req: LendingRequest, device: Device, by: User | None) -> None:
-    req.proposed_device_id = device.id
-    db.session.flush()
-    audit.record(by, "request.device_proposed", "request", req.id, {"device": device.tag})
-
-
-def waitlist_query(device_type: DeviceType | None = None):
-    """Waitlisted requests: most urgent first, then the most dependent, then the oldest."""
-    urgency = case(*((LendingRequest.urgency == u, rank) for u, rank in URGENCY_RANK.items()), else_=9)
-    group = case(*((LendingRequest.dependency_group == g, rank) for g, rank in GROUP_RANK.items()), else_=9)
-    query = (select(LendingRequest).where(LendingRequest.status == S.WAITLISTED)
-             .order_by(urgency, group, LendingRequest.waitlisted_at, LendingRequest.id))
-    if device_type is not None:
-        query = query.where(case((LendingRequest.recommended_type_id.is_(None), LendingRequest.device_type_id),
-                                 else_=LendingRequest.recommended_type_id) == device_type.id)
-    return query
-
-
-def propose_to_waitlist(device: Device, by: User | None = None) -> LendingRequest | None:
-    """Offer a device that became available to the head of its type's waitlist."""
-    already = db.session.scalar(select(LendingRequest.id).where(LendingRequest.proposed_device_id == device.id,
-                                                                LendingRequest.status.in_(RESERVABLE)))
-    if already is not None or holds.blocking_for([device]).get(device.id):
-        return None
-    for req in db.session.scalars(waitlist_query(device.type)):
-        proposed = req.proposed_device
-        if proposed is None or proposed.status != DeviceStatus.AVAILABLE:
-            _propose(req, device, by)
-            return req
-    return None
-
-
-def _queue_key(req: LendingRequest) -> tuple:
-    waiting_since = req.waitlisted_at or req.decided_at or req.created_at
-    return (URGENCY_RANK.get(req.urgency, 9), GROUP_RANK.get(req.dependency_group, 9), waiting_since, req.id)
-
-
-def ahead_in_queue(req: LendingRequest) -> list[LendingRequest]:
-    """Approved or waitlisted requests for the same type that come before this one (the
-    waitlist's order: urgency, dependency, then who has waited longest)."""
-    lend_type = req.lend_type.id
-    others = db.session.scalars(select(LendingRequest).where(
-        LendingRequest.status.in_(RESERVABLE), LendingRequest.id != req.id,
-        case((LendingRequest.recommended_type_id.is_(None), LendingRequest.device_type_id),
-             else_=LendingRequest.recommended_type_id) == lend_type))
-    mine = _queue_key(req)
-    return sorted((other for other in others if _queue_key(other) < mine), key=_queue_key)
-
-
-def reserve(req: LendingRequest, device: Device | None = None, *, by: User, reason: str = "") -> LendingRequest:
-    """Hold a device for an approved or waitlisted request.
-
-    Without ``device`` the proposed one is taken (or the first lendable one). Taking a
-    device that was not proposed to this request while others wait ahead of it needs a
-    ``reason`` (audited). Raises ValidationError for a device of another type or a missing
-    reason, InvalidTransition when the device is not available, Conflict when no device of
-    the type is lendable or the device is held back (devices.holds).
-    """
-    require_roles(by, Role.STAFF, Role.SUPERVISOR)
-    expect_status(req, *RESERVABLE)
-    if device is None:
-        proposed = req.proposed_device
-        device = proposed if (proposed is not None and proposed.status == DeviceStatus.AVAILABLE
-                              and not holds.blocking_for([proposed]).get(proposed.id)) else None
-        device = device or first_available(req.lend_type)
+    if not approved and not reason:
+        raise ValidationError(_l("A rejection needs a reason."), {"reason": [_l("Required when rejecting.")]})
+    chosen = list(items) if items is not None else [item for item in req.items if item.status == I.REQUESTED]
+    for item in chosen:
+        expect_item(item, I.REQUESTED)
+    if not chosen:
+        raise Conflict(_l("Every item of request %(id)d is decided already.", id=req.id), {"state": [req.status]})
+    for item in chosen:
+        item.decided_at, item.decided_by_id, item.decision_reason = utcnow(), by.id, reason
+        if not approved:
+            item_step(item, I.REJECTED, by, "request.rejected", {"reason": reason})
+            continue
+        device = first_available(item.lend_type, unclaimed=True)
         if device is None:
-            raise Conflict(f"no {req.lend_type.code} device is available; the request stays {req.status.value}",
-                           {"device_tag": ["no device of this type is available"]})
-    if device.type_id != req.lend_type.id:
-        raise ValidationError("the device is of another type than the one to lend",
-                              {"device_tag": [f"must be a {req.lend_type.code} device"]})
-    if device.status == DeviceStatus.AVAILABLE:
-        holds.check_lendable(device)
-    # The device first (of two reserving it at once, one gets it and the other a 409), then the turn.
-    devices.set_status(device, DeviceStatus.RESERVED, expect=(DeviceStatus.AVAILABLE,), by=by,
-                       action="device.reserved", changes={"request": req.id})
-    skipped = [] if device.id == req.proposed_device_id else ahead_in_queue(req)
-    reason = (reason or "").strip()
-    if skipped and not reason:
-        raise ValidationError(
-            lazy_ngettext("%(num)d request for this type waits ahead of this one; say why this one goes first.",
-                          "%(num)d requests for this type wait ahead of this one; say why this one goes first.",
-                          len(skipped)), {"reason": [_l("A reason is required to go ahead of the waitlist.")]})
-    if skipped:
-        audit.record(by, "request.reserved_out_of_turn", "request", req.id,
-                     {"reason": reason, "ahead": [other.id for other in skipped]})
-    req.device_id = device.id
-    req.proposed_device_id = None
-    req.reserved_at = utcnow()
-    move_to(req, S.RESERVED, by, "request.reserved", {"device": device.tag})
+            item.waitlisted_at = utcnow()
+            item_step(item, I.WAITLISTED, by, "request.waitlisted", {"reason": reason} if reason else None)
+        else:
+            item.proposed_device_id = device.id
+            item_step(item, I.APPROVED, by, "request.approved",
+                      {"device": device.tag, **({"reason": reason} if reason else {})})
     return req
 
 
-def cancel(req: LendingRequest, reason: str, *, by: User) -> LendingRequest:
-    """Cancel an open request; a reserved device goes back on the shelf (and to the waitlist)."""
+def cancel(req: LendingRequest, reason: str, *, by: User,
+           items: Iterable[RequestItem] | None = None) -> LendingRequest:
+    """Cancel what is still open of a request before delivery (or the ``items`` given): a
+    reserved device goes back on the shelf (and to the waitlist). Devices already at the home
+    stay on loan until they come back."""
     require_roles(by, Role.STAFF, Role.SUPERVISOR)
-    expect_status(req, *OPEN_REQUEST_STATES)
-    if not (reason or "").strip():
-        raise ValidationError("a cancellation needs a reason", {"reason": ["required"]})
-    if req.status == S.RESERVED and req.device is not None:
-        devices.set_status(req.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RESERVED,), by=by,
-                           action="device.reservation_released", changes={"request": req.id})
-    req.cancel_reason = reason.strip()
-    req.closed_at = utcnow()
-    req.proposed_device_id = None
-    move_to(req, S.CANCELLED, by, "request.cancelled", {"reason": reason.strip()})
+    expect_status(req, *OPEN_REQUEST_STATES, S.DELIVERED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_l("A cancellation needs a reason."), {"reason": [_l("A reason is required.")]})
+    chosen = list(items) if items is not None else [item for item in req.items if item.status in BEFORE_DELIVERY]
+    if not chosen:
+        raise InvalidTransition(_l("Request %(id)d is %(state)s; nothing of it can be cancelled, its devices are on "
+                                   "loan.", id=req.id, state=REQUEST_STATUS_LABELS[req.status]), req.status.value)
+    return cancel_items(req, chosen, reason, by=by)
+
+
+def cancel_items(req: LendingRequest, chosen: list[RequestItem], reason: str, *, by: User | None) -> LendingRequest:
+    """Cancel these items (not yet delivered) for ``reason``; the caller checked who may."""
+    for item in chosen:
+        expect_item(item, *BEFORE_DELIVERY)
+    req.cancel_reason = reason
+    for item in chosen:
+        if item.status == I.RESERVED and item.device is not None:
+            devices.set_status(item.device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RESERVED,), by=by,
+                               action="device.reservation_released", changes={"request": req.id})
+        item.proposed_device_id = None
+        item.cancel_reason = reason
+        item_step(item, I.CANCELLED, by, "request.cancelled", {"reason": reason})
+    if req.status in (S.SUBMITTED, S.ASSESSMENT_SCHEDULED, S.ASSESSED) and derived_status(req) == S.CANCELLED:
+        move_to(req, S.CANCELLED, by, "request.cancelled", {"reason": reason})
+        req.closed_at = utcnow()
     return req
 
+
+# --- lists ---------------------------------------------------------------------------------
 
 def board_counts() -> dict[RequestStatus, int]:
     rows = db.session.execute(select(LendingRequest.status, db.func.count()).group_by(LendingRequest.status))
@@ -303,7 +349,8 @@ def requests_query(status: RequestStatus | None = None, type_code: str = "", per
     if status is not None:
         query = query.where(LendingRequest.status == status)
     if type_code:
-        query = query.join(LendingRequest.device_type).where(DeviceType.code == type_code.upper())
+        query = query.where(LendingRequest.items.any(RequestItem.device_type.has(DeviceType.code == type_code.upper())))
     if person_id is not None:
         query = query.where(LendingRequest.person_id == person_id)
     return query
+

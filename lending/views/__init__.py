@@ -1,4 +1,4 @@
-"""Pages of the lending lifecycle: people, the request pipeline, and loans."""
-from lending.views import loans, people, requests
+"""Pages of the lending lifecycle: people (and their care), the request pipeline, and loans."""
+from lending.views import care, loans, people, requests
 
-blueprints = (people.bp, requests.bp, loans.bp)
+blueprints = (people.bp, care.bp, requests.bp, loans.bp)

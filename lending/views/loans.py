@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, select
 from wtforms import SelectChoice
 
 from core import clock
@@ -22,7 +22,7 @@ from devices.models import Condition, DeviceStatus
 from lending import adl
 from lending.agreement import AgreementData, agreement_pdf
 from lending.forms import DeliveryForm, FollowUpForm, ReturnForm, adl_scores
-from lending.models import LendingRequest, Loan, RequestStatus
+from lending.models import ItemStatus, LendingRequest, Loan, RequestItem
 from lending.services import loans, people
 
 bp = Blueprint("loans", __name__)
@@ -31,17 +31,18 @@ VISITORS = (Role.ASSESSOR, Role.STAFF, Role.ADMIN)
 
 
 def _deliverable_requests(device) -> list[LendingRequest]:
-    """The reservation holding this device, or reserved requests of its type (to swap devices)."""
+    """The request holding this device, or requests with a device of its type reserved (to swap)."""
     holder = loans.reservation_for(device)
     if holder is not None:
-        return [holder]
+        return [holder.request]
     if device.status != DeviceStatus.AVAILABLE:
         return []
-    return list(db.session.scalars(select(LendingRequest).where(LendingRequest.status == RequestStatus.RESERVED)
-                                   .order_by(LendingRequest.reserved_at)
-                                   .where((LendingRequest.recommended_type_id == device.type_id) |
-                                          ((LendingRequest.recommended_type_id.is_(None)) &
-                                           (LendingRequest.device_type_id == device.type_id)))))
+    lend_type = case((RequestItem.recommended_type_id.is_(None), RequestItem.device_type_id),
+                     else_=RequestItem.recommended_type_id)
+    items = db.session.scalars(select(RequestItem).where(RequestItem.status == ItemStatus.RESERVED,
+                                                         lend_type == device.type_id)
+                               .order_by(RequestItem.reserved_at))
+    return list(dict.fromkeys(item.request for item in items))
 
 
 @bp.route("/d/<tag>/deliver", methods=["GET", "POST"])
@@ -217,5 +218,5 @@ def holder_panel(device, user) -> dict | None:
     reservation = None if loan else loans.reservation_for(device)
     if loan is None and reservation is None:
         return None
-    record_access(user, "person", (loan or reservation).person_id, "page.scan")
+    record_access(user, "person", loan.person_id if loan else reservation.request.person_id, "page.scan")
     return {"template": "lending/_holder_panel.html", "loan": loan, "reservation": reservation}

@@ -5,14 +5,17 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from core import clock
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.db import db
 from core.forms import int_or_none, submit
 from core.users import Role
-from lending.forms import DISABILITY_LABELS, NewPersonForm, PersonForm
+from lending.forms import LifeStatusForm, NewPersonForm, PersonForm, ReferralForm
+from lending.labels import (CARE_TASK_LABELS, CARER_LABELS, CHRONIC_LABELS, DISABILITY_LABELS,
+                            REFERRAL_STATUS_LABELS)
 from lending.models import Assessment, FollowUp, LendingRequest, Loan
-from lending.services import loans, people, pipeline
+from lending.services import care, loans, people, pipeline
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -53,7 +56,10 @@ def person_view(person_id):
     db.session.commit()
     return render_template(
         "lending/person_view.html", person=person, full_id=people.may_see_full_id(actor),
-        disability_labels=DISABILITY_LABELS,
+        disability_labels=DISABILITY_LABELS, chronic_labels=CHRONIC_LABELS, care_task_labels=CARE_TASK_LABELS,
+        carer_labels=CARER_LABELS, referral_status_labels=REFERRAL_STATUS_LABELS, today=clock.today(),
+        may_care=actor.has_role(*care.CARE_ROLES, Role.ADMIN),
+        life_form=LifeStatusForm(status=person.life_status.value, on=clock.today()), referral_form=ReferralForm(),
         requests=list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
         person_loans=list(db.session.scalars(loans.loans_query(person_id=person.id))),
         assessments=list(db.session.scalars(select(Assessment).join(Assessment.request)

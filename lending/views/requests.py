@@ -5,6 +5,7 @@ import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -12,15 +13,20 @@ from core import clock
 from core.auth import current_actor, require_role
 from core.db import db
 from core.forms import submit
+from core.i18n import current_locale
 from core.audit import history
 from core.users import Role, User, UserRole
+from devices import holds
 from devices import services as devices
 from devices.models import Device, DeviceStatus
 from lending import adl
+from lending.labels import ITEM_STATUS_LABELS, LIFE_STATUS_LABELS
 from lending.forms import (CHANNEL_LABELS, OUTCOME_LABELS, REQUEST_STATUS_LABELS, URGENCY_LABELS, AssessmentForm,
                            CancelForm, DecisionForm, RequestForm, ReserveForm, ScheduleForm, adl_scores)
-from lending.models import OPEN_REQUEST_STATES, LendingRequest, RequestStatus
+from lending.models import (GROUP_RANK, OPEN_REQUEST_STATES, URGENCY_RANK, ItemStatus, LendingRequest, RequestItem,
+                            RequestStatus)
 from lending.services import people, pipeline
+from lending.services import waitlist as queue
 
 bp = Blueprint("requests", __name__)
 READERS = people.PERSON_ROLES
@@ -31,7 +37,8 @@ S = RequestStatus
 @bp.app_context_processor
 def _labels():
     return {"channel_labels": CHANNEL_LABELS, "urgency_labels": URGENCY_LABELS, "outcome_labels": OUTCOME_LABELS,
-            "group_labels": adl.GROUP_LABELS, "request_status_labels": REQUEST_STATUS_LABELS}
+            "group_labels": adl.GROUP_LABELS, "request_status_labels": REQUEST_STATUS_LABELS,
+            "item_status_labels": ITEM_STATUS_LABELS, "life_status_labels": LIFE_STATUS_LABELS}
 
 
 def _type_choices():
@@ -54,7 +61,7 @@ def request_new():
     q = request.args.get("q", "")[:80]
     matches = list(db.session.scalars(people.search_query(q).limit(10))) if q and person is None else []
     created, status = submit(form, lambda: pipeline.submit(
-        people.get_person(int(form.person_id.data)), devices.get_type(form.device_type.data),
+        people.get_person(int(form.person_id.data)), [devices.get_type(code) for code in form.device_type.data],
         {f: getattr(form, f).data for f in ("channel", "urgency", "requested_by_name", "requested_by_relation",
                                             "requested_by_phone", "reason")}, by=current_actor()))
     if created is not None:
@@ -70,7 +77,7 @@ def board():
     query = select(LendingRequest).where(LendingRequest.status.in_(OPEN_REQUEST_STATES)).order_by(
         LendingRequest.created_at)
     if type_code:
-        query = query.where(LendingRequest.device_type.has(code=type_code))
+        query = query.where(LendingRequest.items.any(RequestItem.device_type.has(code=type_code)))
     columns = {status: [] for status in OPEN_REQUEST_STATES}
     for req in db.session.scalars(query):
         columns[req.status].append(req)
@@ -86,13 +93,17 @@ def request_view(request_id):
     actor = current_actor()
     schedule = ScheduleForm(due_on=req.assessment_due_on or clock.today() + dt.timedelta(days=3))
     schedule.assessor.choices = _assessor_choices()
-    reserve = ReserveForm()
-    reserve.device_tag.choices = [SelectChoice(d.tag, f"{d.tag} · {d.brand} {d.model}") for d in _available(req)]
-    if req.proposed_device is not None:
-        reserve.device_tag.data = req.proposed_device.tag
-    return render_template("lending/request_view.html", req=req, actor=actor, schedule=schedule, reserve=reserve,
-                           decision=DecisionForm(), cancel=CancelForm(), events=history("request", req.id),
-                           adl_items=adl.ITEMS)
+    reserve_forms = {}
+    for item in req.items:
+        if item.is_reservable:
+            form = ReserveForm(prefix=f"item{item.id}")
+            form.device_tag.choices = [SelectChoice(d.tag, f"{d.tag} · {d.brand} {d.model}") for d in _lendable(item)]
+            if item.proposed_device is not None:
+                form.device_tag.data = item.proposed_device.tag
+            reserve_forms[item.id] = form
+    return render_template("lending/request_view.html", req=req, actor=actor, schedule=schedule,
+                           reserve_forms=reserve_forms, decision=DecisionForm(), cancel=CancelForm(),
+                           events=history("request", req.id), adl_items=adl.ITEMS)
 
 
 def _assessors() -> list[User]:
@@ -100,10 +111,13 @@ def _assessors() -> list[User]:
                                                                            User.active.is_(True))))
 
 
-def _available(req: LendingRequest) -> list[Device]:
-    return list(db.session.scalars(select(Device).where(Device.type_id == req.lend_type.id,
-                                                        Device.status == DeviceStatus.AVAILABLE)
-                                   .order_by(Device.tag).limit(50)))
+def _lendable(item: RequestItem) -> list[Device]:
+    """Devices of the item's type in stock that nothing holds back (the first 50)."""
+    candidates = list(db.session.scalars(select(Device).where(Device.type_id == item.lend_type.id,
+                                                              Device.status == DeviceStatus.AVAILABLE)
+                                         .order_by(Device.tag).limit(50)))
+    blocking = holds.blocking_for(candidates)
+    return [device for device in candidates if not blocking.get(device.id)]
 
 
 def _step_done(req, message):
@@ -132,15 +146,21 @@ def assessment(request_id):
     req = pipeline.get_request(request_id)
     form = AssessmentForm()
     form.recommended_type.choices = _type_choices()
+    others = req.items[1:]
     if request.method == "GET":
-        form.recommended_type.data = req.device_type.code
+        form.recommended_type.data = req.items[0].lend_type.code
+    if others:
+        form.recommended_type.label.text = _("Recommended instead of: %(type)s",
+                                             type=req.items[0].device_type.name(current_locale()))
 
     def save():
         data = {f: getattr(form, f).data for f in pipeline.ASSESSMENT_FIELDS}
         data["floor"] = data["floor"] or ""
         data["notes"] = data["notes"] or ""
         data.update(adl_items=adl_scores(form), suitable=form.suitable.data == "yes",
-                    recommended_type=devices.get_type(form.recommended_type.data))
+                    recommended_type=devices.get_type(form.recommended_type.data),
+                    recommendations={item.id: devices.get_type(request.form.get(f"recommend-{item.id}")
+                                                               or item.device_type.code) for item in others})
         return pipeline.record_assessment(req, data, by=current_actor())
 
     saved, status = submit(form, save)
@@ -148,7 +168,8 @@ def assessment(request_id):
         flash(_("Assessment saved: ADL %(total)d, %(group)s.", total=saved.adl_total,
                 group=adl.GROUP_LABELS[saved.dependency_group]), "success")
         return redirect(url_for("requests.request_view", request_id=req.id))
-    return render_template("lending/assessment_form.html", form=form, req=req, adl_items=adl.ITEMS), status
+    return render_template("lending/assessment_form.html", form=form, req=req, adl_items=adl.ITEMS, others=others,
+                           types=devices.list_types()), status
 
 
 @bp.route("/requests/<int:request_id>/decision", methods=["POST"])
@@ -157,12 +178,17 @@ def decide(request_id):
     req = pipeline.get_request(request_id)
     form = DecisionForm()
     approved = request.form.get("approved") == "1"
+    item_id = request.form.get("item", type=int)
     if form.validate_on_submit():
-        pipeline.decide(req, approved, form.reason.data or "", by=current_actor())
-        message = {S.APPROVED: _("Approved; a device is proposed."), S.WAITLISTED: _("Approved; no device is "
-                   "available, so the request joins the waitlist."), S.REJECTED: _("Rejected.")}[req.status]
+        only = [pipeline.get_item(req, item_id)] if item_id else None
+        pipeline.decide(req, approved, form.reason.data or "", by=current_actor(), items=only)
         db.session.commit()
-        flash(message, "success")
+        flash(_("Decision recorded.") if not approved else
+              ngettext("Approved; %(num)d device is waitlisted: none of its type is available.",
+                       "Approved; %(num)d devices are waitlisted: none of their type is available.",
+                       sum(1 for i in req.items if i.status == ItemStatus.WAITLISTED))
+              if any(i.status == ItemStatus.WAITLISTED for i in req.items) else _("Approved; a device is proposed."),
+              "success")
     back = request.form.get("back")
     return redirect(url_for("requests.approvals") if back == "approvals"
                     else url_for("requests.request_view", request_id=req.id))
@@ -172,10 +198,13 @@ def decide(request_id):
 @require_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 def reserve(request_id):
     req = pipeline.get_request(request_id)
-    tag = request.form.get("device_tag", "")
-    pipeline.reserve(req, devices.get_device(tag) if tag else None, by=current_actor(),
-                     reason=request.form.get("reason", "")[:2000])
-    return _step_done(req, _("Device %(tag)s reserved.", tag=req.device.tag))
+    item = pipeline.get_item(req, request.form.get("item", type=int) or 0) if request.form.get("item") else None
+    prefix = f"item{item.id}-" if item else ""
+    tag = request.form.get(prefix + "device_tag", "")
+    device = devices.get_device(tag) if tag else None
+    reserved = queue.reserve(req, device, by=current_actor(), reason=request.form.get(prefix + "reason", "")[:2000],
+                             item=item)
+    return _step_done(req, _("Device %(tag)s reserved.", tag=reserved.device.tag))
 
 
 @bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
@@ -186,16 +215,31 @@ def cancel(request_id):
     if not form.validate_on_submit():
         flash(_("Give a reason for the cancellation."), "error")
         return redirect(url_for("requests.request_view", request_id=req.id))
-    pipeline.cancel(req, form.reason.data, by=current_actor())
-    return _step_done(req, _("Request cancelled."))
+    item_id = request.form.get("item", type=int)
+    pipeline.cancel(req, form.reason.data, by=current_actor(),
+                    items=[pipeline.get_item(req, item_id)] if item_id else None)
+    return _step_done(req, _("Cancelled."))
 
 
 @bp.route("/approvals")
 @require_role(Role.SUPERVISOR, Role.ADMIN)
 def approvals():
-    queue = list(db.session.scalars(select(LendingRequest).where(LendingRequest.status == S.ASSESSED)
-                                    .order_by(LendingRequest.status_changed_at)))
-    return render_template("lending/approvals.html", queue=queue, decision=DecisionForm())
+    queue = sorted(db.session.scalars(select(LendingRequest).where(LendingRequest.status == S.ASSESSED)),
+                   key=lambda r: (URGENCY_RANK.get(r.urgency, 9), GROUP_RANK.get(r.dependency_group, 9),
+                                  r.created_at, r.id))
+    return render_template("lending/approvals.html", queue=queue, decision=DecisionForm(),
+                           stock=_stock_by_type(), types=devices.list_types())
+
+
+def _stock_by_type() -> dict[int, int]:
+    """Lendable devices in stock by type id (available and held back by nothing)."""
+    available = list(db.session.scalars(select(Device).where(Device.status == DeviceStatus.AVAILABLE)))
+    blocking = holds.blocking_for(available)
+    stock: dict[int, int] = {}
+    for device in available:
+        if not blocking.get(device.id):
+            stock[device.type_id] = stock.get(device.type_id, 0) + 1
+    return stock
 
 
 @bp.route("/waitlist")
@@ -203,7 +247,7 @@ def approvals():
 def waitlist():
     type_code = request.args.get("type", "")[:8].upper()
     device_type = devices.get_type(type_code) if type_code else None
-    waiting = list(db.session.scalars(pipeline.waitlist_query(device_type)))
+    waiting = list(db.session.scalars(queue.waitlist_query(device_type)))
     return render_template("lending/waitlist.html", waiting=waiting, types=devices.list_types(),
                            type_code=type_code)
 

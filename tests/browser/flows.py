@@ -35,7 +35,7 @@ from labels.views import label_data
 from lending import adl
 from lending.forms import REQUEST_STATUS_LABELS
 from lending.models import RequestStatus
-from lending.services import loans, people, pipeline
+from lending.services import loans, people, pipeline, waitlist
 from lending_helpers import national_id
 
 ADL_HOME_BOUND = dict(zip(adl.KEYS, [1, 1, 1, 1, 1, 1, 0, 0, 1, 1]))  # total 8: home-bound
@@ -299,7 +299,8 @@ class Lifecycle:
         with self.live_server.app.app_context():
             staff = _user("staff")
             req, device = pipeline.get_request(self.request_id), devices.get_device(self.tag)
-            pipeline.reserve(req, device, by=staff)
+            # Other tests leave requests of the type waiting: this one goes ahead, with a reason.
+            waitlist.reserve(req, device, by=staff, reason="ทดสอบหน้าจอ")
             loan = loans.deliver(req, device, instructions=loans.checklist(device), acknowledged_by="บุตร", by=staff)
             loans.receive_return(loan, device.condition, by=staff)
             db.session.commit()
@@ -357,7 +358,7 @@ class Lifecycle:
         click(page, "main form button[type=submit]")
         assert self.person_name in flash(page)
         assert self.person_name in page.locator("p.chosen").inner_text()
-        page.select_option("#device_type", self.type_code)
+        page.check(f"input[name=device_type][value={self.type_code}]")
         page.select_option("#channel", "line")
         page.select_option("#urgency", "high")
         page.fill("#requested_by_name", "สมชาย ทดลองใช้")
@@ -381,7 +382,9 @@ class Lifecycle:
     def reserve(self, page) -> None:
         """Staff reserve the new device (the approval proposed the first one on the shelf)."""
         page.goto(self.url("requests.request_view", request_id=self.request_id))
-        page.select_option("#device_tag", self.tag)
+        page.select_option("form[action$='/reservation'] select[name$='device_tag']", self.tag)
+        # Requests of other tests may wait for the type too: say why this one goes first.
+        page.fill("form[action$='/reservation'] input[name$='reason']", "ญาติรอรับที่บ้านวันนี้")
         self.checked(page, "approved request")
         click(page, "form[action$='/reservation'] button[type=submit]")
         expect_request_status(self.live_server, page, RequestStatus.RESERVED)
