@@ -199,6 +199,8 @@ def purchase_new():
     title = _("Record a purchase")
     if form.is_submitted() and request.form.get("action") == "rows":  # no JavaScript needed for the rows
         form.count.validate(form)
+        if form.count.data == len(form.rows):  # the Enter key lands here too (the form's first button)
+            flash(_("Nothing is saved yet: press Save when the rows are filled in."), "info")
         form.one_row_per_device()
         return render_template("fund/purchase.html", form=form, title=title), 422 if form.count.errors else 200
 
