@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, FieldList, FormField, IntegerField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+from wtforms import (BooleanField, DateField, DecimalField, FieldList, FormField, IntegerField, SelectChoice,
+                     SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import FlaskForm
@@ -56,7 +56,8 @@ class InKindForm(FlaskForm):
     brand = StringField(_l("Brand"), validators=[Optional(), Length(max=80)])
     model = StringField(_l("Model"), validators=[Optional(), Length(max=80)])
     value = DecimalField(_l("Value of each, as the donor states (baht)"), places=2,
-                         validators=[Optional(), NumberRange(min=0.01, max=MAX_BAHT)], render_kw={"inputmode": "decimal"},
+                         validators=[Optional(), NumberRange(min=0.01, max=MAX_BAHT)],
+                         render_kw={"inputmode": "decimal"},
                          description=_l("Leave it empty to value each at the type's reference new price (shown "
                                         "with the type); the gift is booked at the total."))
     received_on = DateField(_l("Received on"), validators=[InputRequired()])

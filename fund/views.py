@@ -106,8 +106,8 @@ def _csv(entries):
     writer.writerow(["entry", "date", "kind", "memo", "reverses", "account", "fund", "amount_baht"])
     for entry in entries:
         for posting in entry.postings:
-            writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, memos.text(entry), entry.reverses_id or "",
-                             posting.account.code, posting.fund.code, f"{posting.amount_satang / 100:.2f}"])
+            writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, memos.text(entry),
+                             entry.reverses_id or "", posting.account.code, posting.fund.code, f"{posting.amount_satang / 100:.2f}"])
     response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="journal.csv"'
@@ -192,10 +192,11 @@ def in_kind_new():
 def purchase_new():
     form = PurchaseForm(spent_on=clock.today())
     form.device_type.choices, form.fund.choices = _type_choices(), _fund_choices(auto=True)
+    left = {d: spending.remaining(d) for d in db.session.scalars(
+        select(Donation).where(Donation.kind == DonationKind.CASH).order_by(Donation.received_on))}
     form.donation.choices = [SelectChoice("", "–")] + [
-        SelectChoice(str(d.id), f"{d.receipt_label} · {d.donor.name} · {format_baht(spending.remaining(d), current_locale())}")
-        for d in db.session.scalars(select(Donation).where(Donation.kind == DonationKind.CASH)
-                                    .order_by(Donation.received_on)) if spending.remaining(d) > 0]
+        SelectChoice(str(d.id), f"{d.receipt_label} · {d.donor.name} · {format_baht(amount, current_locale())}")
+        for d, amount in left.items() if amount > 0]
     title = _("Record a purchase")
     if form.is_submitted() and request.form.get("action") == "rows":  # no JavaScript needed for the rows
         form.count.validate(form)
@@ -275,7 +276,7 @@ def receipt(donation_id):
 def mine():
     donor = donations.donor_for_user(current_actor())
     if donor is None:
-        raise NotFound(_("Your login is not linked to a donor yet; please ask the fund's treasurer."))
+        raise NotFound(_l("Your login is not linked to a donor yet; please ask the fund's treasurer."))
     return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor),
                            share_url=url_for("impact.shared", token=donor.share_token, _external=True))
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import tin
 
@@ -37,10 +36,10 @@ def normalize_tax_id(raw: str | None) -> str | None:
     try:
         return tin.validate(str(raw))
     except StdnumError as exc:
-        why = (_l("A tax ID has 13 digits.") if isinstance(exc, InvalidLength) else
-               _l("A tax ID has digits only.") if isinstance(exc, InvalidFormat) else
-               _l("The check digit does not match; please check the number.") if isinstance(exc, InvalidChecksum)
-               else _l("This is not a valid Thai tax ID."))
+        number = tin.compact(str(raw))  # stdnum says only "invalid format" whatever is wrong
+        why = (_l("A tax ID has digits only.") if not number.isdigit() else
+               _l("A tax ID has 13 digits.") if len(number) != 13 else
+               _l("The check digit does not match; please check the number."))
         raise ValidationError(_l("The tax ID is not valid."), {"tax_id": [why]}) from exc
 
 
