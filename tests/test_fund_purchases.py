@@ -150,7 +150,7 @@ def test_the_api_answers_in_the_readers_language(api):
 # --- the page ---------------------------------------------------------------------------------
 
 def rows_of(page: str) -> list[str]:
-    return re.findall(r'<legend>(อุปกรณ์ชิ้นที่ \d+)</legend>', page)
+    return re.findall(r'<legend><strong>(อุปกรณ์ชิ้นที่ \d+)</strong></legend>', page)
 
 
 FORM = {"device_type": "WC", "amount": "7000", "fund": "", "donation": "", "spent_on": "2026-11-24",
