@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from devices.schemas import MAX_SATANG
 from fund import memos
 from fund.models import DonorKind, PaymentMethod, ValueSource
+from fund.money import MAX_SATANG
 
 
 def _satang(**kwargs):

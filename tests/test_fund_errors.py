@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from flask_babel import force_locale
 
+from conftest import both_databases
 from fund.money import LazyBaht
 from lending_helpers import Api
 
@@ -146,3 +147,25 @@ def test_pages_say_it_in_thai(client, client_as, api_headers, api):
     assert unlinked.status_code == 404 and "เหรัญญิก" in unlinked.get_data(as_text=True)
     other = client.get(f"/api/v1/donors/{api.gift['donor_id']}/impact", headers=api_headers("donor"))
     assert other.status_code == 403 and other.get_json()["message"] == "ผู้บริจาคดูได้เฉพาะผลการบริจาคของตนเอง"
+
+
+@both_databases
+def test_amounts_beyond_what_the_books_hold_are_a_422_not_a_database_error(app, api, client_as):
+    """PostgreSQL's INTEGER holds ฿21,474,836.47 at most; a larger amount is refused as input."""
+    too_much = 2**31
+    for path, body, field in (
+        ("/api/v1/donations", {"donor_id": api.gift["donor_id"], "amount_satang": too_much}, "amount_satang"),
+        ("/api/v1/purchases", {"device_type": "WC", "amount_satang": too_much}, "amount_satang"),
+        ("/api/v1/repairs", {"amount_satang": too_much}, "amount_satang"),
+        ("/api/v1/donations", {"donor_id": api.gift["donor_id"], "devices": [{"type": "WC", "value_satang": too_much}]},
+         "devices"),
+    ):
+        response = api.call("post", path, json=body)
+        assert response.status_code == 422 and field in response.get_json()["errors"].get("json", {}), path
+    together = api.call("post", "/api/v1/donations", json={"donor_id": api.gift["donor_id"], "devices": [
+        {"type": "WC", "value_satang": 2_000_000_000}] * 2}, headers={"Accept-Language": "en"})
+    assert together.status_code == 422 and together.get_json()["errors"] == {
+        "devices": ["Worth more than ฿21,474,836.47 together."]}
+    page = client_as("treasurer").post("/fund/purchases/new", data={
+        "device_type": "WC", "count": "1", "amount": "30000000", "fund": "", "spent_on": "2026-11-24"})
+    assert page.status_code == 422 and "฿21,474,836.47" in page.get_data(as_text=True)

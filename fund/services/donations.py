@@ -20,6 +20,7 @@ from devices.models import Acquisition, DeviceType
 from fund import memos
 from fund.models import (Allocation, DonatedDevice, Donation, DonationKind, Donor, DonorKind, PaymentMethod,
                          ValueSource)
+from fund.money import MAX_SATANG, LazyBaht
 from fund.services import ledger
 
 DONOR_FIELDS = ("name", "kind", "tax_id", "phone", "email", "address", "may_be_named")
@@ -77,6 +78,9 @@ def donate_cash(donor: Donor, amount_satang: int, fund_code: str, method: Paymen
     if amount_satang <= 0:
         raise ValidationError(_l("A donation is more than nothing."),
                               {"amount_satang": [_l("Must be more than zero.")]})
+    if amount_satang > MAX_SATANG:
+        raise ValidationError(_l("One amount can be at most %(max)s.", max=LazyBaht(MAX_SATANG)),
+                              {"amount_satang": [_l("At most %(max)s.", max=LazyBaht(MAX_SATANG))]})
     fund = ledger.get_fund(fund_code)
     received_on = received_on or clock.today()
     year = fiscal_year(received_on)
@@ -105,6 +109,10 @@ def donate_in_kind(donor: Donor, items: Sequence[Mapping[str, Any]], *, by: User
     if not items:
         raise ValidationError(_l("List the devices given."), {"devices": [_l("At least one device.")]})
     valued = _valued(items)
+    if sum(value for _, value, _ in valued) > MAX_SATANG:
+        raise ValidationError(_l("One gift can be booked at most at %(max)s; record these devices as two gifts.",
+                                 max=LazyBaht(MAX_SATANG)),
+                              {"devices": [_l("Worth more than %(max)s together.", max=LazyBaht(MAX_SATANG))]})
     received_on = received_on or clock.today()
     donation = Donation(donor=donor, kind=DonationKind.IN_KIND, amount_satang=0, received_on=received_on,
                         description=description, fiscal_year=fiscal_year(received_on), created_by_id=by.id)

@@ -17,7 +17,7 @@ from devices.models import Acquisition, Device, DeviceType
 from fund import memos
 from fund.memos import Memo
 from fund.models import Allocation, Donation, DonationKind, Fund, PurchasedDevice, Purpose, Spending
-from fund.money import LazyBaht
+from fund.money import MAX_SATANG, LazyBaht
 from fund.services import donations as donation_services
 from fund.services import ledger
 
@@ -159,6 +159,9 @@ def spend(purpose: Purpose, amount_satang: int, *, by: User, device_type: Device
     if amount_satang <= 0:
         raise ValidationError(_l("An amount must be more than zero."),
                               {"amount_satang": [_l("Must be more than zero.")]})
+    if amount_satang > MAX_SATANG:
+        raise ValidationError(_l("One amount can be at most %(max)s.", max=LazyBaht(MAX_SATANG)),
+                              {"amount_satang": [_l("At most %(max)s.", max=LazyBaht(MAX_SATANG))]})
     rows = _devices_bought(purpose, device_type, device_count, devices_bought)
     funds = _allowed_funds(purpose, device_type, fund)
     plan = _chosen(amount_satang, chosen, funds) if chosen else _fifo(amount_satang, funds)
