@@ -8,8 +8,15 @@ from fund.models import DonorKind, PaymentMethod, ValueSource
 from fund.money import MAX_SATANG
 
 
+MAX_ID = 2**31 - 1  # the database's integer: a larger id is invalid input, not a driver overflow
+
+
 def _satang(**kwargs):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_SATANG), **kwargs)
+
+
+def _id(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class DonorSchema(Schema):
@@ -60,7 +67,7 @@ class GivenDeviceSchema(RegisteredDeviceSchema):
 
 class DonationSchema(Schema):
     id = fields.Integer(dump_only=True)
-    donor_id = fields.Integer(strict=True, required=True)
+    donor_id = _id(required=True)
     kind = fields.String(dump_only=True)
     amount_satang = _satang()
     fund = fields.Function(lambda d: d.fund.code if d.fund else None, deserialize=lambda v: v,
@@ -77,7 +84,7 @@ class DonationSchema(Schema):
 
 
 class ChosenAllocationSchema(Schema):
-    donation_id = fields.Integer(strict=True, required=True)
+    donation_id = _id(required=True)
     amount_satang = _satang(required=True)
 
 

@@ -169,3 +169,19 @@ def test_amounts_beyond_what_the_books_hold_are_a_422_not_a_database_error(app, 
     page = client_as("treasurer").post("/fund/purchases/new", data={
         "device_type": "WC", "count": "1", "amount": "30000000", "fund": "", "spent_on": "2026-11-24"})
     assert page.status_code == 422 and "฿21,474,836.47" in page.get_data(as_text=True)
+
+
+@both_databases
+@pytest.mark.parametrize("path, body, where", [
+    ("/api/v1/donations", {"donor_id": 2**40, "amount_satang": 5}, ("donor_id",)),
+    ("/api/v1/donations", {"donor_id": 10**20, "amount_satang": 5}, ("donor_id",)),
+    ("/api/v1/purchases", {"device_type": "WC", "amount_satang": 5, "allocations": [
+        {"donation_id": 2**40, "amount_satang": 5}]}, ("allocations", "0", "donation_id")),
+])
+def test_ids_beyond_the_databases_integer_are_a_422(app, api, path, body, where):
+    response = api.call("post", path, json=body)
+    assert response.status_code == 422
+    found = response.get_json()["errors"]["json"]
+    for key in where:
+        found = found[key]
+    assert found
