@@ -7,7 +7,6 @@ from fund import memos
 from fund.models import DonorKind, PaymentMethod, ValueSource
 from fund.money import MAX_SATANG
 
-
 MAX_ID = 2**31 - 1  # the database's integer: a larger id is invalid input, not a driver overflow
 
 

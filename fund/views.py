@@ -107,7 +107,8 @@ def _csv(entries):
     for entry in entries:
         for posting in entry.postings:
             writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, memos.text(entry),
-                             entry.reverses_id or "", posting.account.code, posting.fund.code, f"{posting.amount_satang / 100:.2f}"])
+                             entry.reverses_id or "", posting.account.code, posting.fund.code,
+                             f"{posting.amount_satang / 100:.2f}"])
     response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="journal.csv"'
@@ -226,17 +227,18 @@ REFERENCE_NOTE = "* มูลค่าตามราคาอ้างอิง
 
 
 def _certificate_items(gift: Donation) -> tuple[str, ...]:
-    """One line per device type given, in Thai: how many and what they are worth ("*" at the reference price)."""
-    lines: dict[str, list] = {}
+    """One line per device type given, in Thai: how many, and what they are worth ("*": at the reference price)."""
+    by_type: dict[str, list] = {}
     for item in gift.devices:
-        line = lines.setdefault(item.device.type.name_th, [0, 0, False, False])
-        line[0] += 1
-        line[1] += item.value_satang or 0
-        line[2] |= item.value_satang is not None
-        line[3] |= item.value_source == ValueSource.REFERENCE
-    return tuple(f"{name} {count} รายการ" + (f" มูลค่า {format_amount(value)} บาท{' *' if reference else ''}"
-                                             if valued else "")
-                 for name, (count, value, valued, reference) in lines.items())
+        by_type.setdefault(item.device.type.name_th, []).append(item)
+    lines = []
+    for name, items in by_type.items():
+        line = f"{name} {len(items)} รายการ"
+        if all(item.value_satang is not None for item in items):  # gifts recorded before valuing have none
+            line += f" มูลค่า {format_amount(sum(item.value_satang for item in items))} บาท"
+            line += " *" if any(item.value_source == ValueSource.REFERENCE for item in items) else ""
+        lines.append(line)
+    return tuple(lines)
 
 
 @bp.route("/donations/<int:donation_id>/receipt.pdf")
