@@ -172,7 +172,7 @@ class Donation(db.Model):
 
     donor: Mapped[Donor] = relationship(lazy="joined")
     fund: Mapped[Fund | None] = relationship()
-    devices: Mapped[list[DonatedDevice]] = relationship(back_populates="donation")
+    devices: Mapped[list[DonatedDevice]] = relationship(back_populates="donation", order_by="DonatedDevice.id")
 
     @property
     def receipt_label(self) -> str:
@@ -219,7 +219,7 @@ class Spending(db.Model):
 
     device_type: Mapped[DeviceType | None] = relationship()
     allocations: Mapped[list[Allocation]] = relationship(back_populates="spending")
-    devices: Mapped[list[PurchasedDevice]] = relationship(back_populates="spending")
+    devices: Mapped[list[PurchasedDevice]] = relationship(back_populates="spending", order_by="PurchasedDevice.id")
 
 
 class PurchasedDevice(db.Model):
