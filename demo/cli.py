@@ -211,7 +211,8 @@ def _stock(rng, users, givers, device_type, price, count, today) -> None:
     items = []
     for _ in range(count - bought):
         brand, model = rng.choice(BRANDS[device_type.code])
-        stated = price * worth.choice((40, 50, 60, 75)) if worth.random() < 0.5 else None  # baht x 100: satang
+        # Used devices: 40-75% of the new price (baht × percent = satang), or no value stated.
+        stated = price * worth.choice((40, 50, 60, 75)) if worth.random() < 0.5 else None
         items.append({"type": device_type.code, "brand": brand, "model": model,
                       "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}", "value_satang": stated,
                       "location": SHELVES[0]})
