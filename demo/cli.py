@@ -198,19 +198,33 @@ def _cash_gifts(users, givers, today) -> None:
 
 
 def _stock(rng, users, givers, device_type, price, count, today) -> None:
-    """A third of each type bought from the fund, the rest given in kind by the donors."""
+    """A third of each type bought from the fund, the rest given in kind by the donors.
+
+    A purchase lists each device (one brand and model from the supplier, its own serial, a
+    shelf); some donors state what their used devices are worth, the other gifts are valued at
+    the type's reference new price. The values come from their own generator, so the rest of
+    the demo stays as it was.
+    """
     bought = count // 3
     brand, model = rng.choice(BRANDS[device_type.code])
+    worth = random.Random(f"{device_type.code}-{count}")
     if bought:
+        spent_on = today - dt.timedelta(days=rng.randint(200, 360))
+        invoice = "ร้านเวชภัณฑ์ชลบุรี ใบกำกับภาษีเลขที่ " + str(rng.randint(1000, 9999))
+        shelf = rng.choice(SHELVES)
+        first = worth.randint(100000, 900000)
         spending.spend(Purpose.PURCHASE, price * 100 * bought, by=users["treasurer"], device_type=device_type,
-                       device_count=bought, spent_on=today - dt.timedelta(days=rng.randint(200, 360)),
-                       description="ร้านเวชภัณฑ์ชลบุรี ใบกำกับภาษีเลขที่ " + str(rng.randint(1000, 9999)),
-                       device_fields={"brand": brand, "model": model, "location": rng.choice(SHELVES)})
+                       spent_on=spent_on, description=invoice, devices_bought=[
+                           {"brand": brand, "model": model, "serial": f"{brand[:2].upper()}{first + n}",
+                            "location": shelf} for n in range(bought)])
     items = []
     for _ in range(count - bought):
         brand, model = rng.choice(BRANDS[device_type.code])
+        # Used devices: 40-75% of the new price (baht × percent = satang), or no value stated.
+        stated = price * worth.choice((40, 50, 60, 75)) if worth.random() < 0.5 else None
         items.append({"type": device_type.code, "brand": brand, "model": model,
-                      "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}"})
+                      "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}", "value_satang": stated,
+                      "location": SHELVES[0]})
     donations.donate_in_kind(rng.choice(givers), items, by=users["treasurer"],
                              received_on=today - dt.timedelta(days=rng.randint(150, 900)))
 

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
 from core.db import db
-from core.errors import PermissionDenied, ValidationError
+from core.errors import NotFound, PermissionDenied, ValidationError
 from core.idempotency import idempotent
 from core.users import INTERNAL_ROLES, Role
 from devices import services as devices
 from devices.api import SelectPage
 from fund.models import Donor, Purpose
 from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
-                          RepairSchema, ReverseSchema, SpendingSchema)
+                          PurchaseSchema, RepairSchema, ReverseSchema, SpendingSchema)
 from fund.services import donations, impact, ledger, spending
 from lending.services import loans, pipeline
 
@@ -46,38 +47,65 @@ class Donations(MethodView):
     @bp.arguments(DonationSchema)
     @bp.response(201, DonationSchema)
     def post(self, data):
-        """Cash (``amount_satang``, ``fund``, ``method``) or in kind (``devices``). Honours ``Idempotency-Key``."""
+        """Cash (``amount_satang``, ``fund``, ``method``) or in kind (``devices``). Honours ``Idempotency-Key``.
+
+        Each device given in kind is valued at the ``value_satang`` the donor states, else at its
+        type's reference new price (``value_source`` says which); the gift is booked at the total.
+        """
         donor = donations.get_donor(data["donor_id"])
         actor = current_actor()
         if data.get("devices"):
             return donations.donate_in_kind(donor, data["devices"], by=actor, received_on=data.get("received_on"),
                                             description=data["description"])
         if not data.get("amount_satang"):
-            raise ValidationError("a cash donation needs an amount", {"amount_satang": ["required"]})
+            raise ValidationError(_l("A cash donation needs an amount."), {"amount_satang": [_l("Required.")]})
         return donations.donate_cash(donor, data["amount_satang"], data.get("fund") or ledger.GENERAL_FUND,
                                      data["method"], by=actor, received_on=data.get("received_on"),
                                      description=data["description"])
 
 
-def _spend(purpose: Purpose, data, device_type=None, device_count=0):
+def _spend(purpose: Purpose, data, device_type=None, device_count=0, devices_bought=None):
     fund = ledger.get_fund(data["fund"]) if data.get("fund") else None
     return spending.spend(purpose, data["amount_satang"], by=current_actor(), device_type=device_type, fund=fund,
                           chosen=data.get("allocations"), description=data["description"],
-                          spent_on=data.get("spent_on"), device_count=device_count)
+                          spent_on=data.get("spent_on"), device_count=device_count, devices_bought=devices_bought)
+
+
+def _device_type(code: str):
+    """The type a purchase names; an unknown code is invalid input naming ``device_type``."""
+    try:
+        return devices.get_type(code)
+    except NotFound as exc:
+        raise ValidationError(_l("There is no device type %(code)s.", code=code),
+                              {"device_type": [_l("Unknown device type.")]}) from exc
+
+
+def _repaired(tag: str):
+    """The device a repair names; an unknown tag is invalid input naming ``device_tag``."""
+    try:
+        return devices.get_device(tag)
+    except NotFound as exc:
+        raise ValidationError(_l("There is no device %(tag)s.", tag=tag),
+                              {"device_tag": [_l("Unknown device.")]}) from exc
 
 
 @bp.route("/purchases")
 class Purchases(MethodView):
     @require_role(*TREASURY)
     @idempotent
-    @bp.arguments(SpendingSchema)
-    @bp.response(201, SpendingSchema)
+    @bp.arguments(PurchaseSchema)
+    @bp.response(201, PurchaseSchema)
     def post(self, data):
-        """Buy ``count`` devices of ``device_type`` from the fund; they are registered at once."""
+        """Buy devices of ``device_type`` from the fund; they are registered at once.
+
+        ``devices`` lists each one's ``brand``, ``model``, ``serial`` and ``location``; with
+        ``count`` too, the two must agree; with neither, one device is bought.
+        """
         if not data.get("device_type"):
-            raise ValidationError("say which device type is bought", {"device_type": ["required"]})
-        device_type = devices.get_type(data["device_type"])
-        return _spend(Purpose.PURCHASE, data, device_type, data["count"])
+            raise ValidationError(_l("Say which device type is bought."), {"device_type": [_l("Required.")]})
+        items = data.get("devices")
+        return _spend(Purpose.PURCHASE, data, _device_type(data["device_type"]),
+                      data.get("count") or (0 if items else 1), items)
 
 
 @bp.route("/repairs")
@@ -87,9 +115,10 @@ class Repairs(MethodView):
     @bp.arguments(RepairSchema)
     @bp.response(201, SpendingSchema)
     def post(self, data):
-        """Pay a repair from the funds allowed for repairs."""
-        device_type = devices.get_device(data["device_tag"]).type if data.get("device_tag") else None
+        """Pay a repair: first from funds kept for repairs, then the device type's, then unrestricted money."""
+        device_type = _repaired(data["device_tag"]).type if data.get("device_tag") else None
         return _spend(Purpose.REPAIR, data, device_type)
+
 
 
 @bp.route("/funds")
@@ -137,7 +166,7 @@ class DonorImpact(MethodView):
         actor = current_actor()
         donor = donations.get_donor(donor_id)
         if not actor.has_role(*TREASURY) and donor.user_id != actor.id:
-            raise PermissionDenied("a donor sees only their own impact")
+            raise PermissionDenied(_l("A donor sees only their own impact."))
         return impact.for_donor(donor)
 
 

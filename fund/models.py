@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +45,13 @@ class PaymentMethod(enum.StrEnum):
 class Purpose(enum.StrEnum):
     PURCHASE = "purchase"
     REPAIR = "repair"
+
+
+class ValueSource(enum.StrEnum):
+    """Where the value of a device given in kind comes from."""
+
+    DONOR = "donor"            # the value the donor stated
+    REFERENCE = "reference"    # the type's reference new price on the day it came
 
 
 class Account(db.Model):
@@ -100,11 +107,21 @@ class Donor(db.Model):
 
 
 class JournalEntry(db.Model):
+    """One balanced movement of the books.
+
+    ``memo`` is what a person typed (a supplier and invoice, a reason for a reversal), kept as
+    typed. A standard memo ("donation from ...") has a ``memo_key`` of fund.memos.MEMOS and its
+    ``memo_params``, and is read in the reader's language; ``memo`` then holds its English text
+    for anyone reading the table itself.
+    """
+
     __tablename__ = "journal_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_date: Mapped[dt.date] = mapped_column(Date)
     memo: Mapped[str] = mapped_column(String(300))
+    memo_key: Mapped[str | None] = mapped_column(String(40))
+    memo_params: Mapped[dict | None] = mapped_column(JSON)
     kind: Mapped[str] = mapped_column(String(20))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -155,7 +172,7 @@ class Donation(db.Model):
 
     donor: Mapped[Donor] = relationship(lazy="joined")
     fund: Mapped[Fund | None] = relationship()
-    devices: Mapped[list[DonatedDevice]] = relationship(back_populates="donation")
+    devices: Mapped[list[DonatedDevice]] = relationship(back_populates="donation", order_by="DonatedDevice.id")
 
     @property
     def receipt_label(self) -> str:
@@ -163,13 +180,21 @@ class Donation(db.Model):
 
 
 class DonatedDevice(db.Model):
-    """A device that came in kind with a donation (attributed wholly to its donor)."""
+    """A device that came in kind with a donation (attributed wholly to its donor), and its value.
+
+    The value is the donor's stated value, else the type's reference new price, and
+    ``value_source`` says which; the gift is booked at the sum. Both are empty only for gifts
+    recorded before gifts in kind were valued (they were booked at the values donors stated).
+    """
 
     __tablename__ = "donated_devices"
+    __table_args__ = (CheckConstraint("value_satang IS NULL OR value_satang >= 0", name="value_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), unique=True)
+    value_satang: Mapped[int | None] = mapped_column(Integer)
+    value_source: Mapped[ValueSource | None] = enum_column(ValueSource)
 
     donation: Mapped[Donation] = relationship(back_populates="devices")
     device: Mapped[Device] = relationship()
@@ -194,7 +219,7 @@ class Spending(db.Model):
 
     device_type: Mapped[DeviceType | None] = relationship()
     allocations: Mapped[list[Allocation]] = relationship(back_populates="spending")
-    devices: Mapped[list[PurchasedDevice]] = relationship(back_populates="spending")
+    devices: Mapped[list[PurchasedDevice]] = relationship(back_populates="spending", order_by="PurchasedDevice.id")
 
 
 class PurchasedDevice(db.Model):

@@ -55,9 +55,11 @@ class CertificateData:
     center_name: str
     fund_owner: str
     donor_name: str
-    items: tuple[str, ...]  # "รถเข็นวีลแชร์ (มาตรฐาน) 2 คัน", ...
+    items: tuple[str, ...]  # "รถเข็นวีลแชร์ (มาตรฐาน) 2 คัน มูลค่า 7,000.00 บาท", ...
     signer_name: str
     signer_title: str
+    total_satang: int | None = None  # what the gift was booked at; None: not valued
+    value_note: str = ""  # how the values were set, e.g. at the reference new price
 
 
 def amount_in_words(amount_satang: int) -> str:
@@ -269,6 +271,11 @@ def certificate_pdf(data: CertificateData) -> bytes:
     rest = [(f"ให้แก่{d.center_name} เพื่อใช้ในการให้บริการยืมกายอุปกรณ์แก่ผู้สูงอายุ ผู้พิการ"
               " และผู้ป่วยในชุมชน", "", 14, _INK, 2.5), (BLESSING, "B", 15, _MAROON, 2.5),
             (f"ให้ไว้ ณ วันที่ {d.date_text}", "", 14, _INK, 2.0)]
+    if d.value_note.strip():
+        rest.insert(0, (d.value_note, "", 11, _GREY, 0.5))
+    if d.total_satang is not None:
+        rest.insert(0, (f"รวมมูลค่า {format_amount(d.total_satang)} บาท ({amount_in_words(d.total_satang)})",
+                        "B", 14, _INK, 1.5))
     room = pdf.h - 42 - pdf.get_y() - sum(gap + pt * 0.53 * len(_lines(pdf, text, full, st, pt))
                                           for text, st, pt, _, gap in rest)  # 42: signature
     size = 15.0

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from devices.schemas import MAX_SATANG
-from fund.models import DonorKind, PaymentMethod
+from fund import memos
+from fund.models import DonorKind, PaymentMethod, ValueSource
+from fund.money import MAX_SATANG
+
+MAX_ID = 2**31 - 1  # the database's integer: a larger id is invalid input, not a driver overflow
 
 
 def _satang(**kwargs):
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_SATANG), **kwargs)
+
+
+def _id(**kwargs):
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class DonorSchema(Schema):
@@ -22,17 +29,44 @@ class DonorSchema(Schema):
     may_be_named = fields.Boolean(load_default=False)
 
 
-class InKindItemSchema(Schema):
-    type = fields.String(required=True, validate=validate.Length(min=1, max=8))
+class DeviceItemSchema(Schema):
+    """One device bought: what its label and register say."""
+
     brand = fields.String(validate=validate.Length(max=80), load_default="")
     model = fields.String(validate=validate.Length(max=80), load_default="")
     serial = fields.String(validate=validate.Length(max=80), load_default="")
+    location = fields.String(validate=validate.Length(max=120), load_default="")
+
+
+class InKindItemSchema(DeviceItemSchema):
+    """One device given; without ``value_satang`` it is valued at its type's reference new price."""
+
+    type = fields.String(required=True, validate=validate.Length(min=1, max=8))
     value_satang = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_SATANG))
+
+
+class RegisteredDeviceSchema(Schema):
+    """A device as a purchase or a gift registered it (read from its link row)."""
+
+    tag = fields.String(attribute="device.tag")
+    type = fields.String(attribute="device.type.code")
+    brand = fields.String(attribute="device.brand")
+    model = fields.String(attribute="device.model")
+    serial = fields.String(attribute="device.serial")
+    location = fields.String(attribute="device.location")
+    value_satang = fields.Integer(attribute="device.acquisition_value_satang", allow_none=True)
+
+
+class GivenDeviceSchema(RegisteredDeviceSchema):
+    value_satang = fields.Integer(allow_none=True)
+    value_source = fields.Enum(ValueSource, by_value=True, allow_none=True,
+                               metadata={"description": "donor: the value the donor stated; reference: the type's "
+                                                        "reference new price"})
 
 
 class DonationSchema(Schema):
     id = fields.Integer(dump_only=True)
-    donor_id = fields.Integer(strict=True, required=True)
+    donor_id = _id(required=True)
     kind = fields.String(dump_only=True)
     amount_satang = _satang()
     fund = fields.Function(lambda d: d.fund.code if d.fund else None, deserialize=lambda v: v,
@@ -41,13 +75,15 @@ class DonationSchema(Schema):
     received_on = fields.Date()
     description = fields.String(validate=validate.Length(max=2000), load_default="")
     devices = fields.List(fields.Nested(InKindItemSchema), load_only=True, validate=validate.Length(max=200))
+    devices_given = fields.List(fields.Nested(GivenDeviceSchema), attribute="devices", data_key="devices",
+                                dump_only=True)
     device_tags = fields.Function(lambda d: [item.device.tag for item in d.devices], dump_only=True)
     receipt = fields.String(attribute="receipt_label", dump_only=True)
     entry_id = fields.Integer(dump_only=True)
 
 
 class ChosenAllocationSchema(Schema):
-    donation_id = fields.Integer(strict=True, required=True)
+    donation_id = _id(required=True)
     amount_satang = _satang(required=True)
 
 
@@ -58,7 +94,7 @@ class SpendingSchema(Schema):
                                   validate=validate.Length(max=8))
     amount_satang = _satang(required=True)
     fund = fields.String(load_only=True, validate=validate.Length(max=20), load_default=None, allow_none=True)
-    count = fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1, max=100), load_default=1)
+    count = fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1, max=100), load_default=None)
     description = fields.String(validate=validate.Length(max=2000), load_default="")
     spent_on = fields.Date()
     allocations = fields.Method("_allocations", deserialize="_load_allocations")
@@ -70,6 +106,14 @@ class SpendingSchema(Schema):
 
     def _load_allocations(self, value):
         return ChosenAllocationSchema(many=True).load(value)
+
+
+class PurchaseSchema(SpendingSchema):
+    """``count`` devices, or one per item of ``devices`` (both given: they must agree; neither: one)."""
+
+    devices = fields.List(fields.Nested(DeviceItemSchema), load_only=True, validate=validate.Length(min=1, max=100))
+    devices_bought = fields.List(fields.Nested(RegisteredDeviceSchema), attribute="devices", data_key="devices",
+                                 dump_only=True)
 
 
 class RepairSchema(SpendingSchema):
@@ -95,7 +139,9 @@ class PostingSchema(Schema):
 class EntrySchema(Schema):
     id = fields.Integer()
     entry_date = fields.Date()
-    memo = fields.String()
+    memo = fields.Function(memos.text, metadata={"description": "in the reader's language (Accept-Language)"})
+    memo_key = fields.String(allow_none=True, metadata={"description": "a standard memo's key; null when typed"})
+    memo_params = fields.Dict(allow_none=True)
     kind = fields.String()
     reverses_id = fields.Integer(allow_none=True)
     postings = fields.List(fields.Nested(PostingSchema))
@@ -115,6 +161,7 @@ class ReverseSchema(Schema):
 class ImpactSchema(Schema):
     given_satang = fields.Integer()
     devices_in_kind = fields.Integer()
+    in_kind_satang = fields.Integer()
     devices_whole = fields.Integer()
     devices_share = fields.Float()
     loans = fields.Integer()

@@ -7,22 +7,24 @@ import io
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from core import clock
 from core.auth import current_actor, public, require_role
-from core.dates import format_date
+from core.dates import format_baht, format_date
 from core.db import db
 from core.errors import NotFound
 from core.forms import submit
-from core.i18n import in_thai
+from core.i18n import current_locale, in_thai
 from core.users import Role
 from devices import services as devices
 from devices.forms import baht_to_satang
+from fund import memos
 from fund.forms import DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm, PurchaseForm
-from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose
-from fund.receipts import CertificateData, ReceiptData, certificate_pdf, receipt_pdf
+from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose, ValueSource
+from fund.receipts import CertificateData, ReceiptData, certificate_pdf, format_amount, receipt_pdf
 from fund.services import donations, impact, ledger, spending
 
 bp = Blueprint("fund", __name__, url_prefix="/fund")
@@ -33,7 +35,17 @@ TREASURY = (Role.TREASURER, Role.ADMIN)
 @bp.app_context_processor
 def _labels():
     return {"donor_kind_labels": DONOR_KIND_LABELS, "method_labels": METHOD_LABELS,
-            "entry_kind_labels": ENTRY_KIND_LABELS}
+            "entry_kind_labels": ENTRY_KIND_LABELS, "value_source_labels": VALUE_SOURCE_LABELS}
+
+
+VALUE_SOURCE_LABELS = {ValueSource.DONOR: _l("as the donor states"),
+                       ValueSource.REFERENCE: _l("at the type's reference new price")}
+
+
+@bp.app_template_filter("memo")
+def _memo(entry) -> str:
+    """A journal entry's memo in the reader's language (fund.memos)."""
+    return memos.text(entry)
 
 
 def _donor_choices():
@@ -45,8 +57,16 @@ def _fund_choices(auto: bool = False):
     return ([SelectChoice("", _("Automatic (oldest allowed donations first)"))] if auto else []) + funds
 
 
-def _type_choices():
-    return [SelectChoice(t.code, f"{t.code} · {t.name_th}") for t in devices.list_types()]
+def _type_choices(with_price: bool = False):
+    locale = current_locale()
+    choices = []
+    for t in devices.list_types():
+        label = f"{t.code} · {t.name(locale)}"
+        if with_price and t.reference_price_satang:
+            label = _("%(type)s · reference new price %(price)s", type=label,
+                      price=format_baht(t.reference_price_satang, locale))
+        choices.append(SelectChoice(t.code, label))
+    return choices
 
 
 @bp.route("")
@@ -86,8 +106,9 @@ def _csv(entries):
     writer.writerow(["entry", "date", "kind", "memo", "reverses", "account", "fund", "amount_baht"])
     for entry in entries:
         for posting in entry.postings:
-            writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, entry.memo, entry.reverses_id or "",
-                             posting.account.code, posting.fund.code, f"{posting.amount_satang / 100:.2f}"])
+            writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, memos.text(entry),
+                             entry.reverses_id or "", posting.account.code, posting.fund.code,
+                             f"{posting.amount_satang / 100:.2f}"])
     response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="journal.csv"'
@@ -151,10 +172,10 @@ def donation_new():
 @require_role(*TREASURY)
 def in_kind_new():
     form = InKindForm(donor_id=request.args.get("donor_id"), received_on=clock.today())
-    form.donor_id.choices, form.device_type.choices = _donor_choices(), _type_choices()
+    form.donor_id.choices, form.device_type.choices = _donor_choices(), _type_choices(with_price=True)
 
     def save():
-        item = {"type": form.device_type.data, "brand": form.brand.data or "",
+        item = {"type": form.device_type.data, "brand": form.brand.data or "", "model": form.model.data or "",
                 "value_satang": baht_to_satang(form.value.data)}
         return donations.donate_in_kind(donations.get_donor(int(form.donor_id.data)), [item] * form.count.data,
                                         by=current_actor(), received_on=form.received_on.data,
@@ -172,10 +193,18 @@ def in_kind_new():
 def purchase_new():
     form = PurchaseForm(spent_on=clock.today())
     form.device_type.choices, form.fund.choices = _type_choices(), _fund_choices(auto=True)
+    left = {d: spending.remaining(d) for d in db.session.scalars(
+        select(Donation).where(Donation.kind == DonationKind.CASH).order_by(Donation.received_on))}
     form.donation.choices = [SelectChoice("", "–")] + [
-        SelectChoice(str(d.id), f"{d.receipt_label} · {d.donor.name} · {spending.remaining(d) / 100:,.2f}")
-        for d in db.session.scalars(select(Donation).where(Donation.kind == DonationKind.CASH)
-                                    .order_by(Donation.received_on)) if spending.remaining(d) > 0]
+        SelectChoice(str(d.id), f"{d.receipt_label} · {d.donor.name} · {format_baht(amount, current_locale())}")
+        for d, amount in left.items() if amount > 0]
+    title = _("Record a purchase")
+    if form.is_submitted() and request.form.get("action") == "rows":  # no JavaScript needed for the rows
+        form.count.validate(form)
+        if form.count.data == len(form.rows):  # the Enter key lands here too (the form's first button)
+            flash(_("Nothing is saved yet: press Save when the rows are filled in."), "info")
+        form.one_row_per_device()
+        return render_template("fund/purchase.html", form=form, title=title), 422 if form.count.errors else 200
 
     def save():
         amount = baht_to_satang(form.amount.data)
@@ -184,13 +213,32 @@ def purchase_new():
                               device_type=devices.get_type(form.device_type.data),
                               fund=ledger.get_fund(form.fund.data) if form.fund.data else None, chosen=chosen,
                               description=form.description.data or "", spent_on=form.spent_on.data,
-                              device_count=form.count.data)
+                              device_count=form.count.data, devices_bought=[row.data for row in form.rows])
 
     bought, status = submit(form, save)
     if bought is not None:
         flash(_("Purchase recorded; %(n)d devices registered.", n=len(bought.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(p.device.tag for p in bought.devices)))
-    return render_template("fund/form.html", form=form, title=_("Record a purchase")), status
+    form.one_row_per_device()
+    return render_template("fund/purchase.html", form=form, title=title), status
+
+
+REFERENCE_NOTE = "* มูลค่าตามราคาอ้างอิงของใหม่ของกายอุปกรณ์ประเภทนั้น เนื่องจากผู้บริจาคมิได้ระบุมูลค่า"
+
+
+def _certificate_items(gift: Donation) -> tuple[str, ...]:
+    """One line per device type given, in Thai: how many, and what they are worth ("*": at the reference price)."""
+    by_type: dict[str, list] = {}
+    for item in gift.devices:
+        by_type.setdefault(item.device.type.name_th, []).append(item)
+    lines = []
+    for name, items in by_type.items():
+        line = f"{name} {len(items)} รายการ"
+        if all(item.value_satang is not None for item in items):  # gifts recorded before valuing have none
+            line += f" มูลค่า {format_amount(sum(item.value_satang for item in items))} บาท"
+            line += " *" if any(item.value_source == ValueSource.REFERENCE for item in items) else ""
+        lines.append(line)
+    return tuple(lines)
 
 
 @bp.route("/donations/<int:donation_id>/receipt.pdf")
@@ -208,14 +256,12 @@ def receipt(donation_id):
             method_text=in_thai(METHOD_LABELS[gift.method]), treasurer_name=current_actor().display_name))
         name = f"receipt-{gift.receipt_label.replace('/', '-')}.pdf"
     else:
-        counts: dict[str, int] = {}
-        for item in gift.devices:
-            counts[item.device.type.name_th] = counts.get(item.device.type.name_th, 0) + 1
         pdf = certificate_pdf(CertificateData(
             date_text=format_date(gift.received_on, "th"), center_name=config["CENTER_NAME_TH"],
-            fund_owner=config["FUND_NAME_TH"], donor_name=gift.donor.name,
-            items=tuple(f"{name} {count} รายการ" for name, count in counts.items()),
-            signer_name=current_actor().display_name, signer_title="เหรัญญิกกองทุน"))
+            fund_owner=config["FUND_NAME_TH"], donor_name=gift.donor.name, items=_certificate_items(gift),
+            signer_name=current_actor().display_name, signer_title="เหรัญญิกกองทุน",
+            total_satang=gift.amount_satang if gift.entry_id else None,
+            value_note=REFERENCE_NOTE if any(i.value_source == ValueSource.REFERENCE for i in gift.devices) else ""))
         name = f"certificate-{gift.id}.pdf"
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
@@ -232,7 +278,7 @@ def receipt(donation_id):
 def mine():
     donor = donations.donor_for_user(current_actor())
     if donor is None:
-        raise NotFound(_("Your login is not linked to a donor yet; please ask the fund's treasurer."))
+        raise NotFound(_l("Your login is not linked to a donor yet; please ask the fund's treasurer."))
     return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor),
                            share_url=url_for("impact.shared", token=donor.share_token, _external=True))
 

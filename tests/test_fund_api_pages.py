@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from conftest import PASSWORD
 from core.db import db
-from core.users import User
-from fund.models import Allocation, Donor, Fund, JournalEntry, Purpose
+from fund.models import Allocation, Donor, Fund, JournalEntry
 from fund.services import ledger
 from lending_helpers import Api
 
@@ -80,7 +79,10 @@ def test_in_kind_devices_are_registered(treasurer):
     donor = treasurer.post("/api/v1/donors", {"name": "ชมรมผู้สูงอายุ", "kind": "civil_society"}, expect=201)
     gift = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "devices": [
         {"type": "WC", "brand": "Yuwell", "value_satang": 300_000}, {"type": "BED"}]}, expect=201)
-    assert gift["kind"] == "in_kind" and len(gift["device_tags"]) == 2 and gift["amount_satang"] == 300_000
+    # The bed has no stated value: it is valued (and booked) at its type's reference new price.
+    assert gift["kind"] == "in_kind" and len(gift["device_tags"]) == 2 and gift["amount_satang"] == 300_000 + 350_000
+    assert [(d["type"], d["value_satang"], d["value_source"]) for d in gift["devices"]] == [
+        ("WC", 300_000, "donor"), ("BED", 350_000, "reference")]
 
 
 def test_treasurer_pages_receipt_and_csv(app, client_as, treasurer):
@@ -104,7 +106,9 @@ def test_treasurer_pages_receipt_and_csv(app, client_as, treasurer):
     assert response.status_code == 302
     response = browser.post("/fund/purchases/new", data={"device_type": "WC", "count": "1", "amount": "99999",
                                                          "fund": "", "spent_on": "2026-11-24"})
-    assert response.status_code == 409 and "not enough money" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    # In Thai, and the fund's balance (฿1,750.00 in GENERAL) is not given away.
+    assert response.status_code == 409 and "เงินไม่พอ" in page and "1,750" not in page
 
 
 def test_donors_see_only_their_own_impact(app, client, client_as, treasurer, make_user, login):

@@ -67,6 +67,8 @@ def test_impact_by_hand(scenario):
     c = impact.for_donor(scenario["C"], TODAY)
     assert c.devices_whole == 1 and c.devices_in_kind == 1 and c.loans == 1 and c.device_days == 30.0
     assert c.savings_satang == 1_290_000 and c.people_served == 1 and c.people_shown == "<3"
+    # The bed came with no stated value: it is booked at its type's reference new price; C gave no money.
+    assert c.in_kind_satang == 1_290_000 and c.given_satang == 0
     program = impact.for_program(TODAY)
     assert program.loans == 4 and program.people_served == 3 and program.device_days == 65.0
     named, anonymous = impact.honour_roll()

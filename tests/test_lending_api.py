@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from conftest import both_databases
 from core.audit import AccessEvent
 from core.db import db
 from lending.models import Loan

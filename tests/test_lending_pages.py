@@ -47,7 +47,7 @@ def register_person(staff, **overrides):
 def test_the_whole_lifecycle_in_the_browser(app, clients):
     staff, assessor, supervisor, admin = (clients[r] for r in ("staff", "assessor", "supervisor", "admin"))
     person_id = register_person(staff)
-    page = text(staff.get(f"/requests/new?q=บุญมี"))
+    page = text(staff.get("/requests/new?q=บุญมี"))
     assert f"person_id={person_id}" in page
     response = staff.post(f"/requests/new?person_id={person_id}", data={
         "person_id": person_id, "device_type": "WC", "channel": "line", "urgency": "high",

@@ -15,7 +15,7 @@ from core.errors import DomainError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
-from lending.services import loans, pipeline, waitlist
+from lending.services import loans, waitlist
 from lending_helpers import approved_request
 from maintenance import services
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus

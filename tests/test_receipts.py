@@ -217,3 +217,25 @@ def test_renders_to_png(kind: str, tmp_path) -> None:
     portrait = (210, 297) if kind == "receipt" else (297, 210)
     assert abs(width - portrait[0] / 25.4 * 110) < 2 and abs(height - portrait[1] / 25.4 * 110) < 2
     assert image.convert("L").getextrema()[0] < 50  # there is dark text on it
+
+
+def test_certificate_shows_the_value_of_a_gift_in_kind() -> None:
+    valued = replace(CERTIFICATE, items=("รถเข็นวีลแชร์ (มาตรฐาน) 2 รายการ มูลค่า 7,000.00 บาท *",
+                                         "เตียงผู้ป่วยปรับระดับ 1 รายการ มูลค่า 12,900.50 บาท"),
+                     total_satang=1_990_050, value_note="* มูลค่าตามราคาอ้างอิงของใหม่")
+    pages, text, _, _ = extract(certificate_pdf(valued))
+    assert pages == 1
+    for expected in (*valued.items, "รวมมูลค่า 19,900.50 บาท (หนึ่งหมื่นเก้าพันเก้าร้อยบาทห้าสิบสตางค์)",
+                     valued.value_note, BLESSING, CERTIFICATE.date_text):
+        assert norm(expected) in text, expected
+    # Not valued (a gift recorded before gifts were valued): no total line.
+    assert norm("รวมมูลค่า") not in extract(certificate_pdf(CERTIFICATE))[1]
+
+
+def test_a_valued_certificate_with_many_items_stays_on_one_page() -> None:
+    items = tuple(f"เตียงผู้ป่วยปรับระดับไฟฟ้าพร้อมที่นอนลม ชุดที่ {n} 1 รายการ มูลค่า 25,000.00 บาท *"
+                  for n in range(1, 15))
+    crowded = replace(CERTIFICATE, items=items, total_satang=35_000_000, value_note="* " + "มูลค่าตามราคาอ้างอิง" * 6)
+    pages, text, _, _ = extract(certificate_pdf(crowded))
+    assert pages == 1 and all(norm(item) in text for item in items)
+    assert norm("รวมมูลค่า 350,000.00 บาท") in text and norm(crowded.signer_title) in text

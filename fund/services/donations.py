@@ -1,4 +1,4 @@
-"""Donors and donations: cash with a numbered receipt, devices given in kind."""
+"""Donors and donations: cash with a numbered receipt, devices given in kind and valued."""
 from __future__ import annotations
 
 import datetime as dt
@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import tin
@@ -15,8 +16,11 @@ from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
 from devices import services as devices
-from devices.models import Acquisition
-from fund.models import Allocation, DonatedDevice, Donation, DonationKind, Donor, DonorKind, PaymentMethod
+from devices.models import Acquisition, DeviceType
+from fund import memos
+from fund.models import (Allocation, DonatedDevice, Donation, DonationKind, Donor, DonorKind, PaymentMethod,
+                         ValueSource)
+from fund.money import MAX_SATANG, LazyBaht
 from fund.services import ledger
 
 DONOR_FIELDS = ("name", "kind", "tax_id", "phone", "email", "address", "may_be_named")
@@ -33,13 +37,18 @@ def normalize_tax_id(raw: str | None) -> str | None:
     try:
         return tin.validate(str(raw))
     except StdnumError as exc:
-        raise ValidationError("invalid tax ID", {"tax_id": [f"not a valid Thai tax ID ({exc})"]}) from exc
+        number = tin.compact(str(raw))  # stdnum says only "invalid format" whatever is wrong
+        why = (_l("A tax ID has digits only.") if not number.isdigit() else
+               _l("A tax ID has 13 digits.") if len(number) != 13 else
+               _l("The check digit does not match; please check the number."))
+        raise ValidationError(_l("The tax ID is not valid."), {"tax_id": [why]}) from exc
 
 
 def get_donor(donor_id: int) -> Donor:
+    """Raises NotFound naming ``donor_id``."""
     donor = db.session.get(Donor, donor_id)
     if donor is None:
-        raise NotFound(f"no donor {donor_id}", {"donor_id": ["unknown donor"]})
+        raise NotFound(_l("There is no donor %(id)s.", id=donor_id), {"donor_id": [_l("Unknown donor.")]})
     return donor
 
 
@@ -48,7 +57,7 @@ def create_donor(data: Mapping[str, Any], *, by: User) -> Donor:
     clean["tax_id"] = normalize_tax_id(clean.get("tax_id"))
     clean["kind"] = DonorKind(clean.get("kind") or DonorKind.PERSON)
     if not (clean.get("name") or "").strip():
-        raise ValidationError("a donor needs a name", {"name": ["required"]})
+        raise ValidationError(_l("A donor needs a name."), {"name": [_l("Required.")]})
     donor = Donor(**clean, share_token=secrets.token_urlsafe(24))
     db.session.add(donor)
     db.session.flush()
@@ -62,13 +71,20 @@ def _next_receipt(year: int) -> int:
 
 def donate_cash(donor: Donor, amount_satang: int, fund_code: str, method: PaymentMethod, *, by: User,
                 received_on: dt.date | None = None, description: str = "") -> Donation:
-    """Money in: cash debit and income credit in the chosen fund, and a receipt number."""
+    """Money in: cash debit and income credit in the chosen fund, and a receipt number.
+
+    Raises ValidationError naming ``amount_satang``, NotFound naming ``fund``.
+    """
     if amount_satang <= 0:
-        raise ValidationError("a donation is more than nothing", {"amount_satang": ["must be positive"]})
+        raise ValidationError(_l("A donation is more than nothing."),
+                              {"amount_satang": [_l("Must be more than zero.")]})
+    if amount_satang > MAX_SATANG:
+        raise ValidationError(_l("One amount can be at most %(max)s.", max=LazyBaht(MAX_SATANG)),
+                              {"amount_satang": [_l("At most %(max)s.", max=LazyBaht(MAX_SATANG))]})
     fund = ledger.get_fund(fund_code)
     received_on = received_on or clock.today()
     year = fiscal_year(received_on)
-    entry = ledger.post(received_on, f"donation from {donor.name}", "donation",
+    entry = ledger.post(received_on, memos.donation(donor.name), "donation",
                         [(ledger.CASH, fund, amount_satang), (ledger.INCOME_CASH, fund, -amount_satang)], by=by)
     donation = Donation(donor=donor, kind=DonationKind.CASH, amount_satang=amount_satang, fund=fund, method=method,
                         received_on=received_on, description=description, fiscal_year=year,
@@ -82,32 +98,78 @@ def donate_cash(donor: Donor, amount_satang: int, fund_code: str, method: Paymen
 
 def donate_in_kind(donor: Donor, items: Sequence[Mapping[str, Any]], *, by: User, received_on: dt.date | None = None,
                    description: str = "") -> Donation:
-    """Devices given: each is registered (and labelled) now; valued only when the donor states a value."""
+    """Devices given: each is registered (and labelled) now, and valued.
+
+    A device's value is the one the donor states (``value_satang``), else its type's reference
+    new price, and the record says which. The gift is booked at the total: devices asset and
+    in-kind income in the general fund. Raises ValidationError naming ``devices`` (per item, as
+    ``{"devices": {"0": {"type": [...]}}}``) for an unknown type, a stated value of nothing, or a
+    device with no value to book (no stated value and a type without a reference price).
+    """
     if not items:
-        raise ValidationError("list the devices given", {"devices": ["at least one device"]})
+        raise ValidationError(_l("List the devices given."), {"devices": [_l("At least one device.")]})
+    valued = _valued(items)
+    if sum(value for _, value, _ in valued) > MAX_SATANG:
+        raise ValidationError(_l("One gift can be booked at most at %(max)s; record these devices as two gifts.",
+                                 max=LazyBaht(MAX_SATANG)),
+                              {"devices": [_l("Worth more than %(max)s together.", max=LazyBaht(MAX_SATANG))]})
     received_on = received_on or clock.today()
     donation = Donation(donor=donor, kind=DonationKind.IN_KIND, amount_satang=0, received_on=received_on,
                         description=description, fiscal_year=fiscal_year(received_on), created_by_id=by.id)
     db.session.add(donation)
     db.session.flush()
-    total = 0
-    for item in items:
-        value = item.get("value_satang")
-        device = devices.register_device(devices.get_type(item["type"]), {
+    for item, (device_type, value, source) in zip(items, valued, strict=True):
+        device = devices.register_device(device_type, {
             "brand": item.get("brand", ""), "model": item.get("model", ""), "serial": item.get("serial", ""),
-            "acquisition": Acquisition.DONATION, "acquired_on": received_on, "acquisition_value_satang": value,
-            "notes": item.get("notes", "")}, by=by)
-        db.session.add(DonatedDevice(donation_id=donation.id, device_id=device.id))
-        total += value or 0
+            "location": item.get("location", ""), "acquisition": Acquisition.DONATION, "acquired_on": received_on,
+            "acquisition_value_satang": value, "notes": item.get("notes", "")}, by=by)
+        db.session.add(DonatedDevice(donation_id=donation.id, device_id=device.id, value_satang=value,
+                                     value_source=source))
+    total = sum(value for _, value, _ in valued)
     if total:
         general = ledger.get_fund(ledger.GENERAL_FUND)
-        entry = ledger.post(received_on, f"devices given by {donor.name}", "in_kind",
+        entry = ledger.post(received_on, memos.in_kind(donor.name), "in_kind",
                             [(ledger.DEVICES, general, total), (ledger.INCOME_KIND, general, -total)], by=by)
         donation.entry_id = entry.id
         donation.amount_satang = total
     db.session.flush()
-    audit.record(by, "donation.received_in_kind", "donation", donation.id, {"devices": len(items)})
+    audit.record(by, "donation.received_in_kind", "donation", donation.id,
+                 {"devices": len(items), "value_satang": total,
+                  "valued_at_reference_price": sum(source == ValueSource.REFERENCE for _, _, source in valued)})
     return donation
+
+
+def _valued(items: Sequence[Mapping[str, Any]]) -> list[tuple[DeviceType, int, ValueSource]]:
+    """Each item's type, value and where the value comes from; ValidationError naming the items that have none."""
+    valued, errors = [], {}
+    for index, item in enumerate(items):
+        code, stated = item.get("type"), item.get("value_satang")
+        device_type = _find_type(code)
+        if device_type is None:
+            errors[str(index)] = {"type": [_l("There is no device type %(code)s.", code=code)]}
+        elif stated is not None and stated <= 0:
+            errors[str(index)] = {"value_satang": [
+                _l("A stated value must be more than zero; leave it out to use the reference new price.")]}
+        elif stated is not None:
+            valued.append((device_type, stated, ValueSource.DONOR))
+        elif device_type.reference_price_satang > 0:
+            valued.append((device_type, device_type.reference_price_satang, ValueSource.REFERENCE))
+        else:
+            errors[str(index)] = {"value_satang": [
+                _l("%(type)s has no reference new price, so the value the donor states is needed.",
+                   type=device_type.code)]}
+    if errors:
+        first = next(iter(errors.values()))
+        raise ValidationError(_l("Device %(n)d: %(problem)s", n=int(next(iter(errors))) + 1,
+                                 problem=next(iter(first.values()))[0]), {"devices": errors})
+    return valued
+
+
+def _find_type(code: str | None) -> DeviceType | None:
+    try:
+        return devices.get_type(code or "")
+    except NotFound:
+        return None
 
 
 def allocated(donation: Donation) -> int:
@@ -119,7 +181,7 @@ def allocated(donation: Donation) -> int:
 def get_donation(donation_id: int) -> Donation:
     donation = db.session.get(Donation, donation_id)
     if donation is None:
-        raise NotFound(f"no donation {donation_id}", {"id": ["unknown donation"]})
+        raise NotFound(_l("There is no donation %(id)s.", id=donation_id), {"id": [_l("Unknown donation.")]})
     return donation
 
 
@@ -138,12 +200,12 @@ def donor_for_user(user: User) -> Donor | None:
 def donor_for_token(token: str) -> Donor:
     donor = db.session.scalar(select(Donor).where(Donor.share_token == token)) if token else None
     if donor is None:
-        raise NotFound("this link is not valid")
+        raise NotFound(_l("This link is not valid."))
     return donor
 
 
 def check_unspent(donation: Donation) -> None:
     """A donation whose money already paid for something cannot be reversed (Conflict)."""
     if allocated(donation) > 0:
-        raise Conflict("this donation already paid for purchases or repairs; reverse those first",
+        raise Conflict(_l("This donation already paid for purchases or repairs; reverse those first."),
                        {"state": ["allocated"]})

@@ -27,6 +27,7 @@ SMALL_COUNT = 3
 class Impact:
     given_satang: int = 0
     devices_in_kind: int = 0
+    in_kind_satang: int = 0         # what the devices given in kind were booked at
     devices_whole: int = 0
     devices_share: float = 0.0
     loans: int = 0
@@ -71,7 +72,8 @@ def for_donations(donations: list[Donation], today: dt.date | None = None) -> Im
     donations = _live(donations)
     ids = {d.id for d in donations}
     impact = Impact(given_satang=sum(d.amount_satang for d in donations if d.kind == DonationKind.CASH),
-                    devices_in_kind=sum(len(d.devices) for d in donations))
+                    devices_in_kind=sum(len(d.devices) for d in donations),
+                    in_kind_satang=sum(d.amount_satang for d in donations if d.kind == DonationKind.IN_KIND))
     shares = device_shares(ids)
     impact.devices_share = round(sum(shares.values()), 2)
     impact.devices_whole = sum(1 for share in shares.values() if share >= 0.999)

@@ -4,12 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
+from fund import memos
+from fund.memos import Memo
 from fund.models import Account, AccountKind, Fund, JournalEntry, Posting
 
 CASH, DEVICES, INCOME_CASH, INCOME_KIND, PURCHASES, REPAIRS = (
@@ -51,7 +54,8 @@ def get_fund(code: str) -> Fund:
         ensure_chart()
     found = db.session.scalar(select(Fund).where(Fund.code == (code or "").upper()))
     if found is None:
-        raise NotFound(f"no fund with code {code!r}", {"fund": ["unknown fund"]})
+        raise NotFound(_l("There is no fund with the code %(code)s.", code=code),
+                       {"fund": [_l("Unknown fund.")]})
     return found
 
 
@@ -60,14 +64,20 @@ def list_funds() -> list[Fund]:
     return list(db.session.scalars(select(Fund).order_by(Fund.restricted, Fund.code)))
 
 
-def post(entry_date: dt.date, memo: str, kind: str, lines: Sequence[tuple[str, Fund, int]], *, by: User | None,
-         reverses: JournalEntry | None = None) -> JournalEntry:
-    """Write one balanced entry. Raises ValidationError unless the lines sum to zero."""
+def post(entry_date: dt.date, memo: str | Memo, kind: str, lines: Sequence[tuple[str, Fund, int]], *,
+         by: User | None, reverses: JournalEntry | None = None) -> JournalEntry:
+    """Write one balanced entry; ``memo`` is typed text, or a standard Memo (fund.memos).
+
+    Raises ValidationError unless the lines sum to zero.
+    """
     lines = [(code, fund, int(amount)) for code, fund, amount in lines if amount]
     if len(lines) < 2 or sum(amount for _, _, amount in lines) != 0:
-        raise ValidationError("an entry needs two or more lines that sum to zero", {"postings": ["unbalanced"]})
-    entry = JournalEntry(entry_date=entry_date, memo=memo[:300], kind=kind, created_by_id=by.id if by else None,
-                         reverses_id=reverses.id if reverses else None)
+        raise ValidationError(_l("An entry needs two or more lines that add up to zero."),
+                              {"postings": [_l("The lines do not add up to zero.")]})
+    standard = memo if isinstance(memo, Memo) else None
+    entry = JournalEntry(entry_date=entry_date, memo=(standard.english if standard else memo)[:300],
+                         memo_key=standard.key if standard else None, memo_params=standard.params if standard else None,
+                         kind=kind, created_by_id=by.id if by else None, reverses_id=reverses.id if reverses else None)
     db.session.add(entry)
     db.session.flush()
     for code, fund, amount in lines:
@@ -86,10 +96,9 @@ def cash_balance(fund: Fund) -> int:
 def check_not_negative(funds: Sequence[Fund]) -> None:
     """Raises Conflict when a fund would hold less than nothing (nothing is then written)."""
     for fund in funds:
-        balance = cash_balance(fund)
-        if balance < 0:
-            raise Conflict(f"fund {fund.code} cannot go below zero (it would be {balance / 100:,.2f} baht)",
-                           {"fund": [f"{fund.code} has too little money"]})
+        if cash_balance(fund) < 0:
+            raise Conflict(_l("Fund %(fund)s cannot go below zero.", fund=fund.code),
+                           {"fund": [_l("Fund %(fund)s does not hold enough money.", fund=fund.code)]})
 
 
 def fund_statement(fund: Fund) -> list[tuple[JournalEntry, int, int]]:
@@ -120,7 +129,7 @@ def trial_balance() -> list[tuple[Account, int]]:
 def get_entry(entry_id: int) -> JournalEntry:
     entry = db.session.get(JournalEntry, entry_id)
     if entry is None:
-        raise NotFound(f"no journal entry {entry_id}", {"id": ["unknown entry"]})
+        raise NotFound(_l("There is no journal entry %(id)s.", id=entry_id), {"id": [_l("Unknown entry.")]})
     return entry
 
 
@@ -129,15 +138,15 @@ def reversal_of(entry: JournalEntry) -> JournalEntry | None:
 
 
 def reverse(entry: JournalEntry, memo: str, *, by: User | None, entry_date: dt.date | None = None) -> JournalEntry:
-    """A new entry with every line negated, pointing at the original.
+    """A new entry with every line negated, pointing at the original; ``memo`` typed, or the standard one.
 
     Raises Conflict for an entry already reversed or itself a reversal.
     """
     if entry.reverses_id is not None:
-        raise Conflict("a reversal cannot be reversed; post a new entry instead", {"state": ["reversal"]})
+        raise Conflict(_l("A reversal cannot be reversed; post a new entry instead."), {"state": ["reversal"]})
     if reversal_of(entry) is not None:
-        raise Conflict(f"entry {entry.id} was already reversed", {"state": ["reversed"]})
-    return post(entry_date or clock.today(), memo or f"reversal of entry {entry.id}", "reversal",
+        raise Conflict(_l("Entry %(id)s was already reversed.", id=entry.id), {"state": ["reversed"]})
+    return post(entry_date or clock.today(), (memo or "").strip() or memos.reversal(entry.id), "reversal",
                 [(p.account.code, p.fund, -p.amount_satang) for p in entry.postings], by=by, reverses=entry)
 
 

@@ -19,6 +19,7 @@ from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied,
 from core.users import Role, User
 from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, ProblemReport, ReportKind, ReportSource
+from fund import memos
 from fund.models import Purpose
 from fund.services import spending
 from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATES, WorkKind, WorkOrder, WorkOrderPart,
@@ -223,7 +224,7 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
     order.notes = (notes or "").strip()
     if order.total_satang > 0:
         paid = spending.spend(Purpose.REPAIR, order.total_satang, by=by, device_type=order.device.type,
-                              description=f"work order {order.id} {order.device.tag}")
+                              memo=memos.work_order(order.id, order.device.tag))
         order.spending_id = paid.id
     order.status = WorkStatus.DONE
     order.finished_at = utcnow()

@@ -1,0 +1,187 @@
+"""The fund's domain errors speak the reader's language; money in them prints in the reader's locale."""
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale
+
+from conftest import both_databases
+from fund.money import LazyBaht
+from lending_helpers import Api
+
+FUND = Path(__file__).resolve().parent.parent / "fund"
+DOMAIN_ERRORS = {"DomainError", "NotFound", "PermissionDenied", "Conflict", "InvalidTransition", "ValidationError"}
+MACHINE_CODES = {"state", "holds"}  # core/errors.py: these stay codes for API clients
+
+
+def bare_texts(node: ast.AST) -> list[str]:
+    """Text a person would read that is not lazily translated (``_l``), in an expression."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_l":
+        return []
+    if isinstance(node, ast.JoinedStr):
+        return [ast.unparse(node)]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.Dict):  # keys name fields; machine codes stay as they are
+        return [text for key, value in zip(node.keys, node.values, strict=True)
+                if not (isinstance(key, ast.Constant) and key.value in MACHINE_CODES) for text in bare_texts(value)]
+    return [text for child in ast.iter_child_nodes(node) for text in bare_texts(child)]
+
+
+def raises_in_fund():
+    for path in sorted(FUND.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and \
+                    getattr(node.exc.func, "id", None) in DOMAIN_ERRORS:
+                yield f"{path.relative_to(FUND.parent)}:{node.lineno}", node.exc
+
+
+def test_every_domain_error_of_the_fund_is_lazily_translated():
+    found = list(raises_in_fund())
+    assert len(found) > 30
+    untranslated = {where: bare_texts(call) for where, call in found if bare_texts(call)}
+    assert untranslated == {}
+    first_args = {where: ast.unparse(call.args[0])[:40] for where, call in found if not (
+        call.args and isinstance(call.args[0], ast.Call) and getattr(call.args[0].func, "id", "") == "_l")}
+    assert first_args == {}  # the message itself is always a fresh _l(...) with named parameters
+
+
+def test_the_checker_finds_what_it_should():
+    bad = ast.parse('raise Conflict(f"fund {x} short", {"fund": ["too little"], "state": ["reversed"]})').body[0]
+    assert bare_texts(bad.exc) == ["f'fund {x} short'", "too little"]
+    good = ast.parse('raise Conflict(_l("Fund %(f)s.", f=x), {"fund": [_l("Short.")], "state": ["reversed"]})')
+    assert bare_texts(good.body[0].exc) == []
+
+
+def test_money_in_a_message_prints_when_shown(app):
+    amount = LazyBaht(125_050)
+    with app.test_request_context(), force_locale("th"):
+        assert str(amount) == "฿1,250.50"
+    with app.test_request_context(), force_locale("en"):
+        assert str(amount) == "฿1,250.50"
+    assert str(LazyBaht(-5)) == "-฿0.05"
+
+
+@pytest.fixture
+def api(client, api_headers, make_type):
+    make_type("WC")
+    treasurer = Api(client, api_headers("treasurer"))
+    donor = treasurer.post("/api/v1/donors", {"name": "ก"}, expect=201)
+    treasurer.gift = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 100_000},
+                                    expect=201)
+    return treasurer
+
+
+def answers(api, method, path, body=None):
+    """The error in Thai (no Accept-Language) and in English."""
+    thai = api.call(method, path, json=body)
+    english = api.call(method, path, json=body, headers={"Accept-Language": "en"})
+    assert thai.status_code == english.status_code
+    return thai.status_code, thai.get_json(), english.get_json()
+
+
+def test_not_enough_money_says_so_without_any_balance(api):
+    status, thai, english = answers(api, "post", "/api/v1/repairs", {"amount_satang": 150_000})
+    assert status == 409
+    assert thai["message"] == "เงินไม่พอ: กองทุนที่ใช้จ่ายรายการนี้ได้มีเงินไม่เพียงพอ"
+    assert english["message"] == "Not enough money: the funds allowed to pay for this do not hold enough."
+    assert thai["errors"] == {"amount_satang": ["เกินกว่าเงินในกองทุนที่ใช้จ่ายรายการนี้ได้"]}
+    assert not re.search(r"\d", str([thai["message"], thai["errors"], english["message"], english["errors"]]))
+
+
+def test_a_donations_remainder_prints_in_the_readers_locale(api):
+    body = {"device_type": "WC", "amount_satang": 150_000,
+            "allocations": [{"donation_id": api.gift["id"], "amount_satang": 150_000}]}
+    status, thai, english = answers(api, "post", "/api/v1/purchases", body)
+    assert status == 409
+    assert thai["message"] == f"เงินบริจาครายการ {api.gift['receipt']} เหลือ ฿1,000.00"
+    assert english["message"] == f"Donation {api.gift['receipt']} has ฿1,000.00 left."
+
+
+@pytest.mark.parametrize("path, body, status, field, thai_message, english_field", [
+    ("/api/v1/donations", {"donor_id": 1, "amount_satang": 100, "fund": "NOPE"}, 404, "fund",
+     "ไม่พบกองทุนรหัส NOPE", "Unknown fund."),
+    ("/api/v1/donations", {"donor_id": 99, "amount_satang": 100}, 404, "donor_id",
+     "ไม่พบผู้บริจาครายที่ 99", "Unknown donor."),
+    ("/api/v1/donations", {"donor_id": 1}, 422, "amount_satang", "การบริจาคเงินต้องระบุจำนวนเงิน", "Required."),
+    ("/api/v1/donors", {"name": "x", "tax_id": "123"}, 422, "tax_id", "เลขประจำตัวผู้เสียภาษีไม่ถูกต้อง",
+     "A tax ID has 13 digits."),
+    ("/api/v1/donors", {"name": "x", "tax_id": "0105536000314"}, 422, "tax_id", "เลขประจำตัวผู้เสียภาษีไม่ถูกต้อง",
+     "The check digit does not match; please check the number."),
+    ("/api/v1/purchases", {"device_type": "WC", "amount_satang": 100, "fund": "GENERAL",
+                           "allocations": [{"donation_id": 99, "amount_satang": 100}]}, 422, "allocations",
+     "ไม่พบเงินบริจาครายการที่ 99", "Unknown donation."),
+    ("/api/v1/repairs", {"amount_satang": 100, "device_tag": "BS-XX-1"}, 422, "device_tag",
+     "ไม่พบอุปกรณ์ BS-XX-1", "Unknown device."),
+])
+def test_field_errors_name_the_field_in_the_readers_language(api, path, body, status, field, thai_message,
+                                                             english_field):
+    got, thai, english = answers(api, "post", path, body)
+    assert got == status and thai["message"] == thai_message
+    assert field in thai["errors"] and english["errors"][field] == [english_field]
+    assert thai["errors"][field] != english["errors"][field]
+
+
+def test_machine_codes_stay_codes(api, client_as):
+    entry = api.gift["entry_id"]
+    api.post("/api/v1/purchases", {"device_type": "WC", "amount_satang": 50_000}, expect=201)
+    status, thai, english = answers(api, "post", f"/api/v1/ledger/entries/{entry}/reverse", {})
+    assert status == 409 and thai["errors"] == english["errors"] == {"state": ["allocated"]}
+    assert thai["message"] == "เงินบริจาครายการนี้ถูกใช้จ่ายซื้อหรือซ่อมอุปกรณ์ไปแล้ว กรุณากลับรายการเหล่านั้นก่อน"
+    bought = api.get("/api/v1/ledger/entries?kind=purchase")[0]["id"]
+    reversal = api.post(f"/api/v1/ledger/entries/{bought}/reverse", {}, expect=201)
+    status, thai, _ = answers(api, "post", f"/api/v1/ledger/entries/{reversal['id']}/reverse", {})
+    assert status == 409 and thai["errors"] == {"state": ["reversal"]}
+    # The same on the page, in Thai.
+    page = client_as("treasurer").post(f"/fund/entries/{bought}/reverse", data={})
+    assert page.status_code == 409 and "ถูกกลับรายการไปแล้ว" in page.get_data(as_text=True)
+
+
+def test_pages_say_it_in_thai(client, client_as, api_headers, api):
+    shared = client.get("/impact/s/not-a-token")
+    assert shared.status_code == 404 and "ลิงก์นี้ใช้ไม่ได้" in shared.get_data(as_text=True)
+    unlinked = client_as("donor").get("/impact")
+    assert unlinked.status_code == 404 and "เหรัญญิก" in unlinked.get_data(as_text=True)
+    other = client.get(f"/api/v1/donors/{api.gift['donor_id']}/impact", headers=api_headers("donor"))
+    assert other.status_code == 403 and other.get_json()["message"] == "ผู้บริจาคดูได้เฉพาะผลการบริจาคของตนเอง"
+
+
+@both_databases
+def test_amounts_beyond_what_the_books_hold_are_a_422_not_a_database_error(app, api, client_as):
+    """PostgreSQL's INTEGER holds ฿21,474,836.47 at most; a larger amount is refused as input."""
+    too_much = 2**31
+    for path, body, field in (
+        ("/api/v1/donations", {"donor_id": api.gift["donor_id"], "amount_satang": too_much}, "amount_satang"),
+        ("/api/v1/purchases", {"device_type": "WC", "amount_satang": too_much}, "amount_satang"),
+        ("/api/v1/repairs", {"amount_satang": too_much}, "amount_satang"),
+        ("/api/v1/donations", {"donor_id": api.gift["donor_id"], "devices": [{"type": "WC", "value_satang": too_much}]},
+         "devices"),
+    ):
+        response = api.call("post", path, json=body)
+        assert response.status_code == 422 and field in response.get_json()["errors"].get("json", {}), path
+    together = api.call("post", "/api/v1/donations", json={"donor_id": api.gift["donor_id"], "devices": [
+        {"type": "WC", "value_satang": 2_000_000_000}] * 2}, headers={"Accept-Language": "en"})
+    assert together.status_code == 422 and together.get_json()["errors"] == {
+        "devices": ["Worth more than ฿21,474,836.47 together."]}
+    page = client_as("treasurer").post("/fund/purchases/new", data={
+        "device_type": "WC", "count": "1", "amount": "30000000", "fund": "", "spent_on": "2026-11-24"})
+    assert page.status_code == 422 and "฿21,474,836.47" in page.get_data(as_text=True)
+
+
+@both_databases
+@pytest.mark.parametrize("path, body, where", [
+    ("/api/v1/donations", {"donor_id": 2**40, "amount_satang": 5}, ("donor_id",)),
+    ("/api/v1/donations", {"donor_id": 10**20, "amount_satang": 5}, ("donor_id",)),
+    ("/api/v1/purchases", {"device_type": "WC", "amount_satang": 5, "allocations": [
+        {"donation_id": 2**40, "amount_satang": 5}]}, ("allocations", "0", "donation_id")),
+])
+def test_ids_beyond_the_databases_integer_are_a_422(app, api, path, body, where):
+    response = api.call("post", path, json=body)
+    assert response.status_code == 422
+    found = response.get_json()["errors"]["json"]
+    for key in where:
+        found = found[key]
+    assert found
