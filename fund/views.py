@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from wtforms import SelectChoice
 
 from core import clock
 from core.auth import current_actor, public, require_role
-from core.dates import format_date
+from core.dates import format_date, parse_date_input
 from core.db import db
 from core.errors import NotFound
 from core.forms import submit
@@ -75,7 +74,7 @@ def journal():
 
 def _date(value):
     try:
-        return dt.date.fromisoformat(value) if value else None
+        return parse_date_input(value) if value else None
     except ValueError:
         return None
 
