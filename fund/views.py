@@ -6,6 +6,7 @@ import io
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
@@ -161,7 +162,8 @@ def in_kind_new():
 
     gift, status = submit(form, save)
     if gift is not None:
-        flash(_("%(n)d devices registered; print their labels.", n=len(gift.devices)), "success")
+        flash(ngettext("%(num)d device registered; print its label.", "%(num)d devices registered; print their labels.",
+                       len(gift.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(d.device.tag for d in gift.devices)))
     return render_template("fund/form.html", form=form, title=_("Record devices given in kind")), status
 
@@ -187,7 +189,8 @@ def purchase_new():
 
     bought, status = submit(form, save)
     if bought is not None:
-        flash(_("Purchase recorded; %(n)d devices registered.", n=len(bought.devices)), "success")
+        flash(ngettext("Purchase recorded; %(num)d device registered.", "Purchase recorded; %(num)d devices registered.",
+                       len(bought.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(p.device.tag for p in bought.devices)))
     return render_template("fund/form.html", form=form, title=_("Record a purchase")), status
 
