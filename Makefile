@@ -47,7 +47,7 @@ test: setup
 
 # Refresh the message catalogs after changing strings (then translate the new entries).
 messages: deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --no-wrap --sort-output --ignore-dirs=".venv migrations tests" .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 -o translations/messages.pot --no-location --no-wrap --sort-output --ignore-dirs=".venv migrations tests" .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-wrap
 
 clean:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -91,12 +92,31 @@ def error_response(code: int, message: str, errors: dict | None = None, headers=
             body["errors"] = errors
         response = jsonify(body)
     else:
-        response = make_response(render_template("errors/error.html", code=code, message=message,
-                                                 errors=errors or {}))
+        response = make_response(render_template("errors/error.html", code=code, **_page(code, message, errors)))
     response.status_code = code
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def _page(code: int, message: str, errors: dict) -> dict:
+    """What an error page says, all of it in the reader's language.
+
+    The heading (also the page's title) and a sentence for the kind of error; the error's own
+    message under it unless it would say the same or is not in the reader's language (a
+    service's English message on a Thai page). A page that was not found or is not allowed
+    shows no per-field details: those are for API clients.
+    """
+    headings = {404: _("Page not found"), 403: _("Not allowed"), 409: _("Conflict"),
+                422: _("Please check the information")}
+    sentences = {404: _("We could not find what you asked for."),
+                 403: _("You do not have permission to do this.")}
+    sentence = sentences.get(code, "")
+    thai_page = str(get_locale() or "th") == "th"
+    if message == sentence or (thai_page and not any("\u0e00" <= ch <= "\u0e7f" for ch in message)):
+        message = ""
+    return {"heading": headings.get(code, _("Something went wrong")), "sentence": sentence or message,
+            "detail": message if sentence else "", "errors": {} if code in (403, 404) else errors or {}}
 
 
 def _http_message(exc: HTTPException) -> str:

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import flask_wtf
 from flask import flash
-from flask_babel import get_translations, ngettext
+from flask_babel import LazyString, get_translations, ngettext
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, PasswordField, SelectField, StringField
+from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, Length
+from wtforms.widgets import TextInput
 
+from core.dates import date_error, date_hint, format_date_input, parse_date_input
 from core.db import db
 from core.errors import DomainError
+from core.i18n import current_locale
 
 
 class _AppTranslations:
@@ -58,6 +61,45 @@ def _wtforms_messages():  # never called: marks WTForms' messages for `make mess
         ngettext("'%(value)s' is not a valid choice for this field.",
                  "'%(value)s' are not valid choices for this field.", 1),
     )
+
+
+class LocalDateField(Field):
+    """A date typed as day/month/year: the Buddhist Era year on Thai pages (30/11/2569), the
+    Common Era on English ones (30/11/2026).
+
+    Every form's date field. A plain text box (a browser's own date picker shows the Common
+    Era, in the browser's language, whatever the page's), with a numeric phone keyboard; the
+    hint under it names the form, and so does the error. It also takes the other forms
+    :func:`core.dates.parse_date_input` reads, ISO 8601 among them (tests and clients that
+    post forms send 2026-11-30), and a Common Era year on a Thai page (a year before 2400).
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, render_kw=None, description="", **kwargs):
+        render_kw = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false",
+                     "data-date-input": "", **(render_kw or {})}
+        given = description
+        hint = LazyString(lambda: f"{given} {date_hint()}" if given else date_hint())
+        super().__init__(label, validators, render_kw=render_kw, description=hint, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_date_input(self.data, current_locale()) if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_date_input(text)
+        except ValueError:
+            self.data = None
+            raise ValueError(date_error()) from None
 
 
 class LoginForm(FlaskForm):

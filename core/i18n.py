@@ -58,6 +58,8 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["CENTER_TIMEZONE"])
     app.jinja_env.filters["date"] = lambda v: dates.format_date(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v: dates.format_datetime(v, current_locale())
+    app.jinja_env.filters["date_input"] = lambda v: dates.format_date_input(v, current_locale())
+    app.jinja_env.globals["date_hint"] = dates.date_hint
     app.jinja_env.filters["baht"] = lambda v: dates.format_baht(v, current_locale())
     app.jinja_env.filters["number"] = lambda v, decimals=None: format_number(v, current_locale(), decimals)
     app.jinja_env.filters["days_ago"] = clock.days_since

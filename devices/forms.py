@@ -4,11 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from core.forms import FlaskForm
+from core.forms import FlaskForm, LocalDateField
 from devices.labels import ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS  # noqa: F401
 from devices.models import Acquisition, Condition, ReportKind
 
@@ -40,7 +40,7 @@ class DeviceTypeForm(FlaskForm):
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
     reference_price = DecimalField(_l("Reference new price (baht)"), places=2,
                                    validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
-    reference_price_date = DateField(_l("Price checked on"), validators=[Optional()])
+    reference_price_date = LocalDateField(_l("Price checked on"), validators=[Optional()])
     reference_price_source = StringField(_l("Price source"), validators=[Optional(), Length(max=200)])
     service_interval_days = IntegerField(_l("Service interval (days)"),
                                          validators=[Optional(), NumberRange(min=1, max=3650)])
@@ -93,7 +93,7 @@ class DeviceForm(FlaskForm):
                            description=_l("Where it is kept, e.g. storeroom shelf A2."))
     acquisition = SelectField(_l("How it came to us"), choices=_choices(ACQUISITION_LABELS),
                               default=Acquisition.DONATION.value)
-    acquired_on = DateField(_l("Received on"), validators=[Optional()])
+    acquired_on = LocalDateField(_l("Received on"), validators=[Optional()])
     acquisition_value = DecimalField(_l("Value (baht)"), places=2,
                                      validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)],
                                      description=_l("Leave empty for an in-kind gift with no stated value."))

@@ -12,7 +12,7 @@ from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
 from core.users import INTERNAL_ROLES, Role
-from devices import holds, services
+from devices import history, holds, services
 from devices.labels import REPORT_SOURCE_LABELS
 from devices.forms import (ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS, DeviceForm,
                            DeviceTypeForm, HoldOverrideForm, ProblemReportForm, satang_to_baht)
@@ -27,7 +27,7 @@ LABELS = {"status_labels": STATUS_LABELS, "condition_labels": CONDITION_LABELS,
 
 @bp.app_context_processor
 def _labels():
-    return {**LABELS, "action_label": audit.action_label}
+    return {**LABELS, "action_label": audit.action_label, "event_details": history.details}
 
 
 # --- device types ---------------------------------------------------------------------

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DateField, DecimalField, FieldList, FormField, IntegerField, SelectChoice,
-                     SelectField, StringField, TextAreaField)
+from wtforms import (BooleanField, DecimalField, FieldList, FormField, IntegerField, SelectChoice, SelectField,
+                     StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from core.forms import FlaskForm
+from core.forms import FlaskForm, LocalDateField
 from devices.forms import MAX_BAHT
 from fund.models import DonorKind, PaymentMethod
 
@@ -45,7 +45,7 @@ class CashDonationForm(FlaskForm):
     amount = _baht(_l("Amount (baht)"))
     fund = SelectField(_l("Fund"), validators=[InputRequired()])
     method = SelectField(_l("Paid by"), choices=_choices(METHOD_LABELS), default=PaymentMethod.TRANSFER.value)
-    received_on = DateField(_l("Received on"), validators=[InputRequired()])
+    received_on = LocalDateField(_l("Received on"), validators=[InputRequired()])
     description = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
@@ -60,7 +60,7 @@ class InKindForm(FlaskForm):
                          render_kw={"inputmode": "decimal"},
                          description=_l("Leave it empty to value each at the type's reference new price (shown "
                                         "with the type); the gift is booked at the total."))
-    received_on = DateField(_l("Received on"), validators=[InputRequired()])
+    received_on = LocalDateField(_l("Received on"), validators=[InputRequired()])
     description = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
 
@@ -88,7 +88,7 @@ class PurchaseForm(FlaskForm):
                        description=_l("Leave on automatic to use the oldest donations the purchase may use."))
     donation = SelectField(_l("Or pay all of it from one donation"), validators=[Optional()],
                            description=_l("Chosen by the treasurer instead of the oldest donations first."))
-    spent_on = DateField(_l("Paid on"), validators=[InputRequired()])
+    spent_on = LocalDateField(_l("Paid on"), validators=[InputRequired()])
     description = StringField(_l("Supplier and invoice"), validators=[Optional(), Length(max=2000)])
 
     def validate_count(self, field):

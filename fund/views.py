@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from core import clock
 from core.auth import current_actor, public, require_role
-from core.dates import format_baht, format_date
+from core.dates import format_baht, format_date, parse_date_input
 from core.db import db
 from core.errors import NotFound
 from core.forms import submit
@@ -95,7 +95,7 @@ def journal():
 
 def _date(value):
     try:
-        return dt.date.fromisoformat(value) if value else None
+        return parse_date_input(value) if value else None
     except ValueError:
         return None
 
@@ -183,7 +183,8 @@ def in_kind_new():
 
     gift, status = submit(form, save)
     if gift is not None:
-        flash(_("%(n)d devices registered; print their labels.", n=len(gift.devices)), "success")
+        flash(ngettext("%(num)d device registered; print its label.", "%(num)d devices registered; print their labels.",
+                       len(gift.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(d.device.tag for d in gift.devices)))
     return render_template("fund/form.html", form=form, title=_("Record devices given in kind")), status
 
@@ -217,7 +218,8 @@ def purchase_new():
 
     bought, status = submit(form, save)
     if bought is not None:
-        flash(_("Purchase recorded; %(n)d devices registered.", n=len(bought.devices)), "success")
+        flash(ngettext("Purchase recorded; %(num)d device registered.", "Purchase recorded; %(num)d devices registered.",
+                       len(bought.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(p.device.tag for p in bought.devices)))
     form.one_row_per_device()
     return render_template("fund/purchase.html", form=form, title=title), status

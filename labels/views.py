@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -58,7 +59,7 @@ def sheet():
     if not tags:
         errors["tags"] = [_("Choose at least one device.")]
     elif len(tags) > MAX_TAGS:
-        errors["tags"] = [_("At most %(n)d labels at a time.", n=MAX_TAGS)]
+        errors["tags"] = [ngettext("At most %(num)d label at a time.", "At most %(num)d labels at a time.", MAX_TAGS)]
     if layout not in LAYOUTS:
         errors["layout"] = [_("Unknown layout; choose one of: %(keys)s", keys=", ".join(LAYOUTS))]
     start = request.args.get("start", "1")

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, DateField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
+from wtforms import (BooleanField, FloatField, HiddenField, IntegerField, RadioField, SelectField,
                      SelectMultipleField, SelectChoice, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from core.forms import FlaskForm
+from core.forms import FlaskForm, LocalDateField
 from devices.forms import CONDITION_LABELS
 from lending import adl
 from lending.labels import (CARE_TASK_LABELS, CARER_LABELS, CHANNEL_LABELS, CHRONIC_LABELS,  # noqa: F401
@@ -35,7 +35,7 @@ class PersonForm(FlaskForm):
     national_id = StringField(_l("National ID number"), validators=[Optional(), Length(max=20)],
                               render_kw={"inputmode": "numeric", "autocomplete": "off"},
                               description=_l("13 digits; checked against its check digit."))
-    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    birth_date = LocalDateField(_l("Date of birth"), validators=[Optional()])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32), PHONE], render_kw={"inputmode": "tel"})
     house_no = StringField(_l("House number"), validators=[Optional(), Length(max=40)])
     moo = StringField(_l("Moo (village)"), validators=[Optional(), Length(max=10)])
@@ -55,7 +55,7 @@ class PersonForm(FlaskForm):
                                      render_kw={"autocomplete": "off"})
     disability_card_type = SelectField(_l("Type on the disability card"), validators=[Optional()],
                                        choices=[SelectChoice("", "–")] + choices(DISABILITY_LABELS))
-    disability_card_expires_on = DateField(_l("The disability card expires on"), validators=[Optional()])
+    disability_card_expires_on = LocalDateField(_l("The disability card expires on"), validators=[Optional()])
     chronic_conditions = MultiCheckboxField(_l("Chronic diseases"), choices=choices(CHRONIC_LABELS))
     chronic_notes = StringField(_l("Other chronic disease, or details"), validators=[Optional(), Length(max=300)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
@@ -98,7 +98,7 @@ class RequestForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    due_on = DateField(_l("Visit date"), validators=[InputRequired()])
+    due_on = LocalDateField(_l("Visit date"), validators=[InputRequired()])
     assessor = SelectField(_l("Assessor"), validators=[Optional()])
 
 
@@ -163,7 +163,7 @@ class DeliveryForm(FlaskForm):
     acknowledged_by = StringField(_l("Received and acknowledged by"), validators=[DataRequired(), Length(max=120)])
     acknowledged_relation = StringField(_l("Their relation to the person"), validators=[Optional(), Length(max=60)],
                                         description=_l("e.g. self, daughter, son"))
-    expected_return_on = DateField(_l("Expected return (leave empty while needed)"), validators=[Optional()])
+    expected_return_on = LocalDateField(_l("Expected return (leave empty while needed)"), validators=[Optional()])
     photo = FileField(_l("Photo of the device at hand-over (optional)"),
                       validators=[FileAllowed(["jpg", "jpeg", "png", "webp"], _l("A photo, please (JPEG or PNG)."))],
                       render_kw={"accept": "image/*", "capture": "environment"})
@@ -172,7 +172,7 @@ class DeliveryForm(FlaskForm):
 
 
 class FollowUpForm(FlaskForm):
-    visited_on = DateField(_l("Visit date"), validators=[InputRequired()])
+    visited_on = LocalDateField(_l("Visit date"), validators=[InputRequired()])
     in_use = RadioField(_l("Is the device in use?"), choices=[SelectChoice("yes", _l("Yes")),
                                                              SelectChoice("no", _l("No"))],
                         validators=[InputRequired(message=_l("Please choose yes or no."))])
@@ -210,7 +210,7 @@ def adl_scores(form) -> list[int] | None:
 
 class LifeStatusForm(FlaskForm):
     status = SelectField(_l("Life status"), choices=choices(LIFE_STATUS_LABELS), validators=[InputRequired()])
-    on = DateField(_l("Since"), validators=[Optional()])
+    on = LocalDateField(_l("Since"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 

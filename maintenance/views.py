@@ -14,6 +14,7 @@ from core.db import db
 from core.errors import DomainError, PermissionDenied
 from core.forms import submit
 from core.users import Role
+from devices import history
 from devices import services as devices
 from devices.forms import baht_to_satang
 from devices.models import Condition, DeviceStatus, ProblemReport
@@ -36,6 +37,23 @@ STATUS_LABELS = {WorkStatus.OPEN: _l("Open"), WorkStatus.IN_PROGRESS: _l("In pro
 RETIREMENT_LABELS = {RetirementKind.RETIRE: _l("Retire"), RetirementKind.LOST: _l("Lost")}
 DECISION_LABELS = {DecisionStatus.PENDING: _l("Waiting for a supervisor"), DecisionStatus.APPROVED: _l("Approved"),
                    DecisionStatus.REJECTED: _l("Not approved")}
+
+
+# How the keys maintenance writes into a device's history read (devices/history.py).
+history.describe("work_order", _l("Work order"),
+                 link=lambda order_id: (f"#{order_id}", url_for("maintenance.order_view", order_id=order_id)))
+history.describe("kind", _l("Kind of work"), values=KIND_LABELS, actions="work_order.")
+history.describe("cost_satang", _l("Cost"))
+history.describe("estimate_satang", _l("Estimated repair cost"))
+history.describe("retire_suggested", _l("Retiring suggested"))
+history.describe("failed", _l("Failed checks"), listed=True)
+history.describe("part", _l("Part"))
+history.describe("reason", _l("Reason"), actions="work_order.cancelled",
+                 values={"override": _l("put back in stock by an admin"), "retired": _l("the device left service")})
+for _action in ("device.retirement_requested", "device.loss_reported", "device.retired", "device.marked_lost",
+                "device.retirement_rejected"):
+    history.describe("request", _l("Retirement request"), link=lambda request_id: (f"#{request_id}", None),
+                     actions=_action)
 
 
 @bp.app_context_processor

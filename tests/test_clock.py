@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from conftest import BANGKOK, at_bangkok
 from core import clock
+from core.dates import format_date_input
 from core.db import db
 from fund.models import JournalEntry
 from fund.services import donations, ledger
@@ -123,7 +124,7 @@ def test_lending_dates_are_the_centers_day(app, apis, client_as, moment):
         assert loan["next_follow_up_on"] == (day + dt.timedelta(days=7)).isoformat()
         staff_page = client_as("staff", "assessor")
         form = staff_page.get(f"/loans/{loan['id']}/follow-up").get_data(as_text=True)
-        assert f'value="{day.isoformat()}"' in form
+        assert f'value="{format_date_input(day, "th")}"' in form  # the Thai page shows the BE date
         # The day before the delivery is refused, naming the field; the center's today is fine.
         before = apis["assessor"].call("post", f"/api/v1/loans/{loan['id']}/followups", json={
             "in_use": True, "condition": "good", "outcome": "stable",
@@ -164,7 +165,7 @@ def test_fund_dates_and_receipt_numbers_are_the_centers(app, apis, client_as, mo
             assert dates == {day}
         pages = client_as("treasurer")
         for path in ("/fund/donations/new", "/fund/donations/in-kind", "/fund/purchases/new"):
-            assert f'value="{day.isoformat()}"' in pages.get(path).get_data(as_text=True), path
+            assert f'value="{format_date_input(day, "th")}"' in pages.get(path).get_data(as_text=True), path
 
 
 def test_fiscal_year_turns_on_the_centers_first_of_october(ctx):

@@ -58,7 +58,8 @@ def _catalog(lang: str):
 def _source_messages(tmp_path) -> set[str]:
     pot = tmp_path / "messages.pot"
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
-                                "-k", "lazy_gettext", "--ignore-dirs=.venv migrations tests", "-o", str(pot),
+                                "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2", "--ignore-dirs=.venv migrations tests",
+                                "-o", str(pot),
                                 str(ROOT)])
     with open(pot, "rb") as handle:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}

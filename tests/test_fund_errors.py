@@ -19,7 +19,7 @@ MACHINE_CODES = {"state", "holds"}  # core/errors.py: these stay codes for API c
 
 def bare_texts(node: ast.AST) -> list[str]:
     """Text a person would read that is not lazily translated (``_l``), in an expression."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_l":
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_l", "lazy_ngettext"):
         return []
     if isinstance(node, ast.JoinedStr):
         return [ast.unparse(node)]

@@ -143,8 +143,9 @@ def test_the_api_answers_in_the_readers_language(api):
     body = {"device_type": "WC", "amount_satang": 700_000, "count": 1, "devices": ROWS[:2]}
     thai = api.call("post", "/api/v1/purchases", json=body).get_json()
     english = api.call("post", "/api/v1/purchases", json=body, headers={"Accept-Language": "en"}).get_json()
-    assert thai["errors"]["devices"] == ["ระบุอุปกรณ์ให้ครบทั้ง 1 รายการที่จัดซื้อ"]
-    assert english["message"] == "2 devices are listed but 1 were bought."
+    assert thai["errors"]["devices"] == ["ระบุอุปกรณ์ให้ครบทุกชิ้นที่ซื้อ (1 ชิ้น)"]
+    assert english["message"] == "The devices listed do not match the number bought."
+    assert english["errors"]["devices"] == ["List the 1 device bought."]
 
 
 # --- the page ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 
 from core import audit, clock
@@ -108,8 +109,9 @@ def _devices_bought(purpose: Purpose, device_type: DeviceType | None, device_cou
         raise ValidationError(_l("Say which device type is bought."), {"device_type": [_l("Required.")]})
     if items and device_count and len(items) != device_count:
         raise ValidationError(
-            _l("%(listed)d devices are listed but %(count)d were bought.", listed=len(items), count=device_count),
-            {"devices": [_l("List one device for each of the %(count)d bought.", count=device_count)]})
+            _l("The devices listed do not match the number bought."),
+            {"devices": [lazy_ngettext("List the %(num)d device bought.", "List one device for each of the %(num)d bought.",
+                                       device_count)]})
     rows = [{f: (item.get(f) or "").strip() for f in DEVICE_FIELDS} for item in items] or \
         [dict.fromkeys(DEVICE_FIELDS, "") for _ in range(device_count)]
     errors: dict[str, dict[str, list]] = {}

@@ -167,7 +167,7 @@ def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data
     if not types:
         errors["device_type"] = [_l("Ask for at least one device.")]
     elif len(types) > MAX_ITEMS or len({t.id for t in types}) != len(types):
-        errors["device_types"] = [_l("Each device type once, at most %(num)d.", num=MAX_ITEMS)]
+        errors["device_types"] = [_l("Each device type once, and no more than %(most)s types.", most=MAX_ITEMS)]
     if errors:
         raise ValidationError(_l("The request cannot be recorded."), errors)
     if person.is_deceased:

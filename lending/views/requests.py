@@ -133,7 +133,7 @@ def schedule(request_id):
     form = ScheduleForm()
     form.assessor.choices = _assessor_choices()
     if not form.validate_on_submit():
-        flash(_("Choose a valid visit date."), "error")
+        flash(" ".join(map(str, form.due_on.errors)) or _("Choose a valid visit date."), "error")
         return redirect(url_for("requests.request_view", request_id=req.id))
     assessor = db.session.get(User, int(form.assessor.data)) if form.assessor.data else None
     pipeline.schedule_assessment(req, form.due_on.data, assessor, by=current_actor())

@@ -3,6 +3,7 @@ inspection not yet repaired, and a preventive inspection that is overdue (device
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from core import clock, dates
@@ -67,7 +68,8 @@ def holds(_sender, devices: list[Device], **_kw) -> dict[int, list[Hold]]:
         reason = (_l("Its preventive inspection is overdue since %(date)s.",
                      date=dates.LazyDate(clock.local_date(due.due_at)))
                   if due.by_days and due.due_at else
-                  _l("Its preventive inspection is due after %(num)d loans.", num=due.loans_since))
+                  lazy_ngettext("Its preventive inspection is due after %(num)d loan.",
+                                "Its preventive inspection is due after %(num)d loans.", due.loans_since))
         found[due.device_id].append(Hold(SERVICE_OVERDUE, "service_due", reason, due.due_at,
                                          step=("maintenance.start_service", {"tag": due.device.tag}),
                                          step_label=_l("Start the inspection"), step_method="post"))

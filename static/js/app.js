@@ -163,3 +163,12 @@ document.addEventListener("DOMContentLoaded", () => {
     form.addEventListener("submit", () => { clearTimeout(timer); storage.removeItem(key); });
   });
 });
+
+// A date typed as eight digits on a phone's number pad (30112569) gets its slashes back, so the
+// person sees the day, month and year they meant (core.forms.LocalDateField reads both).
+document.addEventListener("change", (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-date-input")) return;
+  const digits = input.value.trim().match(/^(\d{2})(\d{2})(\d{4})$/);
+  if (digits) input.value = `${digits[1]}/${digits[2]}/${digits[3]}`;
+});

@@ -13,6 +13,7 @@ into the test module).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import os
 import random
@@ -25,6 +26,8 @@ from PIL import Image
 from sqlalchemy import select
 
 from browser.conftest import CHROMIUM, CHROMIUM_ARGS, CSP_LISTENER, VIEWPORTS, Watch, login_as
+from core import clock
+from core.dates import format_date, format_date_input
 from core.db import db
 from core.users import User
 from devices import services as devices
@@ -57,6 +60,18 @@ def in_language(live_server, text, lang: str) -> str:
 def random_national_id() -> str:
     """A valid Thai national ID, at random (another person's is 1 in 10^11 likely)."""
     return national_id("8" + "".join(random.choice("0123456789") for _ in range(11)))
+
+
+def typed_date(days_from_today: int = 0, lang: str = "th") -> str:
+    """A date as a person types it in a date field: day/month/year, the Buddhist Era year in Thai
+    ("3/12/2569"), the Common Era in English; no leading zeros, as people type."""
+    day, month, year = format_date_input(clock.today() + dt.timedelta(days=days_from_today), lang).split("/")
+    return f"{int(day)}/{int(month)}/{year}"
+
+
+def shown_date(days_from_today: int = 0, lang: str = "th") -> str:
+    """The same date as the pages show it ("3 ธ.ค. 2569", "3 Dec 2026")."""
+    return format_date(clock.today() + dt.timedelta(days=days_from_today), lang)
 
 
 def click(page, target, *, status: int = 200):
@@ -372,11 +387,22 @@ class Lifecycle:
         return self.request_id
 
     def schedule_visit(self, page) -> None:
+        """The home visit in two days, typed as a Thai reads a date (the Buddhist Era year); a
+        day that does not exist is refused with the form the date takes."""
         page.goto(self.url("requests.request_view", request_id=self.request_id))
+        hint = page.locator("#due_on-hint").inner_text()
+        assert "วัน/เดือน/ปี พ.ศ." in hint and format_date_input(clock.today(), "th") in hint, hint
+        assert page.locator("#due_on").get_attribute("inputmode") == "numeric"
+        page.fill("#due_on", "31/11/2569")  # November has 30 days
+        click(page, "form[action$='/schedule'] button[type=submit]")
+        assert "วัน/เดือน/ปี พ.ศ." in flash(page)
+        expect_request_status(self.live_server, page, RequestStatus.SUBMITTED)
         nurse = page.locator("#assessor option", has_text="วิไลวรรณ").get_attribute("value")
         page.select_option("#assessor", nurse)
+        page.fill("#due_on", typed_date(2))
         click(page, "form[action$='/schedule'] button[type=submit]")
         expect_request_status(self.live_server, page, RequestStatus.ASSESSMENT_SCHEDULED)
+        assert shown_date(2) in main_text(page)
         self.checked(page, "visit scheduled")
 
     def reserve(self, page) -> None:
@@ -399,6 +425,7 @@ class Lifecycle:
             boxes.nth(i).check()
         page.fill("#acknowledged_by", "สมชาย ทดลองใช้")
         page.fill("#acknowledged_relation", "บุตร")
+        page.fill("#expected_return_on", typed_date(90))
         page.set_input_files("#photo", files=[{"name": "handover.png", "mimeType": "image/png", "buffer": photo_png()}])
         page.context.grant_permissions(["geolocation"], origin=self.live_server.url)
         page.context.set_geolocation({"latitude": 13.36114, "longitude": 100.98423})
@@ -409,6 +436,7 @@ class Lifecycle:
         assert re.search(r"/loans/\d+$", page.url), page.url
         text = main_text(page)
         assert self.tag in text and self.person_name in text and "13.36" in text  # the home's location
+        assert shown_date(90) in text  # the expected return, as typed
         assert page.locator("img[src$='/photo']").evaluate("img => img.complete && img.naturalWidth === 40")
         self.checked(page, "loan")
         page.goto(self.url("devices.scan", tag=self.tag))
@@ -463,6 +491,8 @@ class Lifecycle:
         page.goto(self.url("devices.scan", tag=self.tag))
         click(page, f"main a[href$='/d/{self.tag}/follow-up']")
         assert self.tag in main_text(page)
+        assert page.locator("#visited_on").input_value() == format_date_input(clock.today(), "th")
+        page.fill("#visited_on", typed_date(0))
         page.check('input[name="in_use"][value="no"]')
         page.check('input[name="outcome"][value="no_longer_needed"]')
         page.fill("#notes", "ผู้ป่วยเดินได้เองแล้ว")

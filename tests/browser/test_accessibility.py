@@ -209,6 +209,10 @@ def test_page_is_accessible(case, lang, new_page, live_server, axe):
         # WCAG 1.4.10 Reflow: no sideways scrolling of the page (a wide table scrolls in its own box).
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{case} ({lang}, {viewport}) scrolls sideways by {overflow}px"
+    # A small phone, 360 px wide: no sideways scrolling either (axe's rules do not depend on the width).
+    page.set_viewport_size({"width": 360, "height": 740})
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{case} ({lang}, 360 px) scrolls sideways by {overflow}px"
 
 
 def test_watch_catches_csp_violations_and_console_errors(new_page, live_server):

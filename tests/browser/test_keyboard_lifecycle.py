@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from browser.flows import (ADL_HOME_BOUND, Lifecycle, _user, expect_device_status, expect_request_status, flash,
-                           main_text, press, tab_to)
+                           main_text, press, shown_date, tab_to, typed_date)
 from core.db import db
 from devices import services as devices
 from devices.models import DeviceStatus
@@ -110,15 +110,18 @@ def test_a_keyboard_alone_takes_a_request_from_intake_to_the_return(new_page, li
     for i in range(boxes.count()):
         tick(staff, f'input[name="instructions"] >> nth={i}')
     fill(staff, "#acknowledged_by", f"สมศักดิ์ {last_name}")
+    fill(staff, "#expected_return_on", typed_date(60))  # day/month/year in the Buddhist Era
     tab_to(staff, "main form button[type=submit]")
     axe(staff, "delivery, filled by keyboard")
     press(staff, "Enter")
     assert flow.tag in main_text(staff)
+    assert shown_date(60) in main_text(staff)
     staff.goto(flow.url("devices.scan", tag=flow.tag))
     expect_device_status(live_server, staff, DeviceStatus.ON_LOAN)
 
     tab_to(staff, f"main a[href$='/d/{flow.tag}/follow-up']")
     press(staff, "Enter")
+    fill(staff, "#visited_on", typed_date(0))
     choose_radio(staff, "in_use", "no")
     choose_radio(staff, "outcome", "no_longer_needed")
     tab_to(staff, "main form button[type=submit]")

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 from browser.flows import (Lifecycle, click, expect_device_status, expect_request_status, flash, focused, main_text,
-                           press, tab_to)
+                           press, shown_date, tab_to, typed_date)
 from devices.models import DeviceStatus
 from lending.models import RequestStatus
 
@@ -70,12 +70,14 @@ def test_a_cash_donation_shows_on_the_donors_impact_page(new_page, live_server, 
     treasurer.select_option("#fund", "GENERAL")
     treasurer.select_option("#method", "cash")
     treasurer.fill("#description", "ทำบุญวันเกิดบริษัท")
+    treasurer.fill("#received_on", typed_date(-1))  # received yesterday, typed in the Buddhist Era
     axe(treasurer, "cash donation, filled")
     click(treasurer, "main form button[type=submit]")
     receipt = re.search(r"\S+/\d{4}", flash(treasurer))
     assert receipt, flash(treasurer)
     row = treasurer.locator("tbody tr", has_text=receipt.group(0))
     assert baht(row.locator("td.num").first.inner_text()) == Decimal("12345.50")
+    assert shown_date(-1) in row.inner_text()
     axe(treasurer, "donor statement")
 
     donor.reload()
