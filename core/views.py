@@ -9,17 +9,22 @@ from core.auth import public, safe_next
 from core.db import db
 from core.forms import LanguageForm, LoginForm
 from core.limits import LOGIN_LIMIT, limiter
-from core.users import authenticate
+from core.users import Role, authenticate
 
 bp = Blueprint("auth", __name__)
+HOME_OF = {frozenset({Role.MAINTENANCE}): "maintenance.my_orders", frozenset({Role.ASSESSOR}): "mywork.my_work"}
 
 
 @bp.route("/")
 @public
 def home():
-    if current_user.is_authenticated:
-        return render_template("home.html")
-    return redirect(url_for("auth.login"))
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    # A technician's and a home visitor's day start on their own lists.
+    landing = HOME_OF.get(frozenset(current_user.roles))
+    if landing is not None:
+        return redirect(url_for(landing))
+    return render_template("home.html")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -27,8 +27,8 @@ from fund.models import Fund, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
 from maintenance import services as maintenance
 from maintenance.models import RetirementKind, WorkKind, WorkOrder
-from lending.models import Channel, Outcome, Urgency
-from lending.services import loans, people, pipeline
+from lending.models import Channel, DependencyGroup, LendingRequest, Outcome, ReferralStatus, Urgency
+from lending.services import care, loans, people, pipeline, worklist
 from lending.services import waitlist as queue
 
 # (type, final state, days since the request came in)
@@ -69,6 +69,13 @@ def make_person(rng: random.Random, staff: User, index: int):
         "caregiver_phone": f"09{rng.randint(1, 9)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
         "disability_types": ["physical"] if rng.random() < 0.7 else ["physical", "visual"],
     }
+    # Their own generator, so that the rest of the demo stays as it was.
+    more = random.Random(2572 + index)
+    if more.random() < 0.87:  # the seed report: 86.5% live with a chronic disease
+        data["chronic_conditions"] = more.sample(CHRONIC, more.choice((1, 1, 2, 3)))
+    if more.random() < 0.5:
+        data.update(disability_card_no=f"{more.randint(10**12, 10**13 - 1)}", disability_card_type="physical",
+                    disability_card_expires_on=dt.date(2026 + more.randint(-1, 5), more.randint(1, 12), 1))
     return people.create_person(data, {"given_by": data["caregiver_name"], "relation": relation}, by=staff)
 
 
@@ -83,6 +90,9 @@ def _backdate(req, loan_list, days_ago: int, today: dt.date) -> None:
     moment = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(2, 30), dt.UTC)
     req.created_at = moment
     req.status_changed_at = moment + dt.timedelta(days=min(days_ago, 3))
+
+
+CHRONIC = ["hypertension", "diabetes", "stroke", "heart_disease", "kidney_disease", "dementia", "lung_disease"]
 
 
 def run_scenario(rng, users, person, type_code, final, days_ago, today):
@@ -113,6 +123,9 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
         pipeline.decide(req, False, "ครอบครัวมีรถเข็นอยู่แล้ว แนะนำซ่อมคันเดิม", by=supervisor)
         return
     pipeline.decide(req, True, "", by=supervisor)
+    for item in req.items:  # decided a few days after the request came in
+        item.decided_at = req.created_at + dt.timedelta(days=min(days_ago, 3))
+        item.waitlisted_at = item.decided_at if item.waitlisted_at else None
     if final in ("approved", "waitlisted"):
         return
     for item in req.items:
@@ -173,7 +186,28 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
         person = next(p for p in alive if not p.is_deceased)
         run_scenario(rng, users, person, type_code, final, days_ago, today)
     _finish_devices(users, today)
+    _care(users, folks)
     return {name: DEMO_PASSWORD for name in users}
+
+
+def _care(users, folks) -> None:
+    """The volunteer's zones, care plans of the bed-bound, and a referral for hardship."""
+    worklist.set_zones(users["volunteer"], [("บ้านสวน", str(moo)) for moo in range(1, 6)], by=users["supervisor"])
+    bed_bound = [p for p in folks if not p.is_deceased and p.id in {
+        req.person_id for req in db.session.scalars(select(LendingRequest).where(
+            LendingRequest.dependency_group == DependencyGroup.BED_BOUND))}]
+    for index, person in enumerate(bed_bound[:6]):
+        needs = [{"task": "turning", "done_by": "family", "how_often": "ทุก 2 ชั่วโมง"},
+                 {"task": "blood_pressure", "done_by": "volunteer", "how_often": "สัปดาห์ละครั้ง"},
+                 {"task": "physiotherapy", "done_by": "volunteer", "how_often": "สัปดาห์ละ 2 ครั้ง"}]
+        if index % 3 == 0:
+            needs.append({"task": "feeding_tube", "done_by": "nurse", "how_often": "ทุกเดือน"})
+        if "diabetes" in person.chronic_conditions:
+            needs.append({"task": "blood_sugar", "done_by": "volunteer", "how_often": "สัปดาห์ละครั้ง"})
+        care.set_care_plan(person, needs, by=users["assessor"])
+    if bed_bound:
+        referral = care.refer(bed_bound[0], "ผู้ดูแลตกงาน รายได้ไม่พอค่าผ้าอ้อมและอาหารทางสายยาง", by=users["staff"])
+        care.update_referral(referral, ReferralStatus.IN_PROGRESS, "", version=referral.version, by=users["staff"])
 
 
 def _fund_demo(users, today) -> list:

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
 

@@ -303,7 +303,7 @@ NEXT_ACTIONS: dict[DeviceStatus, list[tuple[str, Any, tuple[Role, ...]]]] = {
     DeviceStatus.RESERVED: [("deliver", _l("Deliver"), (Role.STAFF,))],
     DeviceStatus.ON_LOAN: [("follow_up", _l("Record a follow-up"), (Role.ASSESSOR, Role.STAFF)),
                            ("receive_return", _l("Receive return"), (Role.STAFF,))],
-    DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE, Role.STAFF)),
+    DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE,)),
                             ("release", _l("Put back in stock without cleaning (admin override)"), ()),
                             ("retire", _l("Retire or report lost"), (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
     DeviceStatus.IN_MAINTENANCE: [("mark_ready", _l("Mark ready"), (Role.MAINTENANCE,)),

@@ -169,11 +169,17 @@ def scan(tag):
     panels = services.scan_panels(device, actor)  # may log access to personal data: before the commit
     hold_panel = _hold_panel(device)
     db.session.commit()
+    actions = services.next_actions(device, actor)
+    if hold_panel and hold_panel["blocking"]:
+        actions = [a for a in actions if a["key"] not in LENDING_STEPS]  # held back: the hold panel says why
     return render_template("devices/scan_staff.html", device=device, panels=panels, hold_panel=hold_panel,
-                           override_form=HoldOverrideForm(), actions=services.next_actions(device, actor),
+                           override_form=HoldOverrideForm(), actions=actions,
                            history=services.device_history(device, limit=5),
                            reports=services.open_reports(device),
                            scans=services.recent_scans(device))
+
+
+LENDING_STEPS = ("reserve", "deliver")
 
 
 def _hold_panel(device: Device) -> dict | None:

@@ -123,6 +123,7 @@ def order_view(order_id):
     return render_template("maintenance/order.html", order=order, checklist=services.checklist_for(order),
                            part_form=part_form, finish_form=finish_form, estimate_form=estimate_form,
                            suggest_retire=services.retire_suggested(order),
+                           may_work=services.may_work_on(order, current_actor()),
                            share=services.estimate_share_percent(order),
                            threshold=services.retire_threshold_satang(order.device),
                            pending=services.pending_for(order.device)), status

@@ -2,7 +2,7 @@
 from lending.models.loans import PICKUP_OUTCOMES, FollowUp, Loan, Outcome
 from lending.models.people import (NURSE_ONLY_TASKS, OPEN_REFERRAL_STATES, CareNeed, CareTask, Carer, ChronicCondition,
                                    ConsentRecord, DisabilityType, LifeStatus, Person, ReferralStatus,
-                                   WelfareReferral)
+                                   VolunteerZone, WelfareReferral)
 from lending.models.requests import (GROUP_RANK, OPEN_ITEM_STATES, OPEN_REQUEST_STATES, RESERVABLE_ITEM_STATES,
                                      URGENCY_RANK, Assessment, Channel, DependencyGroup, ItemStatus, LendingRequest,
                                      RequestItem, RequestStatus, Urgency)
@@ -12,5 +12,5 @@ __all__ = [
     "RESERVABLE_ITEM_STATES", "URGENCY_RANK", "ItemStatus", "RequestItem",
     "Assessment", "CareNeed", "CareTask", "Carer", "Channel", "ChronicCondition", "ConsentRecord", "DependencyGroup",
     "DisabilityType", "FollowUp", "LendingRequest", "LifeStatus", "Loan", "Outcome", "Person", "ReferralStatus",
-    "RequestStatus", "Urgency", "WelfareReferral",
+    "RequestStatus", "Urgency", "VolunteerZone", "WelfareReferral",
 ]

@@ -220,3 +220,18 @@ class ConsentRecord(db.Model):
     person: Mapped[Person] = relationship(back_populates="consents")
 
 
+
+
+class VolunteerZone(db.Model):
+    """A moo (village) a volunteer covers: the follow-up visits there are theirs."""
+
+    __tablename__ = "volunteer_zones"
+    __table_args__ = (UniqueConstraint("user_id", "tambon", "moo", name="uq_volunteer_zones_user_area"),
+                      Index("ix_volunteer_zones_area", "tambon", "moo"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    tambon: Mapped[str] = mapped_column(String(80))
+    moo: Mapped[str] = mapped_column(String(10))
+
+    user: Mapped[User] = relationship()

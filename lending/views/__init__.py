@@ -3,9 +3,9 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from devices import history
-from lending.views import care, loans, people, requests
+from lending.views import care, loans, mywork, people, requests
 
-blueprints = (people.bp, care.bp, requests.bp, loans.bp)
+blueprints = (people.bp, care.bp, requests.bp, loans.bp, mywork.bp)
 
 # How the keys lending writes into a device's history read (devices/history.py).
 history.describe("request", _l("Request"), link=lambda request_id: (

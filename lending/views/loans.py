@@ -23,7 +23,7 @@ from lending import adl
 from lending.agreement import AgreementData, agreement_pdf
 from lending.forms import DeliveryForm, FollowUpForm, ReturnForm, adl_scores
 from lending.models import ItemStatus, LendingRequest, Loan, RequestItem
-from lending.services import loans, people
+from lending.services import loans, people, worklist
 
 bp = Blueprint("loans", __name__)
 READERS = people.PERSON_ROLES
@@ -140,7 +140,7 @@ def due():
     groups = loans.due_follow_ups(today, horizon)
     flags = devices.device_flags([loan.device for _area, items in groups for loan in items])
     return render_template("lending/follow_ups.html", groups=groups, today=today, flags=flags,
-                           horizon=horizon, pickups=loans.pickups())
+                           horizon=horizon, pickups=loans.pickups(), volunteers=worklist.volunteers_by_area())
 
 
 @bp.route("/loans/<int:loan_id>/follow-up", methods=["GET", "POST"])

@@ -1,0 +1,62 @@
+"""A home visitor's day ("my work") and the zones the volunteers cover."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from core import clock
+from core.audit import record_access
+from core.auth import current_actor, require_role
+from core.db import db
+from core.errors import NotFound, ValidationError
+from core.users import Role, User
+from lending.services import worklist
+
+bp = Blueprint("mywork", __name__)
+VISITORS = (Role.ASSESSOR, Role.STAFF, Role.ADMIN)
+
+
+@bp.route("/my-work")
+@require_role(*VISITORS)
+def my_work():
+    actor = current_actor()
+    horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
+    today = clock.today()
+    day = worklist.my_work(actor, today, horizon)
+    if day.count:
+        record_access(actor, "people", "worklist", "page.my_work")
+        db.session.commit()
+    return render_template("lending/my_work.html", day=day, today=today, horizon=horizon)
+
+
+def _parse_zones(text: str) -> list[worklist.Area]:
+    zones = []
+    for line in (text or "").splitlines():
+        if line.strip():
+            tambon, _sep, moo = line.strip().rpartition("/")
+            zones.append((tambon, moo))
+    return zones
+
+
+@bp.route("/zones", methods=["GET", "POST"])
+@require_role(Role.SUPERVISOR, Role.ADMIN)
+def zones():
+    """Which moo each home visitor covers (one ``tambon/moo`` per line)."""
+    status = 200
+    if request.method == "POST":
+        user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+        if user is None:
+            raise NotFound(_("There is no such user."), {"user_id": [_("Unknown user.")]})
+        try:
+            worklist.set_zones(user, _parse_zones(request.form.get("zones", "")[:4000]), by=current_actor())
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Zones of %(name)s saved.", name=user.display_name or user.username), "success")
+            return redirect(url_for("mywork.zones"))
+    visitors = worklist.home_visitors()
+    return render_template("lending/zones.html", visitors=visitors,
+                           zones={user.id: worklist.zones_of(user) for user in visitors}), status
