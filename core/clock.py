@@ -9,11 +9,16 @@ the clock; a test fails on any ``date.today()`` or naive ``datetime.now()`` else
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_app_context
 
 DEFAULT_TIMEZONE = "Asia/Bangkok"
+# Set only by ``replaying``: a command recording what happened earlier (the demo's history).
+_replay_at: ContextVar[dt.datetime | None] = ContextVar("replay_at", default=None)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -32,7 +37,26 @@ def center_tz() -> ZoneInfo:
 
 def now() -> dt.datetime:
     """This moment, aware, in UTC (as it is stored)."""
-    return dt.datetime.now(dt.UTC)
+    return _replay_at.get() or dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def replaying(moment: dt.datetime) -> Iterator[None]:
+    """Record steps as if they happened at ``moment`` (an aware time, not in the future): for a
+    command that writes past events in order, so that every stamp and audit time agrees.
+    Never used by a request."""
+    if moment.tzinfo is None or moment > dt.datetime.now(dt.UTC):
+        raise ValueError("replay at an aware moment that has passed")
+    token = _replay_at.set(moment.astimezone(dt.UTC))
+    try:
+        yield
+    finally:
+        _replay_at.reset(token)
+
+
+def at(day: dt.date, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """The center's ``hour`` on ``day``, as an aware UTC time."""
+    return dt.datetime.combine(day, dt.time(hour, minute), center_tz()).astimezone(dt.UTC)
 
 
 def to_local(value: dt.datetime) -> dt.datetime:

@@ -85,58 +85,68 @@ def adl_items(rng: random.Random, level: int) -> list[int]:
     return [min(m, max(0, round(m * (level / 2) + rng.choice((-1, 0, 0, 1))))) for m in maxima]
 
 
-def _backdate(req, loan_list, days_ago: int, today: dt.date) -> None:
-    # Demo only: move timestamps back so the board and lists show ages.
-    moment = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(2, 30), dt.UTC)
-    req.created_at = moment
-    req.status_changed_at = moment + dt.timedelta(days=min(days_ago, 3))
+def _when(day: dt.date, hour: int, today: dt.date) -> dt.datetime:
+    """A moment of the demo's history: ``hour`` on ``day``, never later than now."""
+    return min(clock.at(min(day, today), hour), clock.now() - dt.timedelta(minutes=1))
 
 
 CHRONIC = ["hypertension", "diabetes", "stroke", "heart_disease", "kidney_disease", "dementia", "lung_disease"]
 
 
 def run_scenario(rng, users, person, type_code, final, days_ago, today):
-    staff, assessor, supervisor, admin = (users[k] for k in ("staff", "assessor", "supervisor", "admin"))
+    """One request, each step done on its own day of the past (clock.replaying), so that its
+    stamps, audit times and waiting times agree as they would at a real center."""
+    staff, assessor, supervisor = (users[k] for k in ("staff", "assessor", "supervisor"))
     asked = [devices.get_type(code) for code in type_code.split("+")]   # "BED+AIR": a bed and an air mattress
-    req = pipeline.submit(person, asked, {
-        "channel": rng.choice(list(Channel)), "urgency": rng.choice([Urgency.NORMAL] * 3 + [Urgency.HIGH, Urgency.URGENT]),
-        "requested_by_name": person.caregiver_name, "requested_by_relation": person.caregiver_relation,
-        "reason": rng.choice(REASONS)}, by=staff)
-    _backdate(req, [], days_ago, today)
+    came_in = today - dt.timedelta(days=days_ago)
+
+    def on(days_after: int, hour: int):
+        return clock.replaying(_when(came_in + dt.timedelta(days=days_after), hour, today))
+
+    with on(0, 9):
+        req = pipeline.submit(person, asked, {
+            "channel": rng.choice(list(Channel)),
+            "urgency": rng.choice([Urgency.NORMAL] * 3 + [Urgency.HIGH, Urgency.URGENT]),
+            "requested_by_name": person.caregiver_name, "requested_by_relation": person.caregiver_relation,
+            "reason": rng.choice(REASONS)}, by=staff)
     if final == "cancelled":
-        pipeline.cancel(req, "ญาติจัดหาอุปกรณ์เองแล้ว", by=staff)
+        with on(1, 10):
+            pipeline.cancel(req, "ญาติจัดหาอุปกรณ์เองแล้ว", by=staff)
         return
     reach = STEPS.index(final) if final in STEPS else STEPS.index("assessed")
     if reach >= 1:
-        pipeline.schedule_assessment(req, today - dt.timedelta(days=max(days_ago - 2, 0)) if reach > 1 else
-                                     today + dt.timedelta(days=2), assessor, by=staff)
+        with on(0, 11):
+            pipeline.schedule_assessment(req, came_in + dt.timedelta(days=2) if reach > 1 else
+                                         today + dt.timedelta(days=2), assessor, by=staff)
     if reach < 2:
         return
     level = rng.choice((0, 0, 1, 1, 2)) if asked[0].code in ("BED", "AIR") else rng.choice((1, 1, 2))
-    pipeline.record_assessment(req, {"adl_items": adl_items(rng, level), "suitable": True,
-                                     "assessed_on": today - dt.timedelta(days=max(days_ago - 2, 0)),
-                                     "doorway_width_cm": rng.choice((70, 75, 80, 90)),
-                                     "notes": "บ้านชั้นเดียว พื้นกระเบื้อง"}, by=assessor)
+    with on(2, 14):
+        pipeline.record_assessment(req, {"adl_items": adl_items(rng, level), "suitable": True,
+                                         "doorway_width_cm": rng.choice((70, 75, 80, 90)),
+                                         "notes": "บ้านชั้นเดียว พื้นกระเบื้อง"}, by=assessor)
     if final == "assessed":
         return
-    if final == "rejected":
-        pipeline.decide(req, False, "ครอบครัวมีรถเข็นอยู่แล้ว แนะนำซ่อมคันเดิม", by=supervisor)
-        return
-    pipeline.decide(req, True, "", by=supervisor)
-    for item in req.items:  # decided a few days after the request came in
-        item.decided_at = req.created_at + dt.timedelta(days=min(days_ago, 3))
-        item.waitlisted_at = item.decided_at if item.waitlisted_at else None
+    with on(3, 10):
+        if final == "rejected":
+            pipeline.decide(req, False, "ครอบครัวมีรถเข็นอยู่แล้ว แนะนำซ่อมคันเดิม", by=supervisor)
+            return
+        pipeline.decide(req, True, "", by=supervisor)
     if final in ("approved", "waitlisted"):
         return
-    for item in req.items:
-        queue.reserve(req, by=staff, item=item)
+    with on(3, 15):
+        for item in req.items:
+            queue.reserve(req, by=staff, item=item)
     if final == "reserved":
         return
-    delivered_on = today - dt.timedelta(days=max(days_ago - 4, 0))
-    lent = [loans.deliver(req, item.device, instructions=list(item.device.type.instructions),
-                          acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
-                          by=staff, delivered_at=dt.datetime.combine(delivered_on, dt.time(3, 0), dt.UTC))
-            for item in list(req.items)]
+    where = random.Random(person.id)  # the phone's location at the door, around Ban Suan
+    latitude, longitude = round(13.355 + where.uniform(-0.02, 0.02), 6), round(100.975 + where.uniform(-0.02, 0.02), 6)
+    with on(4, 10):
+        lent = [loans.deliver(req, item.device, instructions=list(item.device.type.instructions),
+                              acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
+                              by=staff, latitude=latitude, longitude=longitude)
+                for item in list(req.items)]
+    delivered_on = came_in + dt.timedelta(days=4)
     loan, device_type = lent[0], lent[0].device.type
     visit_on = delivered_on + dt.timedelta(days=rng.randint(4, 7))
     trend = level
@@ -145,14 +155,18 @@ def run_scenario(rng, users, person, type_code, final, days_ago, today):
         outcome = Outcome.IMPROVED if trend > level else Outcome.STABLE if trend == level else Outcome.WORSE
         if final == "delivered" and days_ago in (130, 75) and visit_on > today - dt.timedelta(days=40):
             outcome = Outcome.DIED if days_ago == 130 else Outcome.NO_LONGER_NEEDED
-        loans.record_follow_up(loan, {"in_use": outcome not in (Outcome.DIED,), "condition": Condition.GOOD,
-                                      "adl_items": adl_items(rng, trend), "outcome": outcome,
-                                      "visited_on": visit_on}, by=rng.choice((assessor, users["volunteer"])))
+        scores, visitor = adl_items(rng, trend), rng.choice((assessor, users["volunteer"]))
+        with clock.replaying(_when(visit_on, 13, today)):
+            for each in lent:  # one visit sees every device at the home
+                loans.record_follow_up(each, {"in_use": outcome not in (Outcome.DIED,), "condition": Condition.GOOD,
+                                              "adl_items": scores, "outcome": outcome, "visited_on": visit_on},
+                                       by=visitor)
         visit_on += dt.timedelta(days=device_type.follow_up_interval_days + rng.randint(-3, 5))
     if final == "closed":
-        for each in lent:
-            loans.receive_return(each, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม", by=staff)
-            each.returned_at = dt.datetime.combine(today - dt.timedelta(days=days_ago // 3), dt.time(4, 0), dt.UTC)
+        with clock.replaying(_when(today - dt.timedelta(days=days_ago // 3), 11, today)):
+            for each in lent:
+                loans.receive_return(each, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม",
+                                     by=staff)
 
 
 def load_demo_data(today: dt.date | None = None) -> dict[str, str]:

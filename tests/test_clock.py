@@ -210,3 +210,18 @@ def test_a_follow_up_before_the_delivery_is_refused_on_the_page_too(apis, client
         assert page.status_code == 422
         text = page.get_data(as_text=True)
         assert "วันที่เยี่ยมต้องไม่ก่อนวันที่ส่งมอบอุปกรณ์" in text and "30 พ.ย. 2569" in text
+
+
+def test_replaying_the_past_for_a_command(ctx):
+    """The demo records its history step by step on past days; a request never replays."""
+    moment = dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
+    with clock.replaying(moment):
+        assert clock.now() == moment and clock.today() == dt.date(2026, 11, 2)
+        with clock.replaying(moment - dt.timedelta(days=1)):
+            assert clock.today() == dt.date(2026, 11, 1)
+        assert clock.now() == moment
+    assert clock.now() > moment
+    for wrong in (dt.datetime(2099, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 11, 2, 3, 0)):
+        with pytest.raises(ValueError), clock.replaying(wrong):
+            pass
+    assert clock.at(dt.date(2026, 11, 2), 10) == dt.datetime(2026, 11, 2, 3, 0, tzinfo=dt.UTC)
