@@ -50,6 +50,9 @@ def looker(axe: Callable) -> Callable:
             page.set_viewport_size(SMALL)
         try:
             over = sideways(page)
+            if over > 0:
+                page.screenshot(path=f"/tmp/field-ready/OVERFLOW-{name}.png", full_page=True)
+                print(page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.innerText || '').slice(0, 60))"""))
             assert over <= 0, f"{name}: {page.url} scrolls sideways by {over}px at 360 px"
         finally:
             if size["width"] != SMALL["width"]:
