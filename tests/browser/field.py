@@ -33,6 +33,12 @@ ADL = {"bed_bound": [0] * 10, "home_bound": list(ADL_HOME_BOUND.values()),
        "social_bound": [2, 1, 3, 2, 3, 2, 2, 1, 2, 2]}
 
 
+# The elements that reach past the page's right edge (what makes it scroll sideways).
+TOO_WIDE = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 8)
+  .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().right)}px)`)"""
+
+
 def sideways(page) -> int:
     """How far the page scrolls sideways, in px (0: it does not)."""
     return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -50,10 +56,8 @@ def looker(axe: Callable) -> Callable:
             page.set_viewport_size(SMALL)
         try:
             over = sideways(page)
-            if over > 0:
-                page.screenshot(path=f"/tmp/field-ready/OVERFLOW-{name}.png", full_page=True)
-                print(page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1).slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.innerText || '').slice(0, 60))"""))
-            assert over <= 0, f"{name}: {page.url} scrolls sideways by {over}px at 360 px"
+            assert over <= 0, (f"{name}: {page.url} scrolls sideways by {over}px at 360 px; too wide: "
+                               f"{page.evaluate(TOO_WIDE)}")
         finally:
             if size["width"] != SMALL["width"]:
                 page.set_viewport_size(size)

@@ -18,14 +18,15 @@ import re
 
 from sqlalchemy import update
 
-from browser.field import SMALL, days_ago, lendable_by_type, looker, make_device, make_person, make_request, unique, user
+from browser.field import (SMALL, days_ago, lendable_by_type, looker, make_device, make_person, make_request, unique,
+                           user)
 from browser.flows import click, flash, in_language, shown_date
 from core.db import db
 from devices import services as devices
 from devices.models import ReportKind, ReportSource
 from lending import adl
 from lending.labels import URGENCY_LABELS
-from lending.models import GROUP_RANK, URGENCY_RANK, DependencyGroup, ItemStatus, LendingRequest, RequestItem, Urgency
+from lending.models import GROUP_RANK, URGENCY_RANK, LendingRequest, RequestItem, Urgency
 
 # (urgency, dependency group, asked days ago, waiting days on the waitlist), in the order of the queue.
 QUEUE = [(Urgency.URGENT, "bed_bound", 2, 0), (Urgency.URGENT, "social_bound", 1, 1),

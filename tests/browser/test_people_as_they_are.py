@@ -204,7 +204,7 @@ def test_the_disability_card_and_chronic_diseases_on_the_person_form(new_page, l
     staff.fill("#chronic_notes", "ไตเสื่อมระยะที่ 3")
     look(staff, "card-form-filled")
     click(staff, "main form button[type=submit]")
-    assert flash(staff)
+    assert "บันทึกข้อมูล" in flash(staff)
 
     facts = dict(zip(staff.locator(".facts dt").all_inner_texts(),
                      (" ".join(t.split()) for t in staff.locator(".facts dd").all_inner_texts()), strict=True))

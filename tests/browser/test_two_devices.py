@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from browser.field import SMALL, looker, make_device, make_person, unique
-from browser.flows import click, expect_device_status, expect_request_status, flash, main_text, typed_date
+from browser.flows import click, expect_device_status, expect_request_status, flash, main_text
 from core.db import db
 from devices.models import DeviceStatus
 from lending import adl
@@ -105,10 +105,15 @@ def test_a_bed_and_an_air_mattress_asked_together_are_lent_and_returned_each_on_
     nurse.fill("#notes", "ผู้ป่วยติดเตียง ห้องนอนกว้างพอวางเตียง")
     nurse.check('input[name="suitable"][value="yes"]')
     # Each device asked for has its own recommendation, the type asked for unless changed.
+    asked = set()
     for select in nurse.locator("#recommended_type, select[id^='recommend-']").all():
         label = nurse.locator(f"label[for='{select.get_attribute('id')}']").inner_text()
-        chosen = select.locator("option:checked").inner_text()
-        assert label.startswith("อุปกรณ์ที่แนะนำแทน: ") and chosen.split(" · ")[1].startswith(label.split(": ")[1].rstrip(" *")), (label, chosen)
+        assert label.startswith("อุปกรณ์ที่แนะนำแทน: "), label
+        type_asked = label.removeprefix("อุปกรณ์ที่แนะนำแทน: ").rstrip(" *")
+        chosen = select.locator("option:checked").inner_text()  # "AIR · ที่นอนลม... / Anti-bedsore..."
+        assert chosen.split(" · ")[1].startswith(type_asked + " / "), (label, chosen)
+        asked.add(type_asked)
+    assert asked == {BED, AIR}, asked
     look(nurse, "two-assessment-filled")
     click(nurse, "main form button[type=submit]")
     expect_request_status(live_server, nurse, RequestStatus.ASSESSED)

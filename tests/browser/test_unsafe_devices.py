@@ -197,12 +197,13 @@ def test_maintenance_clears_the_holds_from_the_scan_page(new_page, live_server, 
     tech.fill("#finish-notes", "เปลี่ยนยางหุ้มปลายขา ขันน็อตขาซ้าย")
     look(tech, "clear-repair-filled")
     click(tech, 'button[name="step"][value="finish"]')
-    assert flash(tech).strip().endswith("ปิดใบงานแล้ว") or "ปิด" in flash(tech)
+    assert "ปิดใบสั่งงานแล้ว" in flash(tech)
     expect_device_status(live_server, tech, DeviceStatus.AVAILABLE)
 
     # Back in stock, the overdue inspection still holds it: its step is on the scan page.
     tech.goto(live_server.url_for("devices.scan", tag=tag))
-    assert tech.locator(".scan-card dl").inner_text().split("\n")[1].strip() == "พอใช้"  # the condition recorded
+    condition = tech.locator(".scan-card dl dt").get_by_text("สภาพ", exact=True).locator("xpath=following-sibling::dd[1]")
+    assert condition.inner_text() == "พอใช้"  # as the repair recorded it
     (overdue,) = hold_items(tech)
     assert overdue.startswith(OVERDUE)
     click(tech, tech.locator("section.hold-panel button", has_text="เริ่มตรวจสภาพ"))
@@ -251,7 +252,7 @@ def test_a_stiff_crank_found_at_a_follow_up_visit_opens_a_repair(new_page, live_
     nurse.check("#raise_problem")
     look(nurse, "visit-problem-filled")
     click(nurse, "main form button[type=submit]")
-    assert flash(nurse)
+    assert "บันทึกการเยี่ยมแล้ว" in flash(nurse)
     look(nurse, "visit-saved")
 
     # The workshop has a repair for it, described as found.
