@@ -58,6 +58,7 @@ def deliver(page, live_server, type_name: str, tag: str, look, shot: str) -> Non
     click(page, "main form button[type=submit]")
     assert re.search(r"/loans/\d+$", page.url), page.url
     assert tag in main_text(page)
+    look(page, f"{shot}-loan")
 
 
 def receive_return(page, live_server, tag: str, look, shot: str) -> None:
@@ -129,6 +130,7 @@ def test_a_bed_and_an_air_mattress_asked_together_are_lent_and_returned_each_on_
     click(supervisor, card.locator('button[name="approved"][value="1"]'))
     supervisor.goto(live_server.url_for("requests.request_view", request_id=request_id))
     assert {item_status(supervisor, BED), item_status(supervisor, AIR)} <= {ITEM["approved"], ITEM["waitlisted"]}
+    look(supervisor, "two-request-approved-supervisor")
 
     # Staff reserve and deliver the bed first, from the request page.
     staff.goto(live_server.url_for("requests.request_view", request_id=request_id))
@@ -161,6 +163,7 @@ def test_a_bed_and_an_air_mattress_asked_together_are_lent_and_returned_each_on_
     staff.goto(live_server.url_for("devices.scan", tag=bed))
     expect_device_status(live_server, staff, DeviceStatus.ON_LOAN)
     assert name in staff.locator(".scan-card").inner_text()
+    look(staff, "two-bed-still-at-home")
 
     # The bed comes back too: the request is closed.
     receive_return(staff, live_server, bed, look, "two-return-bed")

@@ -187,6 +187,7 @@ def test_maintenance_clears_the_holds_from_the_scan_page(new_page, live_server, 
     look(tech, "clear-scan-repair-open")
     click(tech, repair.locator("a[role=button]"))  # "เปิดใบงาน"
     assert PROBLEM in main_text(tech)
+    look(tech, "clear-repair-order")
     click(tech, 'button[name="step"][value="start"]')
     expect_device_status(live_server, tech, DeviceStatus.IN_MAINTENANCE)
     # Finishing a repair without the device's condition is refused, and says so.
@@ -208,6 +209,7 @@ def test_maintenance_clears_the_holds_from_the_scan_page(new_page, live_server, 
     assert overdue.startswith(OVERDUE)
     click(tech, tech.locator("section.hold-panel button", has_text="เริ่มตรวจสภาพ"))
     assert tech.locator("h1").inner_text().startswith("บำรุงรักษาตามรอบ")
+    look(tech, "clear-inspection-order")
     click(tech, 'button[name="step"][value="start"]')
     items = tech.locator("fieldset.checklist-item")
     assert items.count() >= 2
@@ -243,6 +245,7 @@ def test_a_stiff_crank_found_at_a_follow_up_visit_opens_a_repair(new_page, live_
 
     nurse = new_page(SMALL, user="assessor")
     nurse.goto(live_server.url_for("devices.scan", tag=tag))
+    look(nurse, "visit-scan-on-loan")
     click(nurse, f"main a[href$='/d/{tag}/follow-up']")
     nurse.fill("#visited_on", typed_date(0))
     nurse.check('input[name="in_use"][value="yes"]')
