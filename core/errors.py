@@ -116,7 +116,19 @@ def _page(code: int, message: str, errors: dict) -> dict:
     if message == sentence or (thai_page and not any("\u0e00" <= ch <= "\u0e7f" for ch in message)):
         message = ""
     return {"heading": headings.get(code, _("Something went wrong")), "sentence": sentence or message,
-            "detail": message if sentence else "", "errors": {} if code in (403, 404) else errors or {}}
+            "detail": message if sentence else "", "errors": [] if code in (403, 404) else _messages(errors)}
+
+
+MACHINE_CODES = ("state", "holds")  # for API clients; a page says them in words already
+
+
+def _messages(errors) -> list[str]:
+    """The per-field messages for a page: the words only, not the field keys or the codes."""
+    if isinstance(errors, dict):
+        return [m for key, value in errors.items() if key not in MACHINE_CODES for m in _messages(value)]
+    if isinstance(errors, (list, tuple)):
+        return [m for value in errors for m in _messages(value)]
+    return [str(errors)] if errors not in (None, "") else []
 
 
 def _http_message(exc: HTTPException) -> str:
