@@ -56,9 +56,15 @@ for _action in ("device.retirement_requested", "device.loss_reported", "device.r
                      actions=_action)
 
 
+# Where a work order came from.
+SOURCE_LABELS = {"return": _l("opened when the device came back"), "problem": _l("from a reported problem"),
+                 "follow_up": _l("found at a follow-up visit"), "inspection": _l("from a failed inspection"),
+                 "schedule": _l("preventive service due"), "manual": _l("opened by hand")}
+
+
 @bp.app_context_processor
 def _labels():
-    return {"work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS,
+    return {"work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS, "work_source_labels": SOURCE_LABELS,
             "retirement_labels": RETIREMENT_LABELS, "decision_labels": DECISION_LABELS}
 
 
@@ -79,6 +85,7 @@ def order_view(order_id):
     if not services.may_work_on(order, current_actor()):
         raise PermissionDenied("your role may not do maintenance work")
     part_form, finish_form = PartForm(prefix="part"), FinishForm(prefix="finish")
+    finish_form.condition.flags.required = order.kind == WorkKind.REPAIR  # the technician says how it left it
     estimate_form = EstimateForm(prefix="estimate")
     status = 200
     if request.method == "POST":

@@ -229,7 +229,9 @@ def test_reserving_ahead_of_the_waitlist_needs_a_reason(app, api, make_device):
     skipped = reserve(api, second, tag, expect=422).get_json()
     assert "reason" in skipped["errors"]
     assert api["staff"].get(f"/api/v1/devices/{tag}")["status"] == "available"   # nothing half-done
+    spare = make_device("WC")           # the head had been offered the first; it gets this one instead
     reserve(api, second, tag, expect=200, reason="ผู้ป่วยกลับจากโรงพยาบาลวันนี้")
+    assert api["staff"].get(f"/api/v1/requests/{first['id']}")["proposed_device_tag"] == spare
     with app.app_context():
         event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "request.reserved_out_of_turn"))
         assert event.changes == {"item": second["items"][0]["id"], "reason": "ผู้ป่วยกลับจากโรงพยาบาลวันนี้",

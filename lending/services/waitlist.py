@@ -145,4 +145,16 @@ def reserve(req: LendingRequest, device: Device | None = None, *, by: User, reas
     item.proposed_device_id = None
     item.reserved_at = utcnow()
     item_step(item, I.RESERVED, by, "request.reserved", {"device": device.tag})
+    _repropose(device, by)
     return item
+
+
+def _repropose(taken: Device, by: User | None) -> None:
+    """Whoever else was proposed the device just reserved is offered another lendable one, if any."""
+    for other in db.session.scalars(select(RequestItem).where(RequestItem.proposed_device_id == taken.id,
+                                                              RequestItem.status.in_(RESERVABLE_ITEM_STATES))):
+        replacement = first_available(other.lend_type, unclaimed=True)
+        other.proposed_device_id = replacement.id if replacement is not None else None
+        db.session.flush()
+        audit.record(by, "request.device_proposed", "request", other.request_id,
+                     {"item": other.id, "device": replacement.tag if replacement else None, "instead_of": taken.tag})

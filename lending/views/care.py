@@ -23,15 +23,26 @@ def _back(person_id: int, anchor: str = ""):
     return redirect(url_for("people.person_view", person_id=person_id) + anchor)
 
 
+def _refused(exc: ValidationError, person_id: int, anchor: str):
+    """A step refused for what was entered: back to the person's page, saying what to mend."""
+    db.session.rollback()
+    for message in [exc.message, *(m for messages in exc.errors.values() for m in messages)]:
+        flash(str(message), "error")
+    return redirect(url_for("people.person_view", person_id=person_id) + anchor, code=303)
+
+
 @bp.route("/<int:person_id>/life-status", methods=["POST"])
 @require_role(*CARERS)
 def life_status(person_id):
     person = people.get_person(person_id)
     form = LifeStatusForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("Choose a life status and a valid date."), form.errors)
-    life.set_life_status(person, LifeStatus(form.status.data), form.on.data, form.note.data or "",
-                         by=current_actor())
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("Choose a life status and a valid date."), form.errors)
+        life.set_life_status(person, LifeStatus(form.status.data), form.on.data, form.note.data or "",
+                             by=current_actor())
+    except ValidationError as exc:
+        return _refused(exc, person.id, "")
     db.session.commit()
     flash(_("Life status recorded."), "success")
     return _back(person.id)
@@ -73,9 +84,12 @@ def care_plan(person_id):
 def refer(person_id):
     person = people.get_person(person_id)
     form = ReferralForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("Say why the person is referred."), form.errors)
-    care.refer(person, form.reason.data, by=current_actor())
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("Say why the person is referred."), form.errors)
+        care.refer(person, form.reason.data, by=current_actor())
+    except ValidationError as exc:
+        return _refused(exc, person.id, "#referrals")
     db.session.commit()
     flash(_("Referred to the social welfare division."), "success")
     return _back(person.id, "#referrals")
@@ -86,10 +100,13 @@ def refer(person_id):
 def update_referral(referral_id):
     referral = care.get_referral(referral_id)
     form = ReferralUpdateForm()
-    if not form.validate_on_submit():
-        raise ValidationError(_("Choose a status."), form.errors)
-    care.update_referral(referral, ReferralStatus(form.status.data), form.outcome.data or "",
-                         version=int_or_none(form.version.data), by=current_actor())
+    try:
+        if not form.validate_on_submit():
+            raise ValidationError(_("Choose a status."), form.errors)
+        care.update_referral(referral, ReferralStatus(form.status.data), form.outcome.data or "",
+                             version=int_or_none(form.version.data), by=current_actor())
+    except ValidationError as exc:
+        return _refused(exc, referral.person_id, "#referrals")
     db.session.commit()
     flash(_("Referral updated."), "success")
     return _back(referral.person_id, "#referrals")
