@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.audit import record_access
 from core.auth import current_actor, require_role
@@ -29,7 +30,7 @@ def life_status(person_id):
     person = people.get_person(person_id)
     form = LifeStatusForm()
     if not form.validate_on_submit():
-        raise ValidationError(_("Choose a life status and a valid date."), form.errors)
+        raise ValidationError(_l("Choose a life status and a valid date."), form.errors)
     life.set_life_status(person, LifeStatus(form.status.data), form.on.data, form.note.data or "",
                          by=current_actor())
     db.session.commit()
@@ -74,7 +75,7 @@ def refer(person_id):
     person = people.get_person(person_id)
     form = ReferralForm()
     if not form.validate_on_submit():
-        raise ValidationError(_("Say why the person is referred."), form.errors)
+        raise ValidationError(_l("Say why the person is referred."), form.errors)
     care.refer(person, form.reason.data, by=current_actor())
     db.session.commit()
     flash(_("Referred to the social welfare division."), "success")
@@ -87,7 +88,7 @@ def update_referral(referral_id):
     referral = care.get_referral(referral_id)
     form = ReferralUpdateForm()
     if not form.validate_on_submit():
-        raise ValidationError(_("Choose a status."), form.errors)
+        raise ValidationError(_l("Choose a status."), form.errors)
     care.update_referral(referral, ReferralStatus(form.status.data), form.outcome.data or "",
                          version=int_or_none(form.version.data), by=current_actor())
     db.session.commit()
