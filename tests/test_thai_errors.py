@@ -12,13 +12,20 @@ InvalidTransition's current state).
 from __future__ import annotations
 
 import ast
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from core.errors import MACHINE_CODES, DomainError, InvalidTransition
+from core.db import db
+from core.errors import MACHINE_CODES, DomainError, InvalidTransition, readable_messages
+from devices import services as devices
+from devices.models import ReportKind
+from lending_helpers import ADL_HOME_BOUND, PERSON, Api, national_id
+from maintenance import services as maintenance
+from maintenance.models import WorkKind
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "demo")
@@ -246,3 +253,222 @@ def test_the_check_finds_an_english_message_put_back_into_the_app():
     assert spoiled != source
     assert [problem for _line, problem in raise_problems(spoiled)] == [
         "message not lazily translated: f'no device with tag {tag!r}'"]
+
+
+# --- each kind of domain error, provoked on a Thai page and through the API ----------------------
+
+THAI = re.compile(r"[\u0e00-\u0e7f]")
+# A word of English: letters, with small letters after the first (codes such as WC, JSON or
+# BS-WC-00001 are not words).
+WORD = re.compile(r"[A-Za-z][a-z'’]*(?:-[a-z]+)*")
+BRAND = "Yuwell"                # data this test creates: a brand name reads the same in any language
+# The Thai Barthel form says "เครื่องช่วยเดิน เช่น walker" on purpose: the word people use.
+LOANWORDS = {"walker"}
+REPORTED = "เบรกซ้ายไม่อยู่"      # the public's own words, shown as they were written
+NATIONAL_ID = national_id("310050123456")
+# The page chrome that is in English on purpose, the same on every page and in both languages:
+# the language switch's button names English in English (marked lang="en"), and the user's name.
+CHROME = (re.compile(r'<button[^>]*\blang="en"[^>]*>English</button>'),
+          re.compile(r'<span class="user-name">\(user\d+\)</span>'))
+
+
+def visible_text(page: str) -> str:
+    """What a person reads or hears on a page: its text and its title, label and placeholder
+    attributes, without scripts, styles and the language-neutral chrome."""
+    for chrome in CHROME:
+        page, count = chrome.subn(" ", page)
+        assert count <= 1, chrome.pattern
+    attributes = re.findall(r'\b(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(" ".join([re.sub(r"<[^>]+>", " ", page), *attributes]))
+
+
+def _words(text: str) -> list[str]:
+    """Each whitespace-separated piece of the text, without the punctuation around it."""
+    return [token.strip(".,;:!?()[]{}\"'“”‘’…·/") for token in text.split()]
+
+
+def english_words(text: str) -> set[str]:
+    return {word for word in _words(text) if WORD.fullmatch(word)}
+
+
+def english_runs(text: str, allowed=(BRAND,)) -> list[str]:
+    """Runs of three or more English words in a row: English sentences, or pieces of them."""
+    runs, current = [], []
+    for word in _words(text) + [""]:
+        if WORD.fullmatch(word) and word not in allowed:
+            current.append(word)
+            continue
+        if len(current) >= 3:
+            runs.append(" ".join(current))
+        current = []
+    return runs
+
+
+def test_english_runs_finds_sentences_and_leaves_codes_names_and_thai_alone():
+    assert english_runs("ข้อผิดพลาด: this record was changed (version 99 given, 1 stored)") == [
+        "this record was changed version"]
+    assert english_runs("ไม่พบอุปกรณ์รหัส BS-WC-00001 ยี่ห้อ Yuwell WC JSON 5 MB") == []
+    assert english_runs("Device BS-WC-00001 is on loan.") == ["is on loan"]
+    assert english_runs("Yuwell is a brand") == ["is a brand"]
+    page = ('<button type="submit" name="lang" value="en" class="x" lang="en">English</button>'
+            '<span class="user-name">(user3)</span><p title="Back to start">กลับ</p><script>var a = "b c d";</script>')
+    assert visible_text(page).split() == ["กลับ", "Back", "to", "start"]
+
+
+@pytest.fixture
+def world(app, client, api_headers, make_type, make_device):
+    """A center with one of each thing an error can be about.
+
+    BS-WC-00001 is on loan (delivered today); 00002 is in stock, edited once (version 2) and
+    proposed to an approved request; 00003 has an open problem report; 00004 an open repair.
+    Requests: one just submitted, one assessed awaiting the decision, one approved.
+    """
+    make_type("WC")
+    tags = [make_device("WC", brand=BRAND) for _ in range(4)]
+    api = {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor", "maintenance")}
+
+    def request(step: str, **person) -> dict:
+        who = api["staff"].post("/api/v1/people", {**PERSON, "national_id": None, **person}, expect=201)
+        req = api["staff"].post("/api/v1/requests", {"person_id": who["id"], "device_type": "WC", "channel": "phone"},
+                                expect=201)
+        if step != "submitted":
+            api["assessor"].post(f"/api/v1/requests/{req['id']}/assessment",
+                                 {"adl_items": ADL_HOME_BOUND, "suitable": True}, expect=201)
+        if step == "approved":
+            req = api["supervisor"].post(f"/api/v1/requests/{req['id']}/decision", {"approved": True}, expect=200)
+        return req
+
+    with app.app_context():
+        devices.report_problem(devices.get_device(tags[2]), ReportKind.PROBLEM, REPORTED)
+        repair = maintenance.open_order(devices.get_device(tags[3]), WorkKind.REPAIR, by=None).id
+        db.session.commit()
+    lent = request("approved", national_id=NATIONAL_ID)
+    assert lent["proposed_device_tag"] == tags[0]
+    api["staff"].post(f"/api/v1/requests/{lent['id']}/reservation", {"device_tag": tags[0]}, expect=200)
+    loan = api["staff"].post("/api/v1/loans", {"request_id": lent["id"], "device_tag": tags[0], "instructions": [],
+                                               "acknowledged_by": "ก"}, expect=201)
+    api["staff"].call("patch", f"/api/v1/devices/{tags[1]}", json={"location": "ชั้น A2", "version": 1}, expect=200)
+    approved = request("approved")
+    assert approved["proposed_device_tag"] == tags[1]
+    return {"tags": tags, "loan": loan["id"], "repair": repair, "submitted": request("submitted")["id"],
+            "assessed": request("assessed")["id"], "approved": approved["id"]}
+
+
+# Each kind of domain error, provoked as a person of the right role does it on a page:
+# (role, method, path, form data, status, what the page says in Thai).
+PAGES = {
+    "404 unknown device tag": ("staff", "get", "/d/BS-WC-99999", None, 404, "ไม่พบอุปกรณ์รหัส BS-WC-99999"),
+    "404 unknown request": ("staff", "get", "/requests/999999", None, 404, "ไม่พบคำขอหมายเลข 999999"),
+    "403 wrong role": ("donor", "get", "/devices", None, 403, "คุณไม่มีสิทธิ์ดำเนินการนี้"),
+    "403 a service's rule": ("staff", "get", "/maintenance/orders/{repair}", None, 403,
+                             "บทบาทของท่านทำงานซ่อมบำรุงไม่ได้"),
+    "409 a request's step from the wrong state": (
+        "supervisor", "post", "/requests/{submitted}/decision", {"approved": "1", "reason": ""}, 409,
+        "อยู่ในสถานะใหม่ ขั้นตอนนี้ทำได้เมื่ออยู่ในสถานะประเมินแล้ว รอพิจารณา"),
+    "409 a device's step from the wrong state": (
+        "admin", "post", "/d/{tag1}/release", {}, 409, "อยู่ในสถานะว่าง พร้อมให้ยืม ขั้นตอนนี้ทำได้เมื่ออยู่ในสถานะ"),
+    "409 a work order's step from the wrong state": (
+        "maintenance", "post", "/maintenance/orders/{repair}", {"step": "wait"}, 409, "อยู่ในสถานะเปิด"),
+    "409 a stale version on the device form": (
+        "staff", "post", "/devices/{tag1}/edit", {"condition": "good", "acquisition": "donation", "brand": BRAND,
+                                                  "location": "ชั้น B1", "version": "1"}, 409,
+        "มีผู้อื่นแก้ไขข้อมูลนี้ไปก่อนแล้ว"),
+    "409 a duplicate national ID on the person form": (
+        "staff", "post", "/people/new", {"first_name": "บุญมี", "national_id": NATIONAL_ID, "consent_given": "y",
+                                         "consent_by": "บุญมี"}, 409, "ลงทะเบียนแล้ว"),
+    "422 a rejection without a reason": (
+        "supervisor", "post", "/requests/{assessed}/decision", {"approved": "0", "reason": ""}, 422,
+        "การไม่อนุมัติต้องระบุเหตุผล"),
+    "422 a follow-up dated before the delivery": (
+        "assessor", "post", "/loans/{loan}/follow-up", {"visited_on": "2026-11-29", "in_use": "yes",
+                                                        "condition": "good", "outcome": "stable"}, 422,
+        "วันที่เยี่ยมต้องไม่ก่อนวันที่ส่งมอบอุปกรณ์"),
+    "409 a device held back from reservation": (
+        "staff", "post", "/requests/{approved}/reservation", {"device_tag": "{tag2}"}, 409, REPORTED),
+}
+
+
+def _filled(value, world):
+    names = {"tag1": world["tags"][1], "tag2": world["tags"][2], **world}
+    if isinstance(value, dict):
+        return {key: _filled(item, world) for key, item in value.items()}
+    return value.format(**names) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("case", list(PAGES))
+def test_each_kind_of_domain_error_is_all_thai_on_a_thai_page(world, client_as, case):
+    role, method, path, data, status, said = PAGES[case]
+    client = client_as(role)
+    response = getattr(client, method)(_filled(path, world), data=_filled(data, world),
+                                       headers={"Accept-Language": "th"})
+    assert response.status_code == status
+    text = visible_text(response.get_data(as_text=True))
+    assert " ".join(said.split()) in " ".join(text.split()), " ".join(text.split())  # the error's own words
+    assert english_runs(text) == [], english_runs(text)
+    # Not even a single English word (a field's name, a state's code), but for the brand.
+    assert english_words(text) <= {BRAND, *LOANWORDS}, english_words(text)
+
+
+# The same errors through the API: (role, method, path, body, status, machine codes expected).
+API = {
+    "404 unknown device tag": ("staff", "get", "/api/v1/devices/BS-WC-99999", None, 404, {}),
+    "404 unknown request": ("staff", "get", "/api/v1/requests/999999", None, 404, {}),
+    "404 unknown work order": ("staff", "get", "/api/v1/work-orders/999999", None, 404, {}),
+    "403 wrong role": ("donor", "get", "/api/v1/devices", None, 403, {}),
+    "403 a service's rule": ("staff", "post", "/api/v1/devices", {"type": "WC", "status": "on_loan"}, 403, {}),
+    "409 a request's step from the wrong state": (
+        "supervisor", "post", "/api/v1/requests/{submitted}/decision", {"approved": True}, 409,
+        {"state": ["submitted"]}),
+    "409 a work order's step from the wrong state": (
+        "maintenance", "post", "/api/v1/work-orders/{repair}/waiting-parts", {}, 409, {"state": ["open"]}),
+    "409 a stale version": ("staff", "patch", "/api/v1/devices/{tag1}", {"location": "ชั้น B1", "version": 1}, 409,
+                            {}),
+    "409 a duplicate national ID": (
+        "staff", "post", "/api/v1/people", {"first_name": "บุญมี", "national_id": NATIONAL_ID,
+                                            "consent": {"given_by": "บุญมี"}}, 409, {}),
+    "422 a rejection without a reason": (
+        "supervisor", "post", "/api/v1/requests/{assessed}/decision", {"approved": False, "reason": ""}, 422, {}),
+    "422 a follow-up dated before the delivery": (
+        "assessor", "post", "/api/v1/loans/{loan}/followups", {"visited_on": "2026-11-29", "in_use": True,
+                                                              "condition": "good", "outcome": "stable"}, 422, {}),
+    "422 input marshmallow refuses": (
+        "staff", "post", "/api/v1/devices", {"brand": 7, "acquired_on": "someday", "surprise": 1}, 422, {}),
+    "409 a device held back from reservation": (
+        "staff", "post", "/api/v1/requests/{approved}/reservation", {"device_tag": "{tag2}"}, 409,
+        {"holds": ["open_report"]}),
+}
+
+
+def _messages(body: dict) -> list[str]:
+    """The message and the per-field ones, without machine codes and numbers (the id of the person
+    already registered with a national ID)."""
+    return [m for m in (body["message"], *readable_messages(body.get("errors") or {})) if not m.isdigit()]
+
+
+def _shape(errors):
+    """The keys of the errors at every depth (the same whatever the language)."""
+    return {key: _shape(value) for key, value in errors.items()} if isinstance(errors, dict) else None
+
+
+@pytest.mark.parametrize("case", list(API))
+def test_the_api_answers_each_kind_in_the_language_asked_for_thai_by_default(world, api_headers, client, case):
+    role, method, path, body, status, codes = API[case]
+    headers = api_headers(role)
+
+    def ask(**extra):
+        response = getattr(client, method)(_filled(path, world), json=_filled(body, world), headers={**headers, **extra})
+        assert response.status_code == status, response.get_json()
+        return response.get_json()
+
+    thai, english = ask(), ask(**{"Accept-Language": "en"})
+    assert ask(**{"Accept-Language": "th-TH,th;q=0.9"}) == thai
+    for code, values in codes.items():
+        assert thai["errors"][code] == english["errors"][code] == values
+    assert _shape(thai.get("errors") or {}) == _shape(english.get("errors") or {})
+    said_in_thai = [m.replace(REPORTED, "") for m in _messages(thai)]
+    said_in_english = [m.replace(REPORTED, "") for m in _messages(english)]
+    assert all(THAI.search(m) for m in said_in_thai), said_in_thai
+    assert not any(english_runs(m) for m in said_in_thai), said_in_thai
+    assert not any(THAI.search(m) for m in said_in_english), said_in_english
+    assert english_runs(english["message"]), english["message"]   # a sentence, in English
