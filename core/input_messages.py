@@ -31,7 +31,10 @@ MESSAGES = (
     N_('"%(input)s" cannot be formatted as a date.'), N_('"%(input)s" cannot be formatted as a datetime.'),
     N_('"%(input)s" cannot be formatted as a time.'), N_("Not a valid period of time."),
     N_("Not a valid mapping type."), N_("Not a valid URL."), N_("Not a valid email address."),
+    N_("Not a valid IP address."), N_("Not a valid IPv4 address."), N_("Not a valid IPv6 address."),
+    N_("Not a valid IP interface."), N_("Not a valid IPv4 interface."), N_("Not a valid IPv6 interface."),
     N_("Must be one of: %(choices)s."), N_("One or more of the choices you made was not in: %(choices)s."),
+    N_("One or more of the choices you made was in: %(values)s."),
     N_("Must be greater than or equal to %(min)s."), N_("Must be greater than %(min)s."),
     N_("Must be less than or equal to %(max)s."), N_("Must be less than %(max)s."),
     N_("Must be greater than or equal to %(min)s and less than or equal to %(max)s."),
@@ -48,7 +51,10 @@ def _pattern(message: str) -> re.Pattern:
                               for i, part in enumerate(parts)), re.S)
 
 
-_KNOWN = {message: _pattern(message) for message in MESSAGES}
+# The most specific first: "Must be greater than or equal to 1 and less than or equal to 9." is
+# also "Must be greater than or equal to %(min)s." with min "1 and less than or equal to 9".
+_KNOWN = {message: _pattern(message) for message in
+          sorted(MESSAGES, key=lambda m: len(re.sub(r"%\(\w+\)s", "", m)), reverse=True)}
 
 
 def translate(text: str) -> str:

@@ -18,7 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from marshmallow import Schema, fields, validate
 
+from core import input_messages
 from core.db import db
 from core.errors import MACHINE_CODES, DomainError, InvalidTransition, readable_messages
 from devices import services as devices
@@ -472,3 +474,72 @@ def test_the_api_answers_each_kind_in_the_language_asked_for_thai_by_default(wor
     assert not any(english_runs(m) for m in said_in_thai), said_in_thai
     assert not any(THAI.search(m) for m in said_in_english), said_in_english
     assert english_runs(english["message"]), english["message"]   # a sentence, in English
+
+
+# --- marshmallow's and webargs' own messages -------------------------------------------------------
+
+class _Everything(Schema):
+    """One field of each kind the app's schemas use, with their validators."""
+
+    class Inner(Schema):
+        name = fields.String(required=True)
+
+    text = fields.String(validate=validate.Length(min=2, max=3))
+    exact = fields.String(validate=validate.Length(equal=5))
+    short = fields.String(validate=validate.Length(max=2))
+    long = fields.String(validate=validate.Length(min=4))
+    pattern = fields.String(validate=validate.Regexp(r"^\d+$"))
+    count = fields.Integer(strict=True, validate=validate.Range(min=1, max=9))
+    least = fields.Integer(validate=validate.Range(min=1))
+    most = fields.Integer(validate=validate.Range(max=9))
+    number = fields.Float(allow_nan=False)
+    flag = fields.Boolean()
+    day = fields.Date()
+    moment = fields.DateTime()
+    kind = fields.Enum(WorkKind, by_value=True)
+    choice = fields.String(validate=validate.OneOf(["a", "b"]))
+    items = fields.List(fields.Integer())
+    inner = fields.Nested(Inner)
+    mapping = fields.Dict()
+    needed = fields.String(required=True)
+    nothing = fields.String(allow_none=False)
+
+
+BAD = {"text": "x", "exact": "x", "short": "xyz", "long": "x", "pattern": "x", "count": 10, "least": 0,
+       "most": 10, "number": "nan", "flag": "perhaps", "day": "someday", "moment": "soon", "kind": "magic",
+       "choice": "c", "items": "x", "inner": {"name": 5}, "mapping": [], "nothing": None, "surprise": 1}
+
+
+def test_marshmallows_messages_read_in_the_readers_language(app):
+    errors = _Everything().validate(BAD)
+    assert set(errors) == set(BAD) | {"needed"}   # every field refused something
+    said = readable_messages(errors)
+    assert len(said) >= 18 and not any(THAI.search(m) for m in said)
+    with app.test_request_context("/api/v1/x", headers={"Accept-Language": "th"}):
+        thai = input_messages.translated(errors)
+    with app.test_request_context("/api/v1/x", headers={"Accept-Language": "en"}):
+        assert input_messages.translated(errors) == errors   # marshmallow's own words
+    assert _shape(thai) == _shape(errors)
+    untranslated = [m for m in readable_messages(thai) if not THAI.search(m)]
+    assert untranslated == []
+    assert thai["count"] == ["ต้องอยู่ระหว่าง 1 ถึง 9"] and thai["text"] == ["ต้องยาว 2 ถึง 3 ตัวอักษร"]
+    assert thai["kind"] == ["ต้องเป็นค่าใดค่าหนึ่งต่อไปนี้: cleaning, inspection, repair, preventive"]
+    assert thai["day"] == ["วันที่ไม่ถูกต้อง"] and thai["surprise"] == ["ไม่รู้จักช่องข้อมูลนี้"]
+    with app.test_request_context("/api/v1/x"):
+        assert input_messages.translate("Something of our own.") == "Something of our own."
+
+
+def test_every_message_marshmallow_has_is_known():
+    """A marshmallow upgrade that adds a message shows here, before a Thai client reads it in English."""
+    known = set(input_messages.MESSAGES)
+    templates = {message for cls in vars(fields).values() if isinstance(cls, type) and issubclass(cls, fields.Field)
+                 for message in cls.__dict__.get("default_error_messages", {}).values()}
+    templates |= {value for cls in vars(validate).values() if isinstance(cls, type)
+                  for key, value in vars(cls).items() if key in ("default_message", "message_min", "message_max",
+                                                                 "message_all", "message_equal")
+                  and isinstance(value, str) and "{min_op}" not in value and "{max_op}" not in value}
+    templates |= set(Schema._default_error_messages.values())
+    generic = {"Not a valid {obj_type}.", "Not a valid {awareness} {obj_type}.",
+               '"{input}" cannot be formatted as a {obj_type}.', "{input!r} cannot be formatted as a timedelta."}
+    missing = {t for t in templates - generic if re.sub(r"\{(\w+)\}", r"%(\1)s", t) not in known}
+    assert missing == set()
