@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask_babel import force_locale
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.db import db

@@ -128,9 +128,10 @@ def _page(code: int, message: str, errors: dict) -> dict:
     """What an error page says, all of it in the reader's language.
 
     The heading (also the page's title) and a sentence for the kind of error; the error's own
-    message under it unless it would say the same. Below, the per-field messages, each a
-    sentence of its own: without the field names and the machine codes, which are for API
-    clients. A page that was not found or is not allowed shows no per-field details.
+    message under it unless it would say the same. Below, the per-field messages the message
+    does not already say, each a sentence of its own: without the field names and the machine
+    codes, which are for API clients. A page that was not found or is not allowed shows no
+    per-field details.
     """
     headings = {404: _("Page not found"), 403: _("Not allowed"), 409: _("Conflict"),
                 422: _("Please check the information")}
@@ -139,7 +140,7 @@ def _page(code: int, message: str, errors: dict) -> dict:
     sentence = sentences.get(code, "")
     if message == sentence:
         message = ""
-    details = [] if code in (403, 404) else [m for m in readable_messages(errors) if m != message]
+    details = [] if code in (403, 404) else [m for m in readable_messages(errors) if m not in message]
     return {"heading": headings.get(code, _("Something went wrong")), "sentence": sentence or message,
             "detail": message if sentence else "", "errors": details}
 

@@ -219,8 +219,9 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
             raise PermissionDenied(_l("Only an admin may correct a device's status by hand."),
                                    {"status": [_l("Only an admin may change the status directly.")]})
         if changes["status"] in (DeviceStatus.RETIRED, DeviceStatus.LOST):
-            raise ValidationError(_l("A device leaves service only through a request that a supervisor approves."),
-                                  {"status": [_l("Ask for retirement on the device's page; a supervisor approves it.")]})
+            raise ValidationError(
+                _l("A device leaves service only through a request that a supervisor approves."),
+                {"status": [_l("Ask for retirement on the device's page; a supervisor approves it.")]})
         fields = DEVICE_FIELDS + ("status",)
     before = _snapshot(device, fields)
     for field in fields:

@@ -459,7 +459,8 @@ def test_the_api_answers_each_kind_in_the_language_asked_for_thai_by_default(wor
     headers = api_headers(role)
 
     def ask(**extra):
-        response = getattr(client, method)(_filled(path, world), json=_filled(body, world), headers={**headers, **extra})
+        response = getattr(client, method)(_filled(path, world), json=_filled(body, world),
+                                           headers={**headers, **extra})
         assert response.status_code == status, response.get_json()
         return response.get_json()
 
