@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.db import db
@@ -25,8 +26,10 @@ def create(username, roles, password, display_name):
         user = create_user(username, password, roles, display_name=display_name)
     except DomainError as exc:
         db.session.rollback()
-        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())
-        raise click.ClickException(f"{exc.message} ({detail})" if detail else exc.message) from exc
+        with force_locale("en"):  # the command line speaks English, like the rest of its output
+            detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+            message = str(exc.message)
+        raise click.ClickException(f"{message} ({detail})" if detail else message) from exc
     db.session.commit()
     click.echo(f"created {user.username} with roles {', '.join(sorted(user.roles))}")
 

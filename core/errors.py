@@ -9,20 +9,25 @@ Messages are for people, in their language: a service raises with lazy translati
 text in the reader's language only when the response is made (``_readable``). The same goes
 for the per-field messages in ``errors``, except the machine-readable codes kept for API
 clients: ``errors["state"]`` (the current state's value) and ``errors["holds"]`` (why a
-device is held back).
+device is held back). Every message, the per-field ones too, is a sentence that reads on its
+own: an HTML page lists them without the field names and the machine codes. The API's input
+errors from marshmallow and webargs are read in the reader's language too (core.input_messages).
 """
 from __future__ import annotations
 
 from http import HTTPStatus
 
 from flask import Flask, jsonify, make_response, render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from core import input_messages
 from core.db import db
+
+# Per-field entries that hold codes for API clients, not messages for people.
+MACHINE_CODES = ("state", "holds")
 
 
 class DomainError(Exception):
@@ -83,6 +88,26 @@ def _readable(value):
     return str(value)
 
 
+def readable_messages(errors: dict) -> list[str]:
+    """The per-field messages a person reads (machine codes left out), in the reader's language."""
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif value is not None:
+            found.append(str(value))
+
+    for key, value in (errors or {}).items():
+        if key not in MACHINE_CODES:
+            walk(value)
+    return list(dict.fromkeys(found))
+
+
 def error_response(code: int, message: str, errors: dict | None = None, headers=None):
     status = HTTPStatus(code)
     message, errors = _readable(message), _readable(errors or {})
@@ -103,32 +128,21 @@ def _page(code: int, message: str, errors: dict) -> dict:
     """What an error page says, all of it in the reader's language.
 
     The heading (also the page's title) and a sentence for the kind of error; the error's own
-    message under it unless it would say the same or is not in the reader's language (a
-    service's English message on a Thai page). A page that was not found or is not allowed
-    shows no per-field details: those are for API clients.
+    message under it unless it would say the same. Below, the per-field messages the message
+    does not already say, each a sentence of its own: without the field names and the machine
+    codes, which are for API clients. A page that was not found or is not allowed shows no
+    per-field details.
     """
     headings = {404: _("Page not found"), 403: _("Not allowed"), 409: _("Conflict"),
                 422: _("Please check the information")}
     sentences = {404: _("We could not find what you asked for."),
                  403: _("You do not have permission to do this.")}
     sentence = sentences.get(code, "")
-    thai_page = str(get_locale() or "th") == "th"
-    if message == sentence or (thai_page and not any("\u0e00" <= ch <= "\u0e7f" for ch in message)):
+    if message == sentence:
         message = ""
+    details = [] if code in (403, 404) else [m for m in readable_messages(errors) if m not in message]
     return {"heading": headings.get(code, _("Something went wrong")), "sentence": sentence or message,
-            "detail": message if sentence else "", "errors": [] if code in (403, 404) else _messages(errors)}
-
-
-MACHINE_CODES = ("state", "holds")  # for API clients; a page says them in words already
-
-
-def _messages(errors) -> list[str]:
-    """The per-field messages for a page: the words only, not the field keys or the codes."""
-    if isinstance(errors, dict):
-        return [m for key, value in errors.items() if key not in MACHINE_CODES for m in _messages(value)]
-    if isinstance(errors, (list, tuple)):
-        return [m for value in errors for m in _messages(value)]
-    return [str(errors)] if errors not in (None, "") else []
+            "detail": message if sentence else "", "errors": details}
 
 
 def _http_message(exc: HTTPException) -> str:
@@ -173,8 +187,9 @@ def register_error_handlers(app: Flask) -> None:
         errors = None
         data = getattr(exc, "data", None)
         if isinstance(data, dict) and "messages" in data:
-            # webargs/flask-smorest validation errors: {"json": {"field": [...]}, ...}
-            errors = data["messages"]
+            # webargs/flask-smorest validation errors: {"json": {"field": [...]}, ...}, whose
+            # messages marshmallow gives in English: read them in the reader's language.
+            errors = input_messages.translated(data["messages"])
         message = _http_message(exc)
         if errors is not None and exc.code == 400:
             message = _("The request body is not valid JSON.")

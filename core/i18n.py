@@ -38,6 +38,17 @@ def in_thai(text) -> str:
         return str(text)
 
 
+class Joined:
+    """Parts of a message (lazy translations, state labels) joined when it is shown, each in
+    the reader's language: ``needed=Joined(STATUS_LABELS[s] for s in states)``."""
+
+    def __init__(self, parts, separator: str = " / "):
+        self.parts, self.separator = list(parts), separator
+
+    def __str__(self) -> str:
+        return self.separator.join(str(part) for part in self.parts)
+
+
 def current_locale() -> str:
     return str(get_locale() or "th")
 

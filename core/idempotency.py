@@ -13,6 +13,8 @@ import hashlib
 import json
 
 from flask import make_response, request
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -56,16 +58,18 @@ def idempotent(view):
             db.session.commit()
             return response
         if len(key) > MAX_KEY_LENGTH:
-            raise ValidationError("Idempotency-Key is too long",
-                                  {"Idempotency-Key": [f"at most {MAX_KEY_LENGTH} characters"]})
+            raise ValidationError(_l("The Idempotency-Key is too long."),
+                                  {"Idempotency-Key": [lazy_ngettext("Use at most %(num)d character.",
+                                                                     "Use at most %(num)d characters.",
+                                                                     MAX_KEY_LENGTH)]})
         actor = current_actor()
         digest = _fingerprint()
         stored = db.session.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id,
                                                                 IdempotencyKey.key == key))
         if stored is not None:
             if stored.request_hash != digest:
-                raise ValidationError("this Idempotency-Key was used with a different request",
-                                      {"Idempotency-Key": ["already used with a different body or path"]})
+                raise ValidationError(_l("This Idempotency-Key was used with a different request."),
+                                      {"Idempotency-Key": [_l("It was used already with another body or path.")]})
             replay = make_response(json.dumps(stored.body, ensure_ascii=False), stored.status_code)
             replay.mimetype = "application/json"
             replay.headers["Idempotent-Replayed"] = "true"

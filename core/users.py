@@ -8,6 +8,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -128,22 +129,23 @@ def create_user(username: str, password: str, roles, *, display_name: str = "") 
     Conflict when the username is taken.
     """
     username = (username or "").strip()
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list] = {}
     if not username or len(username) > 64:
-        errors["username"] = ["must be 1 to 64 characters"]
+        errors["username"] = [_l("A username has 1 to 64 characters.")]
     if len(password or "") < 8:
-        errors["password"] = ["must be at least 8 characters"]
+        errors["password"] = [_l("A password has at least 8 characters.")]
     try:
         role_set = {Role(r) for r in roles}
     except ValueError:
-        errors["role"] = [f"must be one of: {', '.join(r.value for r in Role)}"]
+        errors["role"] = [_l("Choose roles among: %(roles)s.", roles=", ".join(r.value for r in Role))]
         role_set = set()
     if not role_set and "role" not in errors:
-        errors["role"] = ["at least one role is required"]
+        errors["role"] = [_l("Choose at least one role.")]
     if errors:
-        raise ValidationError("invalid user", errors)
+        raise ValidationError(_l("The user cannot be created."), errors)
     if find_user(username):
-        raise Conflict(f"user {username!r} already exists", {"username": ["already taken"]})
+        raise Conflict(_l("The username %(username)s is taken already.", username=username),
+                       {"username": [_l("This username is taken already.")]})
     user = User(username=username, display_name=display_name or username)
     user.set_password(password)
     user.role_rows = [UserRole(role=r) for r in sorted(role_set)]

@@ -22,6 +22,7 @@ from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from core.users import Role, User
+from devices import history
 from devices.labels import REPORT_SOURCE_LABELS, STATUS_LABELS
 from devices.models import Condition, Device, DeviceStatus, HoldOverride, ProblemReport, ReportKind
 from devices.services import device_available, signals
@@ -34,6 +35,12 @@ OPEN_REPORT = "open_report"
 UNUSABLE = "unusable"
 
 audit.ACTION_LABELS.update({"device.hold_overridden": _l("Lent despite a hold (supervisor's override)")})
+# The kinds of hold, as a device's history names them.
+HOLD_LABELS = {OPEN_REPORT: _l("a reported problem"), "open_work_order": _l("an open work order"),
+               "failed_inspection": _l("a failed inspection"), "service_overdue": _l("an overdue inspection"),
+               UNUSABLE: _l("an unusable condition")}
+history.describe("holds", _l("Held back by"), values=HOLD_LABELS, listed=True, actions="device.hold_overridden")
+history.describe("reason", _l("Reason"), actions="device.hold_overridden")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from devices.models import Acquisition, Condition, DeviceStatus
@@ -20,7 +21,7 @@ def _satang(**kwargs):
 
 class DeviceTypeSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(
-        r"^[A-Za-z][A-Za-z0-9]{0,7}$", error="1 to 8 letters or digits, starting with a letter"))
+        r"^[A-Za-z][A-Za-z0-9]{0,7}$", error=_l("Use 1 to 8 letters or digits, starting with a letter.")))
     name_th = _text(120, 1, required=True)
     name_en = _text(120, 1, required=True)
     reference_price_satang = _satang(load_default=0)

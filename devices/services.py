@@ -17,7 +17,9 @@ from sqlalchemy import func, or_, select, update
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.i18n import Joined
 from core.users import Role, User
+from devices.labels import STATUS_LABELS
 from devices.models import Device, DeviceStatus, DeviceType, ProblemReport, ReportKind, ReportSource, ScanEvent
 
 # Other domains listen here without devices importing them: lending proposes the head of
@@ -52,7 +54,8 @@ def get_type(code: str) -> DeviceType:
     """Raises NotFound for an unknown code."""
     found = db.session.scalar(select(DeviceType).where(DeviceType.code == (code or "").upper()))
     if found is None:
-        raise NotFound(f"no device type with code {code!r}", {"type": ["unknown device type"]})
+        raise NotFound(_l("There is no device type with the code %(code)s.", code=code),
+                       {"type": [_l("Unknown device type.")]})
     return found
 
 
@@ -72,10 +75,11 @@ def create_type(data: Mapping[str, Any], *, by: User | None) -> DeviceType:
     """Raises ValidationError for a malformed code, Conflict for a code in use."""
     code = str(data.get("code", "")).strip().upper()
     if not TYPE_CODE_RE.match(code):
-        raise ValidationError("invalid type code",
-                              {"code": ["1 to 8 capital letters or digits, starting with a letter"]})
+        raise ValidationError(_l("The type code is not valid."),
+                              {"code": [_l("Use 1 to 8 capital letters or digits, starting with a letter.")]})
     if db.session.scalar(select(DeviceType.id).where(DeviceType.code == code)) is not None:
-        raise Conflict(f"device type {code} already exists", {"code": ["already in use"]})
+        raise Conflict(_l("The device type %(code)s already exists.", code=code),
+                       {"code": [_l("This code is already in use.")]})
     device_type = DeviceType(code=code, **{f: data[f] for f in TYPE_FIELDS if f in data})
     db.session.add(device_type)
     db.session.flush()
@@ -105,7 +109,7 @@ def get_device(tag: str) -> Device:
     """Raises NotFound for an unknown tag."""
     found = db.session.scalar(select(Device).where(Device.tag == (tag or "").strip().upper()))
     if found is None:
-        raise NotFound(f"no device with tag {tag!r}", {"tag": ["unknown tag"]})
+        raise NotFound(_l("There is no device with the tag %(tag)s.", tag=tag), {"tag": [_l("Unknown tag.")]})
     return found
 
 
@@ -144,7 +148,8 @@ def _next_tag(device_type: DeviceType) -> str:
     ).scalar_one()
     prefix = current_app.config["TAG_PREFIX"].upper()
     if not TAG_PREFIX_RE.match(prefix):
-        raise ValidationError("bad TAG_PREFIX setting", {"TAG_PREFIX": ["1 to 8 letters or digits"]})
+        raise ValidationError(_l("The TAG_PREFIX setting is not valid."),
+                              {"TAG_PREFIX": [_l("Use 1 to 8 letters or digits.")]})
     return f"{prefix}-{device_type.code}-{number:05d}"
 
 
@@ -157,8 +162,9 @@ def register_device(device_type: DeviceType, data: Mapping[str, Any], *, by: Use
         # Registering a device straight into another state (taking over an old register)
         # bypasses the lifecycle, so only an admin may do it.
         if by is None or not by.has_role(Role.ADMIN):
-            raise PermissionDenied("only an admin may register a device in another status than available",
-                                   {"status": ["only an admin may set this"]})
+            raise PermissionDenied(_l("Only an admin may register a device in another status than %(state)s.",
+                                      state=STATUS_LABELS[DeviceStatus.AVAILABLE]),
+                                   {"status": [_l("Only an admin may set the status.")]})
         device.status = status
     db.session.add(device)
     db.session.flush()
@@ -181,15 +187,17 @@ def set_status(device: Device, new: DeviceStatus, *, expect: tuple[DeviceStatus,
     db.session.flush()  # pending edits first, so the version compared below is the stored one
     current = device.status
     if current not in expect:
-        raise InvalidTransition(f"device {device.tag} is {current.value}", current.value)
+        raise InvalidTransition(_l("%(tag)s is %(state)s; this step needs it to be %(needed)s.", tag=device.tag,
+                                   state=STATUS_LABELS[current], needed=Joined(STATUS_LABELS[s] for s in expect)),
+                                current.value)
     result = db.session.execute(
         update(Device).where(Device.id == device.id, Device.status.in_(expect), Device.version == device.version)
         .values(status=new, version=Device.version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.refresh(device)
-        raise InvalidTransition(f"device {device.tag} was changed meanwhile; it is now {device.status.value}",
-                                device.status.value)
+        raise InvalidTransition(_l("Someone else changed %(tag)s meanwhile; it is now %(state)s.", tag=device.tag,
+                                   state=STATUS_LABELS[device.status]), device.status.value)
     db.session.refresh(device)
     audit.record(by, action, "device", device.tag, {"status": [current, new], **(changes or {})})
     device_status_changed.send(device, old=current, new=new, by=by)
@@ -208,11 +216,12 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
     fields = DEVICE_FIELDS
     if "status" in changes and changes["status"] != device.status:
         if by is None or not by.has_role(Role.ADMIN):
-            raise PermissionDenied("only an admin may correct a device's status by hand",
-                                   {"status": ["only an admin may change the status directly"]})
+            raise PermissionDenied(_l("Only an admin may correct a device's status by hand."),
+                                   {"status": [_l("Only an admin may change the status directly.")]})
         if changes["status"] in (DeviceStatus.RETIRED, DeviceStatus.LOST):
-            raise ValidationError("a device leaves service only by a request a supervisor approves",
-                                  {"status": ["ask for retirement on the device's page; a supervisor approves"]})
+            raise ValidationError(
+                _l("A device leaves service only through a request that a supervisor approves."),
+                {"status": [_l("Ask for retirement on the device's page; a supervisor approves it.")]})
         fields = DEVICE_FIELDS + ("status",)
     before = _snapshot(device, fields)
     for field in fields:
@@ -228,13 +237,11 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
 
 def _check_version(current: int, given: int | None) -> None:
     if given is None:
-        raise ValidationError("version is required", {"version": ["required for an edit"]})
+        raise ValidationError(_l("An edit must say which version of the record it changes."),
+                              {"version": [_l("The version you read is required for an edit.")]})
     if given != current:
-        raise Conflict(
-            f"this record was changed by someone else (version {given} given, {current} stored); "
-            "reload it and try again",
-            {"version": [f"stale: current version is {current}"]},
-        )
+        raise Conflict(_l("Someone else changed this record meanwhile; reload it and try again."),
+                       {"version": [_l("Stale: the current version is %(version)d.", version=current)]})
 
 
 def device_history(device: Device, limit: int | None = None):
@@ -280,7 +287,7 @@ def open_reports(device: Device, kind: ReportKind | None = None) -> list[Problem
 def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
     """Raises Conflict when the report was already handled."""
     if report.handled_at is not None:
-        raise Conflict("this report was already handled", {"state": ["handled"]})
+        raise Conflict(_l("This report was handled already."), {"state": ["handled"]})
     report.handled_at = utcnow()
     report.handled_by_id = by.id
     db.session.flush()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from core.auth import require_internal
@@ -57,20 +57,21 @@ def sheet():
     layout = request.args.get("layout", DEFAULT_LAYOUT)
     errors = {}
     if not tags:
-        errors["tags"] = [_("Choose at least one device.")]
+        errors["tags"] = [_l("Choose at least one device.")]
     elif len(tags) > MAX_TAGS:
-        errors["tags"] = [ngettext("At most %(num)d label at a time.", "At most %(num)d labels at a time.", MAX_TAGS)]
+        errors["tags"] = [lazy_ngettext("At most %(num)d label at a time.", "At most %(num)d labels at a time.",
+                                        MAX_TAGS)]
     if layout not in LAYOUTS:
-        errors["layout"] = [_("Unknown layout; choose one of: %(keys)s", keys=", ".join(LAYOUTS))]
+        errors["layout"] = [_l("Unknown layout; choose one of: %(keys)s", keys=", ".join(LAYOUTS))]
     start = request.args.get("start", "1")
     if not start.isdigit() or not 1 <= int(start) <= LAYOUTS.get(layout, LAYOUTS[DEFAULT_LAYOUT]).per_sheet:
-        errors["start"] = [_("The first position must be a number within the sheet.")]
+        errors["start"] = [_l("The first position must be a number within the sheet.")]
     if errors:
-        raise ValidationError(_("The label sheet cannot be made."), errors)
+        raise ValidationError(_l("The label sheet cannot be made."), errors)
     devices = {d.tag: d for d in db.session.scalars(select(Device).where(Device.tag.in_(tags)))}
     missing = [t for t in tags if t not in devices]
     if missing:
-        raise NotFound(_("Unknown tags: %(tags)s", tags=", ".join(missing[:20])), {"tags": missing[:20]})
+        raise NotFound(_l("Unknown tags: %(tags)s", tags=", ".join(missing[:20])), {"tags": missing[:20]})
     pdf = sheet_pdf([label_data(devices[t]) for t in tags], layout, start=int(start),
                     title=_("Device labels"))
     response = make_response(pdf)

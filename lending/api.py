@@ -156,7 +156,8 @@ def _step(rule: str, schema, roles, doc: str):
 def schedule(req, data, actor):
     assessor = find_user(data["assessor"]) if data.get("assessor") else None
     if data.get("assessor") and assessor is None:
-        raise ValidationError("unknown assessor", {"assessor": ["no such user"]})
+        raise ValidationError(_l("There is no user %(username)s.", username=data["assessor"]),
+                              {"assessor": [_l("No user has this username.")]})
     pipeline.schedule_assessment(req, data["due_on"], assessor, by=actor)
 
 

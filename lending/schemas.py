@@ -1,7 +1,7 @@
 """JSON shapes for people, requests, assessments, loans and follow-ups (no queries here)."""
 from __future__ import annotations
 
-
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from core import clock
@@ -22,7 +22,7 @@ def _enum(kind, **kwargs):
     return fields.Enum(kind, by_value=True, **kwargs)
 
 
-PHONE = validate.Regexp(r"^[0-9+\-() ]*$", error="digits, spaces, + - ( ) only")
+PHONE = validate.Regexp(r"^[0-9+\-() ]*$", error=_l("Use only digits, spaces and + - ( )."))
 
 
 class ConsentSchema(Schema):
@@ -50,7 +50,7 @@ class PersonSchema(Schema):
     tambon = _text(80)
     amphoe = _text(80)
     changwat = _text(80)
-    postcode = fields.String(validate=validate.Regexp(r"^(\d{5})?$", error="5 digits"))
+    postcode = fields.String(validate=validate.Regexp(r"^(\d{5})?$", error=_l("A postcode has 5 digits.")))
     caregiver_name = _text(120)
     caregiver_relation = _text(60)
     caregiver_phone = fields.String(validate=[validate.Length(max=32), PHONE])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from core.auth import current_actor, require_role
 from core.db import db
-from core.errors import DomainError, PermissionDenied
+from core.errors import DomainError, PermissionDenied, readable_messages
 from core.forms import submit
 from core.users import Role
 from devices import history
@@ -20,23 +20,14 @@ from devices.forms import baht_to_satang
 from devices.models import Condition, DeviceStatus, ProblemReport
 from maintenance import services
 from maintenance.forms import EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
-from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkStatus
+from maintenance.labels import DECISION_LABELS, KIND_LABELS, RETIREMENT_LABELS, SOURCE_LABELS, STATUS_LABELS
+from maintenance.models import DecisionStatus, RetirementKind, WorkKind
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
 WORKERS = (Role.MAINTENANCE, Role.ADMIN)
 DUE_PAGE = 100
 # Who reads the service due list and the figures.
 OVERSEERS = (*WORKERS, Role.STAFF, Role.SUPERVISOR)
-KIND_LABELS = {WorkKind.CLEANING: _l("Cleaning"), WorkKind.INSPECTION: _l("Inspection"),
-               WorkKind.REPAIR: _l("Repair"), WorkKind.PREVENTIVE: _l("Preventive service")}
-STATUS_LABELS = {WorkStatus.OPEN: _l("Open"), WorkStatus.IN_PROGRESS: _l("In progress"),
-                 WorkStatus.WAITING_PARTS: _l("Waiting for parts"), WorkStatus.DONE: _l("Done"),
-                 WorkStatus.CANCELLED: _l("Cancelled")}
-
-
-RETIREMENT_LABELS = {RetirementKind.RETIRE: _l("Retire"), RetirementKind.LOST: _l("Lost")}
-DECISION_LABELS = {DecisionStatus.PENDING: _l("Waiting for a supervisor"), DecisionStatus.APPROVED: _l("Approved"),
-                   DecisionStatus.REJECTED: _l("Not approved")}
 
 
 # How the keys maintenance writes into a device's history read (devices/history.py).
@@ -54,12 +45,6 @@ for _action in ("device.retirement_requested", "device.loss_reported", "device.r
                 "device.retirement_rejected"):
     history.describe("request", _l("Retirement request"), link=lambda request_id: (f"#{request_id}", None),
                      actions=_action)
-
-
-# Where a work order came from.
-SOURCE_LABELS = {"return": _l("opened when the device came back"), "problem": _l("from a reported problem"),
-                 "follow_up": _l("found at a follow-up visit"), "inspection": _l("from a failed inspection"),
-                 "schedule": _l("preventive service due"), "manual": _l("opened by hand")}
 
 
 @bp.app_context_processor
@@ -83,7 +68,7 @@ def my_orders():
 def order_view(order_id):
     order = services.get_order(order_id)
     if not services.may_work_on(order, current_actor()):
-        raise PermissionDenied("your role may not do maintenance work")
+        raise PermissionDenied(_l("Your role may not do maintenance work."))
     part_form, finish_form = PartForm(prefix="part"), FinishForm(prefix="finish")
     finish_form.condition.flags.required = order.kind == WorkKind.REPAIR  # the technician says how it left it
     estimate_form = EstimateForm(prefix="estimate")
@@ -114,12 +99,11 @@ def order_view(order_id):
                                   condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
                 message = _("Work order finished.")
             else:
-                raise DomainError(_("Please check the information."))
+                raise DomainError(_l("Please check the information."))
         except DomainError as exc:
             db.session.rollback()
             order = services.get_order(order_id)
-            flash(str(exc.message) + (" " + "; ".join(str(m) for ms in exc.errors.values() for m in ms)
-                                      if exc.errors else ""), "error")
+            flash(" ".join([str(exc.message), *readable_messages(exc.errors)]), "error")
             status = exc.code if exc.code != 400 else 422
         else:
             db.session.commit()
@@ -166,7 +150,7 @@ def start_service(tag):
         return redirect(url_for("maintenance.service_due_list"))
     order = services.open_order(device, WorkKind.PREVENTIVE, by=current_actor(), source="schedule")
     if not services.may_work_on(order, current_actor()):
-        raise PermissionDenied("your role may not do maintenance work")
+        raise PermissionDenied(_l("Your role may not do maintenance work."))
     db.session.commit()
     return redirect(url_for("maintenance.order_view", order_id=order.id))
 

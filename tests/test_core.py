@@ -135,7 +135,7 @@ def test_users_cli(app):
     assert result.exit_code == 0, result.output
     assert "assessor, staff" in result.output
     result = runner.invoke(args=["users", "create", "nurse", "--role", "staff", "--password", "nurse-pass-1"])
-    assert result.exit_code != 0 and "already exists" in result.output
+    assert result.exit_code != 0 and "taken already" in result.output
     result = runner.invoke(args=["users", "create", "x", "--role", "wizard", "--password", "long-enough"])
     assert result.exit_code != 0
     result = runner.invoke(args=["users", "list"])

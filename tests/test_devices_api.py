@@ -41,7 +41,10 @@ def test_duplicate_type_code_is_409(client, admin):
     client.post("/api/v1/device-types", json=WHEELCHAIR, headers=admin)
     response = client.post("/api/v1/device-types", json={**WHEELCHAIR, "code": "wc"}, headers=admin)
     assert response.status_code == 409
-    assert response.get_json()["errors"]["code"] == ["already in use"]
+    assert response.get_json()["errors"]["code"] == ["รหัสนี้มีผู้ใช้แล้ว"]  # Thai unless the client asks otherwise
+    response = client.post("/api/v1/device-types", json={**WHEELCHAIR, "code": "wc"},
+                           headers={**admin, "Accept-Language": "en"})
+    assert response.get_json()["errors"]["code"] == ["This code is already in use."]
 
 
 @pytest.mark.parametrize("patch, field", [
@@ -113,9 +116,9 @@ def test_device_validation_names_the_field(client, staff, make_type, payload, fi
 
 
 def test_unknown_type_is_404_naming_the_field(client, staff):
-    response = client.post("/api/v1/devices", json={"type": "ZZ"}, headers=staff)
+    response = client.post("/api/v1/devices", json={"type": "ZZ"}, headers={**staff, "Accept-Language": "en"})
     assert response.status_code == 404
-    assert response.get_json()["errors"] == {"type": ["unknown device type"]}
+    assert response.get_json()["errors"] == {"type": ["Unknown device type."]}
 
 
 @pytest.mark.parametrize("path", ["/api/v1/devices/BS-WC-99999", "/api/v1/devices/BS-WC-99999/history",
@@ -147,10 +150,11 @@ def test_patch_with_a_stale_version_is_409_and_changes_nothing(client, staff, ma
     tag = make_device("WC", location="A1")
     first = client.patch(f"/api/v1/devices/{tag}", json={"location": "B2", "version": 1}, headers=staff)
     assert first.status_code == 200 and first.get_json()["version"] == 2
-    stale = client.patch(f"/api/v1/devices/{tag}", json={"location": "C3", "version": 1}, headers=staff)
+    stale = client.patch(f"/api/v1/devices/{tag}", json={"location": "C3", "version": 1},
+                         headers={**staff, "Accept-Language": "en"})
     assert stale.status_code == 409
-    assert "changed by someone else" in stale.get_json()["message"]
-    assert stale.get_json()["errors"]["version"] == ["stale: current version is 2"]
+    assert stale.get_json()["message"] == "Someone else changed this record meanwhile; reload it and try again."
+    assert stale.get_json()["errors"]["version"] == ["Stale: the current version is 2."]
     assert client.get(f"/api/v1/devices/{tag}", headers=staff).get_json()["location"] == "B2"
 
 

@@ -1,9 +1,10 @@
-"""The fund's domain errors speak the reader's language; money in them prints in the reader's locale."""
+"""The fund's domain errors speak the reader's language; money in them prints in the reader's locale.
+
+That every domain error the app raises is lazily translated is checked in test_thai_errors.py.
+"""
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
@@ -11,49 +12,6 @@ from flask_babel import force_locale
 from conftest import both_databases
 from fund.money import LazyBaht
 from lending_helpers import Api
-
-FUND = Path(__file__).resolve().parent.parent / "fund"
-DOMAIN_ERRORS = {"DomainError", "NotFound", "PermissionDenied", "Conflict", "InvalidTransition", "ValidationError"}
-MACHINE_CODES = {"state", "holds"}  # core/errors.py: these stay codes for API clients
-
-
-def bare_texts(node: ast.AST) -> list[str]:
-    """Text a person would read that is not lazily translated (``_l``), in an expression."""
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_l", "lazy_ngettext"):
-        return []
-    if isinstance(node, ast.JoinedStr):
-        return [ast.unparse(node)]
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [node.value]
-    if isinstance(node, ast.Dict):  # keys name fields; machine codes stay as they are
-        return [text for key, value in zip(node.keys, node.values, strict=True)
-                if not (isinstance(key, ast.Constant) and key.value in MACHINE_CODES) for text in bare_texts(value)]
-    return [text for child in ast.iter_child_nodes(node) for text in bare_texts(child)]
-
-
-def raises_in_fund():
-    for path in sorted(FUND.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and \
-                    getattr(node.exc.func, "id", None) in DOMAIN_ERRORS:
-                yield f"{path.relative_to(FUND.parent)}:{node.lineno}", node.exc
-
-
-def test_every_domain_error_of_the_fund_is_lazily_translated():
-    found = list(raises_in_fund())
-    assert len(found) > 30
-    untranslated = {where: bare_texts(call) for where, call in found if bare_texts(call)}
-    assert untranslated == {}
-    first_args = {where: ast.unparse(call.args[0])[:40] for where, call in found if not (
-        call.args and isinstance(call.args[0], ast.Call) and getattr(call.args[0].func, "id", "") == "_l")}
-    assert first_args == {}  # the message itself is always a fresh _l(...) with named parameters
-
-
-def test_the_checker_finds_what_it_should():
-    bad = ast.parse('raise Conflict(f"fund {x} short", {"fund": ["too little"], "state": ["reversed"]})').body[0]
-    assert bare_texts(bad.exc) == ["f'fund {x} short'", "too little"]
-    good = ast.parse('raise Conflict(_l("Fund %(f)s.", f=x), {"fund": [_l("Short.")], "state": ["reversed"]})')
-    assert bare_texts(good.body[0].exc) == []
 
 
 def test_money_in_a_message_prints_when_shown(app):

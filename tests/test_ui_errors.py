@@ -63,4 +63,7 @@ def test_error_pages_are_in_english(pages, name):
 def test_an_api_client_still_gets_the_services_message(app, api_headers):
     response = app.test_client().get("/api/v1/devices/BS-XX-99999", headers=api_headers("staff"))
     assert response.status_code == 404
-    assert response.get_json()["message"] == "no device with tag 'BS-XX-99999'"
+    assert response.get_json()["message"] == "ไม่พบอุปกรณ์รหัส BS-XX-99999"
+    response = app.test_client().get("/api/v1/devices/BS-XX-99999",
+                                     headers={**api_headers("staff"), "Accept-Language": "en"})
+    assert response.get_json()["message"] == "There is no device with the tag BS-XX-99999."

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core.audit import record_access
 from core.auth import current_actor, require_role
@@ -38,7 +39,7 @@ def life_status(person_id):
     form = LifeStatusForm()
     try:
         if not form.validate_on_submit():
-            raise ValidationError(_("Choose a life status and a valid date."), form.errors)
+            raise ValidationError(_l("Choose a life status and a valid date."), form.errors)
         life.set_life_status(person, LifeStatus(form.status.data), form.on.data, form.note.data or "",
                              by=current_actor())
     except ValidationError as exc:
@@ -86,7 +87,7 @@ def refer(person_id):
     form = ReferralForm()
     try:
         if not form.validate_on_submit():
-            raise ValidationError(_("Say why the person is referred."), form.errors)
+            raise ValidationError(_l("Say why the person is referred."), form.errors)
         care.refer(person, form.reason.data, by=current_actor())
     except ValidationError as exc:
         return _refused(exc, person.id, "#referrals")
@@ -102,7 +103,7 @@ def update_referral(referral_id):
     form = ReferralUpdateForm()
     try:
         if not form.validate_on_submit():
-            raise ValidationError(_("Choose a status."), form.errors)
+            raise ValidationError(_l("Choose a status."), form.errors)
         care.update_referral(referral, ReferralStatus(form.status.data), form.outcome.data or "",
                              version=int_or_none(form.version.data), by=current_actor())
     except ValidationError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from wtforms import SelectChoice
 
@@ -18,6 +19,7 @@ from core.i18n import in_thai
 from core.users import Role
 from devices import services as devices
 from devices.forms import CONDITION_LABELS
+from devices.labels import STATUS_LABELS
 from devices.models import Condition, DeviceStatus
 from lending import adl
 from lending.agreement import AgreementData, agreement_pdf
@@ -51,7 +53,8 @@ def deliver(tag):
     device = devices.get_device(tag)
     candidates = _deliverable_requests(device)
     if not candidates:
-        raise NotFound(_("No reserved request can take %(tag)s.", tag=device.tag), {"tag": [device.status.value]})
+        raise NotFound(_l("No reserved request can take %(tag)s.", tag=device.tag),
+                       {"tag": [_l("%(tag)s is %(state)s.", tag=device.tag, state=STATUS_LABELS[device.status])]})
     form = DeliveryForm()
     form.request_id.choices = [SelectChoice(str(r.id), f"#{r.id} · {r.person.full_name}") for r in candidates]
     form.instructions.choices = [SelectChoice(item, item) for item in loans.checklist(device)]
@@ -78,7 +81,8 @@ def _float(value) -> float | None:
     try:
         return float(value) if value not in (None, "") else None
     except ValueError as exc:
-        raise ValidationError(_("The location could not be read."), {"location": ["not a number"]}) from exc
+        raise ValidationError(_l("The location could not be read."),
+                              {"location": [_l("The latitude and longitude must be numbers.")]}) from exc
 
 
 @bp.route("/loans/<int:loan_id>")
@@ -123,7 +127,7 @@ def agreement(loan_id):
 def photo(loan_id):
     loan = loans.get_loan(loan_id)
     if not loan.photo:
-        raise NotFound(_("This loan has no photo."))
+        raise NotFound(_l("This loan has no photo."))
     record_access(current_actor(), "person", loan.person_id, "page.photo")
     db.session.commit()
     response = make_response(loan.photo)
@@ -158,8 +162,8 @@ def follow_up(loan_id):
         data["in_use"] = form.in_use.data == "yes"
         data["adl_items"] = adl_scores(form) if form.rescore.data else None
         if form.rescore.data and (data["adl_items"] is None or -1 in data["adl_items"]):
-            raise ValidationError(_("Choose a score for every ADL item, or untick re-scoring."),
-                                  {"rescore": [_("every item needs a score")]})
+            raise ValidationError(_l("Choose a score for every ADL item, or untick re-scoring."),
+                                  {"rescore": [_l("Every item needs a score.")]})
         return loans.record_follow_up(loan, data, by=current_actor())
 
     visit, status = submit(form, save)
@@ -182,7 +186,8 @@ def _open_loan(tag) -> Loan:
     device = devices.get_device(tag)
     loan = loans.open_loan_for(device)
     if loan is None:
-        raise NotFound(_("%(tag)s is not on loan.", tag=device.tag), {"tag": [device.status.value]})
+        raise NotFound(_l("%(tag)s is not on loan.", tag=device.tag),
+                       {"tag": [_l("%(tag)s is %(state)s.", tag=device.tag, state=STATUS_LABELS[device.status])]})
     return loan
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from core import clock
 from core.audit import record_access
@@ -46,7 +47,7 @@ def zones():
     if request.method == "POST":
         user = db.session.get(User, request.form.get("user_id", type=int) or 0)
         if user is None:
-            raise NotFound(_("There is no such user."), {"user_id": [_("Unknown user.")]})
+            raise NotFound(_l("There is no such user."), {"user_id": [_l("Unknown user.")]})
         try:
             worklist.set_zones(user, _parse_zones(request.form.get("zones", "")[:4000]), by=current_actor())
         except ValidationError as exc:

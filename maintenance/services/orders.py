@@ -22,6 +22,7 @@ from devices.models import Condition, Device, DeviceStatus, ProblemReport, Repor
 from fund import memos
 from fund.models import Purpose
 from fund.services import spending
+from maintenance.labels import STATUS_LABELS
 from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATES, WorkKind, WorkOrder, WorkOrderPart,
                                 WorkStatus)
 
@@ -42,7 +43,7 @@ audit.ACTION_LABELS.update({
 
 def _require(user: User | None, *roles: Role) -> None:
     if user is not None and not user.has_role(*WORKERS, *roles):
-        raise PermissionDenied("your role may not do maintenance work")
+        raise PermissionDenied(_l("Your role may not do maintenance work."))
 
 
 def at_home(order: WorkOrder) -> bool:
@@ -56,13 +57,13 @@ def may_work_on(order: WorkOrder, user: User) -> bool:
 
 def _require_worker(order: WorkOrder, user: User | None) -> None:
     if user is not None and not may_work_on(order, user):
-        raise PermissionDenied("your role may not do maintenance work")
+        raise PermissionDenied(_l("Your role may not do maintenance work."))
 
 
 def get_order(order_id: int) -> WorkOrder:
     order = db.session.get(WorkOrder, order_id)
     if order is None:
-        raise NotFound(f"no work order {order_id}", {"id": ["unknown work order"]})
+        raise NotFound(_l("There is no work order %(id)d.", id=order_id), {"id": [_l("Unknown work order.")]})
     return order
 
 
@@ -93,7 +94,8 @@ def open_order(device: Device, kind: WorkKind, *, by: User | None, source: str =
             db.session.add(order)
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"{device.tag} already has an open cleaning order", {"state": ["cleaning_open"]}) from exc
+        raise Conflict(_l("%(tag)s already has an open cleaning order.", tag=device.tag),
+                       {"state": ["cleaning_open"]}) from exc
     audit.record(by, "work_order.opened", "device", device.tag, {"work_order": order.id, "kind": kind})
     return order
 
@@ -141,7 +143,8 @@ def _may_go_back(device: Device) -> bool:
 
 def _expect_open(order: WorkOrder) -> None:
     if not order.is_open:
-        raise InvalidTransition(f"work order {order.id} is {order.status.value}", order.status.value)
+        raise InvalidTransition(_l("Work order %(id)d is %(state)s; only an open order can take this step.",
+                                   id=order.id, state=STATUS_LABELS[order.status]), order.status.value)
 
 
 def start(order: WorkOrder, *, by: User) -> WorkOrder:
@@ -164,7 +167,8 @@ def wait_for_parts(order: WorkOrder, note: str = "", *, by: User) -> WorkOrder:
     """Park an order until parts arrive; starting again resumes it."""
     _require_worker(order, by)
     if order.status != WorkStatus.IN_PROGRESS:
-        raise InvalidTransition(f"work order {order.id} is {order.status.value}", order.status.value)
+        raise InvalidTransition(_l("Work order %(id)d is %(state)s; only work in progress can wait for parts.",
+                                   id=order.id, state=STATUS_LABELS[order.status]), order.status.value)
     order.status = WorkStatus.WAITING_PARTS
     if note.strip():
         order.notes = (order.notes + "\n" + note.strip()).strip()
@@ -178,13 +182,13 @@ def add_part(order: WorkOrder, name: str, quantity: int, unit_cost_satang: int, 
     _expect_open(order)
     errors = {}
     if not (name or "").strip():
-        errors["name"] = ["required"]
+        errors["name"] = [_l("Name the part.")]
     if quantity is None or quantity <= 0:
-        errors["quantity"] = ["must be positive"]
+        errors["quantity"] = [_l("The quantity must be one or more.")]
     if unit_cost_satang is None or unit_cost_satang < 0:
-        errors["unit_cost_satang"] = ["must not be negative"]
+        errors["unit_cost_satang"] = [_l("The cost must be zero or more.")]
     if errors:
-        raise ValidationError("the part cannot be added", errors)
+        raise ValidationError(_l("The part cannot be added."), errors)
     part = WorkOrderPart(work_order=order, name=name.strip(), quantity=quantity, unit_cost_satang=unit_cost_satang)
     db.session.add(part)
     db.session.flush()
@@ -212,12 +216,14 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
     items = checklist_for(order)
     missing = [item for item in items if results.get(item) not in ("pass", "fail")]
     if missing:
-        raise ValidationError("tick every item of the checklist", {"checklist": [f"not ticked: {m}" for m in missing]})
+        raise ValidationError(_l("Tick every item of the checklist."),
+                              {"checklist": [_l("“%(item)s” is not ticked.", item=item) for item in missing]})
     failed = [item for item in items if results[item] == "fail"]
     if order.kind == WorkKind.CLEANING and failed:
-        raise ValidationError("cleaning is done only when every step is", {"checklist": failed})
+        raise ValidationError(_l("Cleaning is done only when every step is."),
+                              {"checklist": [_l("“%(item)s” is not done.", item=item) for item in failed]})
     if labour_hours < 0 or labour_rate_satang < 0 or other_cost_satang < 0:
-        raise ValidationError("costs cannot be negative", {"costs": ["must not be negative"]})
+        raise ValidationError(_l("The costs cannot be negative."), {"costs": [_l("The costs must be zero or more.")]})
     order.checklist = {item: results[item] for item in items}
     order.labour_hours, order.labour_rate_satang = labour_hours, labour_rate_satang
     order.other_cost_satang = other_cost_satang
@@ -271,10 +277,11 @@ def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
     _require(by, Role.SUPERVISOR)
     _expect_open(order)
     if order.kind == WorkKind.CLEANING:
-        raise Conflict("a cleaning order cannot be cancelled; finish it (or an admin overrides)",
-                       {"kind": ["cleaning"]})
+        raise Conflict(_l("A cleaning order cannot be cancelled; finish it, or an admin puts the device back in "
+                          "stock without cleaning."),
+                       {"kind": [_l("Cleaning is the gate between two users; it is not cancelled.")]})
     if not (reason or "").strip():
-        raise ValidationError("give a reason", {"reason": ["required"]})
+        raise ValidationError(_l("Say why the work order is cancelled."), {"reason": [_l("A reason is required.")]})
     order.status = WorkStatus.CANCELLED
     order.finished_at = utcnow()
     order.notes = (order.notes + "\n" + reason.strip()).strip()

@@ -14,7 +14,9 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.users import Role, User
 from devices import services as devices
+from devices.labels import STATUS_LABELS
 from devices.models import Device, DeviceStatus
+from maintenance.labels import DECISION_LABELS
 from maintenance.models import (OPEN_STATES, DecisionStatus, RetirementKind, RetirementRequest, WorkKind, WorkOrder,
                                 WorkStatus)
 from maintenance.services.orders import _expect_open, _require
@@ -60,9 +62,12 @@ def set_estimate(order: WorkOrder, estimate_satang: int | None, *, by: User) -> 
     _require(by)
     _expect_open(order)
     if order.kind != WorkKind.REPAIR:
-        raise ValidationError("only a repair has a cost estimate", {"estimate_satang": ["only for repairs"]})
+        raise ValidationError(_l("Work order %(id)d is not a repair; only a repair has a cost estimate.",
+                                 id=order.id),
+                              {"estimate_satang": [_l("Only a repair has a cost estimate.")]})
     if estimate_satang is None or estimate_satang < 0:
-        raise ValidationError("the estimate must be zero or more", {"estimate_satang": ["must not be negative"]})
+        raise ValidationError(_l("The estimate must be zero or more."),
+                              {"estimate_satang": [_l("Enter an amount of zero or more.")]})
     order.estimate_satang = estimate_satang
     db.session.flush()
     audit.record(by, "work_order.estimated", "device", order.device.tag,
@@ -74,7 +79,8 @@ def set_estimate(order: WorkOrder, estimate_satang: int | None, *, by: User) -> 
 def get_request(request_id: int) -> RetirementRequest:
     found = db.session.get(RetirementRequest, request_id)
     if found is None:
-        raise NotFound(f"no retirement request {request_id}", {"id": ["unknown retirement request"]})
+        raise NotFound(_l("There is no retirement request %(id)d.", id=request_id),
+                       {"id": [_l("Unknown retirement request.")]})
     return found
 
 
@@ -92,8 +98,8 @@ def approved_for(device: Device) -> RetirementRequest | None:
 
 def _expect_retirable(device: Device) -> None:
     if device.status not in RETIRABLE:
-        raise InvalidTransition(f"{device.tag} is {device.status.value}: it must be back at the center first",
-                                device.status.value)
+        raise InvalidTransition(_l("%(tag)s is %(state)s; it must be back at the center first.", tag=device.tag,
+                                   state=STATUS_LABELS[device.status]), device.status.value)
 
 
 def request_retirement(device: Device, kind: RetirementKind, reason: str, *, by: User,
@@ -104,12 +110,13 @@ def request_retirement(device: Device, kind: RetirementKind, reason: str, *, by:
     maintenance), and Conflict when a request is already waiting for a decision.
     """
     if not by.has_role(*REQUESTERS):
-        raise PermissionDenied("your role may not ask to retire a device")
+        raise PermissionDenied(_l("Your role may not ask to retire a device."))
     if not (reason or "").strip():
-        raise ValidationError("give the reason", {"reason": ["required"]})
+        raise ValidationError(_l("Say why the device should leave service."), {"reason": [_l("A reason is required.")]})
     _expect_retirable(device)
     if work_order is not None and work_order.device_id != device.id:
-        raise ValidationError("that work order is for another device", {"work_order_id": ["another device"]})
+        raise ValidationError(_l("Work order %(id)d is for another device.", id=work_order.id),
+                              {"work_order_id": [_l("This work order is for another device.")]})
     request = RetirementRequest(device_id=device.id, kind=kind, reason=reason.strip(), requested_by_id=by.id,
                                 work_order_id=work_order.id if work_order else None,
                                 estimate_satang=work_order.estimate_satang if work_order else None)
@@ -118,7 +125,7 @@ def request_retirement(device: Device, kind: RetirementKind, reason: str, *, by:
             db.session.add(request)
             db.session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"{device.tag} already has a request waiting for a decision",
+        raise Conflict(_l("%(tag)s already has a request waiting for a decision.", tag=device.tag),
                        {"state": ["pending"]}) from exc
     action = "device.retirement_requested" if kind == RetirementKind.RETIRE else "device.loss_reported"
     audit.record(by, action, "device", device.tag, {"request": request.id, "reason": request.reason})
@@ -132,10 +139,10 @@ def decide(request: RetirementRequest, approve: bool, note: str = "", *, by: Use
     is not cleaned for the next user.
     """
     if not by.has_role(*DECIDERS):
-        raise PermissionDenied("only a supervisor may approve retiring a device")
+        raise PermissionDenied(_l("Only a supervisor may decide on retiring a device."))
     if request.status != DecisionStatus.PENDING:
-        raise InvalidTransition(f"retirement request {request.id} is {request.status.value}",
-                                request.status.value)
+        raise InvalidTransition(_l("Retirement request %(id)d is decided already: %(state)s.", id=request.id,
+                                   state=DECISION_LABELS[request.status]), request.status.value)
     note = (note or "").strip()
     device = request.device
     if approve:
@@ -152,7 +159,7 @@ def decide(request: RetirementRequest, approve: bool, note: str = "", *, by: Use
                            action="device.retired" if new == DeviceStatus.RETIRED else "device.marked_lost",
                            changes={"request": request.id, "reason": request.reason})
     elif not note:
-        raise ValidationError("say why it is not approved", {"note": ["required when rejecting"]})
+        raise ValidationError(_l("Say why it is not approved."), {"note": [_l("Required when rejecting.")]})
     else:
         audit.record(by, "device.retirement_rejected", "device", device.tag, {"request": request.id, "note": note})
     request.status = DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED
