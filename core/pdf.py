@@ -6,8 +6,8 @@ keep only their content and layout. What Thai needs beyond that lives here too:
 
 * Line breaking. Thai writes no spaces between words, so a line may end only at a space or
   at a word boundary of pythainlp's dictionary-based ``newmm`` segmentation (its dictionary
-  plus a few of the center's own words), never inside a word. A code (``BS-WC-00042``), a number or a Latin word stays whole, and is cut only when
-  it alone is wider than the line.
+  plus a few of the center's own words), never inside a word. A code (``BS-WC-00042``), a
+  number or a Latin word stays whole, and is cut only when it alone is wider than the line.
 * Fitting: shrink a line to a width, put text on at most a number of lines, shrink a
   paragraph into a box. The functions that take a ``Measure`` are pure, so the labels' PNG
   back end (Pillow) lays out with the same plan as the PDF.
