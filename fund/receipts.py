@@ -1,32 +1,23 @@
 """Donation receipts (ใบเสร็จรับเงินบริจาค) and in-kind thank-you certificates (อนุโมทนาบัตร).
 
 ``receipt_pdf``: one A4 page a cash donor keeps for a tax-deduction claim; ``certificate_pdf``:
-one A4 landscape page for a donor of devices. fpdf2 with harfbuzz shaping in Sarabun, as in
-``lending.agreement``; Thai lines break between words of pythainlp's ``newmm`` tokenizer (never
-inside a Latin word, a number or a cluster); characters Sarabun lacks print as "?". No Flask/DB.
+one A4 landscape page for a donor of devices. Both are drawn on ``core.pdf.ThaiDocument``, which
+shapes the Thai, breaks lines between words and fits text; this module holds only their content
+and layout, and the amounts in words. No Flask, no DB.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from fpdf import FPDF
-from pythainlp.tokenize import word_tokenize
 from pythainlp.util import bahttext, num_to_thaiword
 
-from core.pdf import thai_pdf_bytes
+from core.pdf import FONT_FAMILY, LINE_HEIGHT, ThaiDocument
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-_FONTS = {"": FONT_DIR / "Sarabun-Regular.ttf", "B": FONT_DIR / "Sarabun-Bold.ttf"}
-_FAMILY = "Sarabun"
 RECEIPT_TITLE = "ใบเสร็จรับเงินบริจาค"
 CERTIFICATE_TITLE = "อนุโมทนาบัตร"
 TAX_NOTE = "ผู้บริจาคสามารถนำไปใช้สิทธิลดหย่อนภาษีได้ตามที่กฎหมายกำหนด"
 BLESSING = "ขออนุโมทนาบุญ และขอให้ท่านและครอบครัวประสบแต่ความสุข ความเจริญ"
-_ATTACHED = "\u0e30-\u0e3a\u0e45-\u0e4e\u0e2f"  # marks, ะ า ำ ๅ ๆ ฯ: never start a line
-_CLUSTER = re.compile(f"[\u0e40-\u0e44]?[^{_ATTACHED}][{_ATTACHED}]*|[{_ATTACHED}]+")
 _BODY = 13.5  # body size in pt
 _INK, _GREY, _GOLD, _MAROON = (0, 0, 0), (85, 85, 85), (150, 112, 38), (115, 24, 24)
 
@@ -82,103 +73,38 @@ def format_amount(amount_satang: int) -> str:
     return f"{'-' if amount_satang < 0 else ''}{baht:,}.{satang:02d}"
 
 
-def _printable(pdf: FPDF, text: str) -> str:
-    """Drop invisible format characters; replace those the current font lacks with '?'."""
-    text = re.sub("[\u200b-\u200d\u2060\ufeff]", "", text)
-    return "".join(c if c == "\n" or ord(c) in pdf.current_font.cmap else "?" for c in text)
-
-
-def _breakable(prev: str, cur: str) -> bool:
-    """May a line break between two tokens ending in ``prev`` and starting with ``cur``?"""
-    return ("\u0e01" <= prev <= "\u0e4e" and prev not in "\u0e40\u0e41\u0e42\u0e43\u0e44"
-            and ("\u0e01" <= cur <= "\u0e2e" or "\u0e40" <= cur <= "\u0e44"))
-
-
-def _pieces(text: str) -> list[tuple[str, str]]:
-    """``text`` as (unbreakable run, following spaces); joined they give ``text`` back."""
-    out: list[list[str]] = []
-    for tok in word_tokenize(text, engine="newmm", keep_whitespace=True):
-        if out and not tok.strip(" "):  # only plain spaces break; U+00A0 glues
-            out[-1][1] += tok
-        elif out and not out[-1][1] and not _breakable(out[-1][0][-1], tok[0]):
-            out[-1][0] += tok
-        else:
-            out.append([tok, ""])
-    return [(w, s) for w, s in out]
-
-
-def _lines(pdf: FPDF, text: str, width: float, style: str = "", size: float = _BODY) -> list[str]:
-    """``text`` in lines no wider than ``width`` (greedy, shaped widths); "\\n" forces a break."""
-    pdf.set_font(_FAMILY, style, size)
-    lines: list[str] = []
-    for para in _printable(pdf, text).split("\n"):
-        line, gap = "", ""
-        for word, space in _pieces(para.strip()):
-            if line and pdf.get_string_width(line + gap + word) > width:
-                lines.append(line)
-                line, gap = "", ""
-            while not line and pdf.get_string_width(word) > width and (  # too long: cut
-                    ends := [m.end() for m in _CLUSTER.finditer(word)][:-1]):  # at a cluster
-                fit = [e for e in ends if pdf.get_string_width(word[:e]) <= width] or ends[:1]
-                lines.append(word[:fit[-1]])
-                word = word[fit[-1]:]
-            line += gap + word
-            gap = space
-        lines.append(line)
-    return lines
-
-
-def _para(pdf: FPDF, text: str, x: float, w: float, style: str = "", size: float = _BODY,
-          align: str = "L", color: tuple[int, int, int] = _INK, lh: float = 0.0) -> None:
+def _para(pdf: ThaiDocument, text: str, x: float, w: float, style: str = "",
+          size: float = _BODY, align: str = "L", color: tuple[int, int, int] = _INK,
+          lh: float = 0.0) -> None:
     """Wrapped paragraph at ``x`` from the current y; leaves y below it. Nothing if empty."""
     if not (text or "").strip():
         return
-    lh = lh or size * 0.53  # mm: Thai marks stack high and low, so ~1.5 times the size
-    lines = _lines(pdf, text, w, style, size)
     pdf.set_text_color(*color)
-    for line in lines:
-        pdf.set_x(x)
-        pdf.cell(w, lh, line, align=align, new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph(text, x, w, style, size, line_height=lh or None, align=align)
     pdf.set_text_color(*_INK)
 
 
-def _fit(pdf: FPDF, text: str, style: str, size: float, width: float) -> float:
-    """The largest size up to ``size`` at which ``text`` fits on one line of ``width``."""
-    pdf.set_font(_FAMILY, style, size)
-    return min(size, size * width / max(pdf.get_string_width(_printable(pdf, text)), 0.01))
-
-
-def _new_pdf(orientation: str, title: str, author: str) -> FPDF:
-    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
-    pdf.set_auto_page_break(False)  # one page: the layout shrinks text instead
-    for style, path in _FONTS.items():
-        pdf.add_font(_FAMILY, style, str(path))
-    pdf.set_text_shaping(True)
-    pdf.set_title(title)
-    pdf.set_author(author)
-    pdf.set_lang("th")
-    pdf.add_page()
-    return pdf
-
-
-def _signature(pdf: FPDF, x: float, w: float, name: str, role: str, suffix: str = "") -> None:
+def _signature(pdf: ThaiDocument, x: float, w: float, name: str, role: str,
+               suffix: str = "") -> None:
     """A centred "ลงชื่อ ....... suffix" line, then "( name )" and the role under it."""
-    pdf.set_font(_FAMILY, "", _BODY)
+    pdf.set_font(FONT_FAMILY, "", _BODY)
     sign = f"ลงชื่อ {{}}{' ' + suffix if suffix else ''}"
-    dots = "." * int((w - 4 - pdf.get_string_width(sign)) / pdf.get_string_width("."))
+    dots = pdf.dots(w - 4 - pdf.get_string_width(sign))
     pdf.set_x(x)
     pdf.cell(w, 7, sign.format(dots), align="C", new_x="LMARGIN", new_y="NEXT")
     for text in (f"( {name.strip() or dots[:len(dots) * 3 // 4]} )", role):
         pdf.set_x(x)
-        pdf.set_font_size(_fit(pdf, text, "", _BODY, w))
-        pdf.cell(w, 6.6, _printable(pdf, text), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font_size(pdf.fit_size(text, w, _BODY))
+        pdf.cell(w, 6.6, text, align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font_size(_BODY)
 
 
 def receipt_pdf(data: ReceiptData) -> bytes:
     """The donation receipt as one A4 portrait page of PDF bytes."""
     d = data
-    pdf = _new_pdf("portrait", f"{RECEIPT_TITLE} เลขที่ {d.receipt_label}", d.fund_owner)
+    # One page, no page breaks: the layout shrinks text instead.
+    pdf = ThaiDocument(f"{RECEIPT_TITLE} เลขที่ {d.receipt_label}", author=d.fund_owner)
+    pdf.add_page()
     left, full = 20.0, pdf.w - 40.0
     pdf.set_margins(left, 18, left)
     pdf.set_y(18)
@@ -210,7 +136,7 @@ def receipt_pdf(data: ReceiptData) -> bytes:
         _para(pdf, value.strip() or "-", left + label_w, full - label_w, style)
         pdf.ln(2.2)
     # The amount, boxed: figures, then the words in parentheses.
-    word_lines = _lines(pdf, f"({amount_in_words(d.amount_satang)})", full - 12, "", 14)
+    word_lines = pdf.lines(f"({amount_in_words(d.amount_satang)})", full - 12, "", 14)
     y, box_h = pdf.get_y() + 4, 15 + 7.5 * len(word_lines)
     pdf.set_fill_color(243, 243, 243)
     pdf.set_line_width(0.4)
@@ -228,10 +154,10 @@ def receipt_pdf(data: ReceiptData) -> bytes:
     _signature(pdf, left + full / 2, full / 2, d.treasurer_name, "เหรัญญิกกองทุน", "ผู้รับเงิน")
     pdf.set_line_width(0.3)  # a frame around the receipt
     pdf.rect(left - 7, 11, full + 14, pdf.get_y() + 8 - 11)
-    return thai_pdf_bytes(pdf)
+    return bytes(pdf.output())
 
 
-def _border(pdf: FPDF) -> None:
+def _border(pdf: ThaiDocument) -> None:
     """A double rule around the page, thick outside and thin inside, with small corner diamonds."""
     pdf.set_draw_color(*_GOLD)
     for inset, width in ((9.0, 1.3), (12.0, 0.35)):
@@ -246,13 +172,15 @@ def _border(pdf: FPDF) -> None:
 def certificate_pdf(data: CertificateData) -> bytes:
     """The in-kind thank-you certificate as one A4 landscape page of PDF bytes."""
     d = data
-    pdf = _new_pdf("landscape", f"{CERTIFICATE_TITLE} {d.donor_name}", d.fund_owner)
+    pdf = ThaiDocument(f"{CERTIFICATE_TITLE} {d.donor_name}", orientation="landscape",
+                       author=d.fund_owner)
+    pdf.add_page()
     _border(pdf)
     left, full = 28.0, pdf.w - 56.0
     pdf.set_margins(left, 20, left)
     pdf.set_y(21)
-    _para(pdf, d.fund_owner, left, full, "B", _fit(pdf, d.fund_owner, "B", 15, full), "C")
-    _para(pdf, d.center_name, left, full, "", _fit(pdf, d.center_name, "", 13, full), "C", _GREY)
+    _para(pdf, d.fund_owner, left, full, "B", pdf.fit_size(d.fund_owner, full, 15, "B"), "C")
+    _para(pdf, d.center_name, left, full, "", pdf.fit_size(d.center_name, full, 13), "C", _GREY)
     pdf.ln(3)
     _para(pdf, CERTIFICATE_TITLE, left, full, "B", 36, "C", _MAROON, lh=17)
     y = pdf.get_y() + 1.5
@@ -261,7 +189,8 @@ def certificate_pdf(data: CertificateData) -> bytes:
     pdf.set_y(y + 4)
     _para(pdf, "มอบให้ไว้เพื่อแสดงว่า", left, full, "", 15, "C")
     pdf.ln(1)
-    _para(pdf, d.donor_name, left, full, "B", max(_fit(pdf, d.donor_name, "B", 26, full), 15), "C")
+    _para(pdf, d.donor_name, left, full, "B", max(pdf.fit_size(d.donor_name, full, 26, "B"), 15),
+          "C")
     pdf.ln(1)
     _para(pdf, "ได้บริจาค", left, full, "", 15, "C")
     pdf.ln(0.8)
@@ -276,15 +205,13 @@ def certificate_pdf(data: CertificateData) -> bytes:
     if d.total_satang is not None:
         rest.insert(0, (f"รวมมูลค่า {format_amount(d.total_satang)} บาท ({amount_in_words(d.total_satang)})",
                         "B", 14, _INK, 1.5))
-    room = pdf.h - 42 - pdf.get_y() - sum(gap + pt * 0.53 * len(_lines(pdf, text, full, st, pt))
-                                          for text, st, pt, _, gap in rest)  # 42: signature
-    size = 15.0
-    while size > 8 and len(_lines(pdf, listed, full - 40, "", size)) * size * 0.53 > room:
-        size -= 0.5
+    room = pdf.h - 42 - pdf.get_y() - sum(  # 42: the signature
+        gap + pt * LINE_HEIGHT * len(pdf.lines(text, full, st, pt)) for text, st, pt, _, gap in rest)
+    size, _ = pdf.fit_box(listed, full - 40, room, 15.0, min_size=8.0, step=0.5)
     _para(pdf, listed, left + 20, full - 40, "", size, "C")
     for text, style, size, color, gap in rest:
         pdf.ln(gap)
         _para(pdf, text, left, full, style, size, "C", color)
     pdf.set_y(min(max(pdf.get_y() + 6, pdf.h - 52), pdf.h - 14 - 21.2))
     _signature(pdf, pdf.w / 2 - 55, 110, d.signer_name, d.signer_title)
-    return thai_pdf_bytes(pdf)
+    return bytes(pdf.output())

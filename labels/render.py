@@ -4,9 +4,10 @@ Two outputs share one layout plan so that the single-label PNG preview and the
 printable sheet look the same:
 
 * ``label_png`` -- one 70 x 37 mm label as a PNG (Pillow; Thai shaped by raqm).
-* ``sheet_pdf`` -- an A4 PDF for sticker sheets (fpdf2; Thai shaped by harfbuzz,
-  QR drawn as vector rectangles so it stays sharp at any printer resolution).
+* ``sheet_pdf`` -- an A4 PDF for sticker sheets (``core.pdf.ThaiDocument``; QR drawn as
+  vector rectangles so it stays sharp at any printer resolution).
 
+Sizes and line breaks come from ``core.pdf``'s fitting helpers, measured by each back end.
 Pure functions only: no Flask, no database.
 """
 
@@ -16,20 +17,14 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import qrcode
-from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont, features
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-FONT_REGULAR = FONT_DIR / "Sarabun-Regular.ttf"
-FONT_BOLD = FONT_DIR / "Sarabun-Bold.ttf"
-_PDF_FAMILY = "Sarabun"
+from core.pdf import FONT_FAMILY, FONT_FILES, MM_PER_PT, Measure, ThaiDocument, fit_lines, fit_size
 
 MM_PER_INCH = 25.4
-MM_PER_PT = MM_PER_INCH / 72
 
 # Nominal geometry of a single label (the PNG, and the "3x8" sheet cell).
 LABEL_W_MM = 70.0
@@ -94,16 +89,14 @@ def check_thai_shaping() -> bool:
 
 
 # ---- Layout plan shared by PNG and PDF -------------------------------------
-
-# (text width in mm) for (text, bold, size in pt); each backend supplies its own
-# so that the plan uses the real shaped advance widths of that backend.
-Measure = Callable[[str, bool, float], float]
+# Each back end supplies its own core.pdf.Measure, so that the plan uses the real
+# shaped advance widths of that back end.
 
 
 @dataclass(frozen=True)
 class _Line:
     text: str
-    bold: bool
+    style: str  # "" or "B"
     size_pt: float
     x_mm: float
     baseline_mm: float
@@ -133,17 +126,16 @@ _WRAP_BELOW = 0.85
 
 
 @lru_cache(maxsize=256)
-def _pil_font(bold: bool, size_px: float) -> ImageFont.FreeTypeFont:
+def _pil_font(style: str, size_px: float) -> ImageFont.FreeTypeFont:
     engine = ImageFont.Layout.RAQM if check_thai_shaping() else ImageFont.Layout.BASIC
-    path = FONT_BOLD if bold else FONT_REGULAR
-    return ImageFont.truetype(str(path), size_px, layout_engine=engine)
+    return ImageFont.truetype(str(FONT_FILES[style]), size_px, layout_engine=engine)
 
 
 _METRIC_PX = 400
 
 
 @lru_cache(maxsize=1024)
-def _ink_em(text: str, bold: bool) -> tuple[float, float]:
+def _ink_em(text: str, style: str) -> tuple[float, float]:
     """Ink (above, below) the baseline in em, from the shaped glyphs.
 
     Thai marks stack to very different heights (กิ่ vs ปั้, ู under ผ), so fixed
@@ -153,28 +145,17 @@ def _ink_em(text: str, bold: bool) -> tuple[float, float]:
     if not check_thai_shaping():
         # Unshaped bboxes are unreliable; assume the tallest Thai stack.
         return 1.22, 0.35
-    _, top, _, bottom = _pil_font(bold, _METRIC_PX).getbbox(text, anchor="ls")
+    _, top, _, bottom = _pil_font(style, _METRIC_PX).getbbox(text, anchor="ls")
     return max(-top, 0) / _METRIC_PX, max(bottom, 0) / _METRIC_PX
 
 
-def _extent(text: str, bold: bool, size_pt: float) -> tuple[float, float]:
+def _extent(text: str, style: str, size_pt: float) -> tuple[float, float]:
     """(above, below) baseline in mm, with a small gap so lines never touch."""
     size_mm = size_pt * MM_PER_PT
-    above, below = _ink_em(text, bold)
+    above, below = _ink_em(text, style)
     # Floors at cap height / descender keep baselines evenly spaced when a line
     # happens to have no tall or deep glyphs.
     return (max(above, 0.72) + 0.06) * size_mm, (max(below, 0.2) + 0.06) * size_mm
-
-
-def _fit_size(text: str, bold: bool, size_pt: float, width_mm: float, measure: Measure) -> float:
-    """Largest size <= size_pt at which text fits width_mm."""
-    for _ in range(4):
-        # Hinting makes width not exactly proportional to size, so re-check.
-        w = measure(text, bold, size_pt)
-        if w <= width_mm or w <= 0:
-            return size_pt
-        size_pt *= (width_mm / w) * 0.99
-    return size_pt
 
 
 def _phone_text(phone: str) -> str:
@@ -186,27 +167,8 @@ def _phone_text(phone: str) -> str:
     return phone
 
 
-def _center_lines(name: str, bold: bool, size_pt: float, width_mm: float,
-                  measure: Measure) -> list[tuple[str, float]]:
-    name = " ".join(name.split())
-    single = _fit_size(name, bold, size_pt, width_mm, measure)
-    if single >= size_pt * _WRAP_BELOW or " " not in name:
-        return [(name, single)]
-    # Split at the space that gives the most balanced pair of lines.
-    words = name.split(" ")
-    best: list[tuple[str, float]] = [(name, single)]
-    best_size = single
-    for i in range(1, len(words)):
-        parts = [" ".join(words[:i]), " ".join(words[i:])]
-        size = min(_fit_size(p, bold, size_pt, width_mm, measure) for p in parts)
-        if size > best_size:
-            best_size = size
-            best = [(p, size) for p in parts]
-    return best
-
-
-def _group_height(group: list[tuple[str, bool, float]]) -> float:
-    return sum(sum(_extent(text, bold, size)) for text, bold, size in group)
+def _group_height(group: list[tuple[str, str, float]]) -> float:
+    return sum(sum(_extent(text, style, size)) for text, style, size in group)
 
 
 def _plan(label: LabelData, w_mm: float, h_mm: float, measure: Measure) -> _Plan:
@@ -221,14 +183,15 @@ def _plan(label: LabelData, w_mm: float, h_mm: float, measure: Measure) -> _Plan
     ref_avail = LABEL_W_MM - LABEL_H_MM - _QR_TEXT_GAP_MM - _PAD_RIGHT_MM
     scale = h_mm / LABEL_H_MM * min(max(avail / ref_avail, 1.0), _MAX_GROW)
     for _ in range(6):
-        def fit(text: str, bold: bool, base_pt: float) -> tuple[str, bool, float]:
-            return text, bold, _fit_size(text, bold, base_pt * scale, avail, measure)
+        def fit(text: str, style: str, base_pt: float) -> tuple[str, str, float]:
+            return text, style, fit_size(text, avail, base_pt * scale, measure, style)
 
-        top = [fit(label.tag, True, _SIZE_TAG), fit(label.type_th, False, _SIZE_TYPE_TH),
-               fit(label.type_en, False, _SIZE_TYPE_EN)]
-        bottom = [(t, False, s) for t, s in _center_lines(
-            label.center_name, False, _SIZE_CENTER * scale, avail, measure)]
-        bottom.append(fit(_phone_text(label.center_phone), False, _SIZE_CENTER))
+        top = [fit(label.tag, "B", _SIZE_TAG), fit(label.type_th, "", _SIZE_TYPE_TH),
+               fit(label.type_en, "", _SIZE_TYPE_EN)]
+        names, name_pt = fit_lines(label.center_name, avail, _SIZE_CENTER * scale, measure,
+                                   max_lines=2, shrink=_WRAP_BELOW)
+        bottom = [(name, "", name_pt) for name in names]
+        bottom.append(fit(_phone_text(label.center_phone), "", _SIZE_CENTER))
         top = [t for t in top if t[0]]
         bottom = [b for b in bottom if b[0]]
         # Top group hangs from the top, bottom group stands on the bottom; they
@@ -241,14 +204,14 @@ def _plan(label: LabelData, w_mm: float, h_mm: float, measure: Measure) -> _Plan
 
     lines: list[_Line] = []
     y = _PAD_Y_MM
-    for text, bold, size in top:
-        above, below = _extent(text, bold, size)
-        lines.append(_Line(text, bold, size, x, y + above))
+    for text, style, size in top:
+        above, below = _extent(text, style, size)
+        lines.append(_Line(text, style, size, x, y + above))
         y += above + below
     y = h_mm - _PAD_Y_MM
-    for text, bold, size in reversed(bottom):
-        above, below = _extent(text, bold, size)
-        lines.append(_Line(text, bold, size, x, y - below))
+    for text, style, size in reversed(bottom):
+        above, below = _extent(text, style, size)
+        lines.append(_Line(text, style, size, x, y - below))
         y -= above + below
     # Reading order, so copy-paste from the PDF comes out top to bottom.
     return _Plan(qr, tuple(sorted(lines, key=lambda line: line.baseline_mm)))
@@ -290,8 +253,8 @@ def label_png(label: LabelData, *, dpi: int = 300) -> bytes:
     w_px = round(LABEL_W_MM * px_per_mm)
     h_px = round(LABEL_H_MM * px_per_mm)
 
-    def measure(text: str, bold: bool, size_pt: float) -> float:
-        return _pil_font(bold, _px_size(size_pt, dpi)).getlength(text) / px_per_mm
+    def measure(text: str, style: str, size_pt: float) -> float:
+        return _pil_font(style, _px_size(size_pt, dpi)).getlength(text) / px_per_mm
 
     plan = _plan(label, LABEL_W_MM, LABEL_H_MM, measure)
     img = Image.new("L", (w_px, h_px), 255)
@@ -309,7 +272,7 @@ def label_png(label: LabelData, *, dpi: int = 300) -> bytes:
                         qr_top + edges[r + 1] - 1), fill=0)
 
     for line in plan.lines:
-        font = _pil_font(line.bold, _px_size(line.size_pt, dpi))
+        font = _pil_font(line.style, _px_size(line.size_pt, dpi))
         draw.text((line.x_mm * px_per_mm, line.baseline_mm * px_per_mm), line.text,
                   font=font, fill=0, anchor="ls")
 
@@ -320,41 +283,9 @@ def label_png(label: LabelData, *, dpi: int = 300) -> bytes:
 
 # ---- PDF -------------------------------------------------------------------
 
-def _new_pdf(title: str) -> FPDF:
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    # Sticker paper: no automatic page breaks, margins or decorations.
-    pdf.set_auto_page_break(False)
-    pdf.set_margins(0, 0, 0)
-    pdf.c_margin = 0
-    pdf.add_font(_PDF_FAMILY, "", str(FONT_REGULAR))
-    pdf.add_font(_PDF_FAMILY, "B", str(FONT_BOLD))
-    pdf.set_text_shaping(True)
-    pdf.set_title(title)
-    pdf.set_lang("th")
-    pdf.set_creator("assistive-device lending center labels")
-    pdf.set_fill_color(0)
-    pdf.set_text_color(0)
-    return pdf
-
-
-def _pdf_measure(pdf: FPDF) -> Measure:
-    # Every label on a sheet repeats the centre name, phone and a few type
-    # names; shaping them once instead of per label roughly halves render time.
-    cache: dict[tuple[str, bool, float], float] = {}
-
-    def measure(text: str, bold: bool, size_pt: float) -> float:
-        key = (text, bold, size_pt)
-        if key not in cache:
-            pdf.set_font(_PDF_FAMILY, "B" if bold else "", size_pt)
-            cache[key] = pdf.get_string_width(text)
-        return cache[key]
-
-    return measure
-
-
-def _pdf_label(pdf: FPDF, label: LabelData, x0: float, y0: float,
-               w_mm: float, h_mm: float, measure: Measure) -> None:
-    plan = _plan(label, w_mm, h_mm, measure)
+def _pdf_label(pdf: ThaiDocument, label: LabelData, x0: float, y0: float,
+               w_mm: float, h_mm: float) -> None:
+    plan = _plan(label, w_mm, h_mm, pdf.measure)
 
     matrix = _qr_matrix(label.url)
     module = plan.qr_size_mm / len(matrix)
@@ -363,7 +294,7 @@ def _pdf_label(pdf: FPDF, label: LabelData, x0: float, y0: float,
         pdf.rect(x0 + c * module, qy + r * module, length * module, module, style="F")
 
     for line in plan.lines:
-        pdf.set_font(_PDF_FAMILY, "B" if line.bold else "", line.size_pt)
+        pdf.set_font(FONT_FAMILY, line.style, line.size_pt)
         fs = pdf.font_size  # in mm
         # cell() puts the baseline at y + h/2 + 0.3 * font size; invert that so
         # the baseline lands where the plan wants it.
@@ -387,13 +318,17 @@ def sheet_pdf(labels: Sequence[LabelData], layout: str = DEFAULT_LAYOUT, *,
     if not labels:
         raise ValueError("no labels to print")
 
-    pdf = _new_pdf(title)
-    measure = _pdf_measure(pdf)
+    pdf = ThaiDocument(title, creator="assistive-device lending center labels")
+    # Sticker paper: no margins or decorations.
+    pdf.set_margins(0, 0, 0)
+    pdf.c_margin = 0
+    pdf.set_fill_color(0)
+    pdf.set_text_color(0)
     for i, label in enumerate(labels):
         page, cell = divmod(start - 1 + i, sheet.per_sheet)
         if page + 1 > pdf.pages_count:
             pdf.add_page()
         x, y = sheet.cell_origin(cell)
-        _pdf_label(pdf, label, x, y, sheet.label_w_mm, sheet.label_h_mm, measure)
+        _pdf_label(pdf, label, x, y, sheet.label_w_mm, sheet.label_h_mm)
     return bytes(pdf.output())
 

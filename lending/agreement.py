@@ -1,74 +1,18 @@
 """Printable loan agreement (บันทึกข้อตกลงการยืมกายอุปกรณ์), signed at delivery.
 
-``agreement_pdf`` renders an A4 Thai PDF with fpdf2 (harfbuzz shaping). Thai has no spaces
-between words: ``wrap_thai`` marks plausible breaks with U+200B, which Sarabun has no glyph
-for, so lines are split here at those marks (and spaces) by shaped width. No Flask, no DB.
+``agreement_pdf`` renders the A4 Thai PDF on ``core.pdf.ThaiDocument``, which shapes the
+Thai, breaks lines between words and keeps extracted text right; this module holds only the
+agreement's content and layout. No Flask, no DB.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from pathlib import Path
 
-from fpdf import FPDF
+from core.pdf import FONT_FAMILY, ThaiDocument
 
-from core.pdf import thai_pdf_bytes
-
-FONT_DIR = Path(__file__).resolve().parent.parent / "static" / "fonts"
-_FONTS = {"": FONT_DIR / "Sarabun-Regular.ttf", "B": FONT_DIR / "Sarabun-Bold.ttf"}
-_FAMILY = "Sarabun"
-ZWSP = "\u200b"
 TITLE = "บันทึกข้อตกลงการยืมกายอุปกรณ์"
 OPEN_ENDED = "ยืมจนกว่าจะหมดความจำเป็น"
-
-_CONSONANTS, _LEADING = frozenset(chr(c) for c in range(0x0E01, 0x0E2F)), frozenset("เแโใไ")
-_TONES = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
-_VOWELS = frozenset("าิีึืุู")  # after these a consonant may be a final or an initial
-_OWN_VOWEL = frozenset("ะำ\u0e31\u0e47") | _VOWELS | _TONES  # consonant + these = initial
-_CLUSTERS = frozenset(a + b for a in "กขคตปผพบดทฟ" for b in "รลว") \
-    | frozenset("ห" + b for b in "งญนมยรลว") | {"อย"}  # clusters, leading ห/อ: keep together
-# Common words kept whole (a tiny stand-in for a dictionary; other text gets the rules).
-_KEEP = ("กายอุปกรณ์ รายละเอียด บริการ ค่าธรรมเนียม เจ้าหน้าที่ อาสาสมัคร ปลอดภัย ประโยชน์ สภาพ"
-         " ความยินยอม พระราชบัญญัติ เสื่อม ผู้ดูแล ตามสมควร รถเข็น วีลแชร์ ตำบล อำเภอ จังหวัด"
-         " โทรศัพท์ ครุภัณฑ์").split()
-
-
-def _break_before(text: str, i: int) -> bool:
-    prev, cur = text[i - 1], text[i]
-    # Only between Thai letters/marks, never before a combining mark, า ำ ะ ๆ ฯ or a digit.
-    if not "\u0e01" <= prev <= "\u0e4e" or prev in _LEADING or cur not in _CONSONANTS | _LEADING:
-        return False
-    if cur in _LEADING or prev in "\u0e4cๆฯะำ":
-        return True  # a leading vowel starts a syllable; ์ ๆ ฯ ะ ำ end one
-    own = i + 1 < len(text) and text[i + 1] in _OWN_VOWEL
-    cluster = i + 2 < len(text) and text[i:i + 2] in _CLUSTERS and text[i + 2] in _OWN_VOWEL
-    if prev in _TONES:
-        return own or cluster
-    if prev in _VOWELS:  # "ทุกวัน": here ก may be a final, so a cluster proves nothing
-        return own
-    # A bare consonant was a final if a vowel, ั, ็ or a tone mark precedes it.
-    return (i >= 2 and text[i - 2] in _OWN_VOWEL - {"ะ", "ำ"}
-            and prev + cur not in _CLUSTERS and (own or cluster))
-
-
-def wrap_thai(text: str) -> str:
-    """Insert U+200B at plausible Thai syllable boundaries so lines can break there.
-
-    Rule based and conservative: only between Thai characters, before a leading vowel
-    (เ แ โ ใ ไ) or a consonant that starts a syllable; never before a combining mark or
-    า ำ ะ ๆ ฯ, never in Latin words or numbers. Removing the U+200B gives back ``text``.
-    """
-    keep = {j for w in _KEEP for m in re.finditer(w, text) for j in range(m.start() + 1, m.end())}
-    return "".join(ZWSP + ch if i and i not in keep and _break_before(text, i) else ch
-                   for i, ch in enumerate(text))
-
-
-def _printable(pdf: FPDF, text: str) -> str:
-    """Drop invisible format characters; replace those the current font lacks with '?'."""
-    text = re.sub("[\u200b-\u200d\u2060\ufeff]", "", text)
-    return "".join(c if c == "\n" or ord(c) in pdf.current_font.cmap else "?" for c in text)
-
 
 @dataclass(frozen=True)
 class AgreementData:
@@ -121,78 +65,36 @@ def clauses(d: AgreementData) -> list[str]:
 
 _MARGIN, _TOP, _BOTTOM = 18.0, 14.0, 16.0  # layout in mm; the bottom leaves room for the footer
 _BODY, _LH = 11.5, 5.9  # body size (pt) and line height: Thai marks stack high and low
-_LABEL_W, _SPACE_FILL = 43.0, 0.8  # prefer a space break if the line stays this full
-_MARK = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
+_LABEL_W = 43.0
 
 
-class _Doc(FPDF):
+class _Agreement(ThaiDocument):
     loan_number = ""  # shown in the footer of every page
 
     def footer(self) -> None:
         self.set_xy(_MARGIN, self.h - 11)
-        self.set_font(_FAMILY, "", 9)
+        self.set_font(FONT_FAMILY, "", 9)
         self.set_text_color(90)  # {nb} is fpdf2's alias for the page count
-        text = _printable(self, f"เลขที่ {self.loan_number}   หน้า {self.page_no()}/{{nb}}")
-        self.cell(self.epw, 5, text, align="R")
+        self.cell(self.epw, 5, f"เลขที่ {self.loan_number}   หน้า {self.page_no()}/{{nb}}",
+                  align="R")
         self.set_text_color(0)
 
 
-def _lines(pdf: FPDF, text: str, width: float, style: str = "", size: float = _BODY) -> list[str]:
-    """``text`` in lines no wider than ``width``, greedy over wrap_thai breaks and spaces."""
-    pdf.set_font(_FAMILY, style, size)
-    lines: list[str] = []
-    for para in _printable(pdf, text).split("\n"):
-        toks = [(w, s.replace(ZWSP, "")) for w, s in
-                re.findall(r"([^ \u200b]+)([ \u200b]*)", wrap_thai(para))] or [("", "")]
-        # Shaped per token: Thai advances do not depend on the neighbouring token.
-        ws = [(pdf.get_string_width(w), pdf.get_string_width(s)) for w, s in toks]
-        start = 0
-        while start < len(toks):
-            end, used = start + 1, ws[start][0]
-            while end < len(toks) and used + ws[end - 1][1] + ws[end][0] <= width:
-                used += ws[end - 1][1] + ws[end][0]
-                end += 1
-            if end < len(toks) and not toks[end - 1][1]:  # a space beats a syllable break
-                fits = [k for k in range(start + 1, end) if toks[k - 1][1]
-                        and sum(map(sum, ws[start:k])) - ws[k - 1][1] >= _SPACE_FILL * width]
-                end = max(fits, default=end)
-            line = "".join(w + s for w, s in toks[start:end - 1]) + toks[end - 1][0]
-            # An unbreakable run wider than the line: split it between clusters.
-            while pdf.get_string_width(line) > width + 0.2 and len(
-                    cl := re.findall(f"[^{_MARK}][{_MARK}]*|[{_MARK}]+", line)) > 1:
-                n = next(i for i in range(len(cl) - 1, 0, -1)
-                         if i == 1 or pdf.get_string_width("".join(cl[:i])) <= width)
-                lines.append("".join(cl[:n]))
-                line = "".join(cl[n:])
-            lines.append(line)
-            start = end
-    return lines
-
-
-def _ensure(pdf: FPDF, height: float) -> None:
-    if pdf.get_y() + height > pdf.h - _BOTTOM:
-        pdf.add_page()
-
-
-def _para(pdf: FPDF, text: str, x: float, w: float, style: str = "", size: float = _BODY,
-          lh: float = _LH, align: str = "L") -> None:
+def _para(pdf: ThaiDocument, text: str, x: float, w: float, style: str = "",
+          size: float = _BODY, lh: float = _LH, align: str = "L") -> None:
     """Wrapped paragraph at ``x``, kept on one page; leaves y below it."""
-    lines = _lines(pdf, text, w, style, size)
-    _ensure(pdf, lh * len(lines))
-    for line in lines:
-        pdf.set_x(x)
-        pdf.cell(w, lh, line, align=align, new_x="LMARGIN", new_y="NEXT")
+    pdf.paragraph(text, x, w, style, size, line_height=lh, align=align, keep_together=True)
 
 
-def _heading(pdf: FPDF, text: str) -> None:
-    _ensure(pdf, 3 * _LH)  # never leave a heading alone at the bottom of a page
+def _heading(pdf: ThaiDocument, text: str) -> None:
+    pdf.ensure_room(3 * _LH)  # never leave a heading alone at the bottom of a page
     pdf.ln(1.6)
     _para(pdf, text, _MARGIN, pdf.epw, "B", 12.5, 6.6)
 
 
-def _row(pdf: FPDF, label: str, value: str, style: str = "") -> None:
+def _row(pdf: ThaiDocument, label: str, value: str, style: str = "") -> None:
     x, w = _MARGIN + 4 + _LABEL_W, pdf.epw - _LABEL_W - 4
-    _ensure(pdf, _LH * len(_lines(pdf, value, w, style)))
+    pdf.ensure_room(_LH * len(pdf.lines(value, w, style, _BODY)))
     y = pdf.get_y()
     pdf.set_text_color(70)
     _para(pdf, label, _MARGIN + 4, _LABEL_W - 1)  # labels are short: one line
@@ -201,9 +103,9 @@ def _row(pdf: FPDF, label: str, value: str, style: str = "") -> None:
     _para(pdf, value.strip() or "-", x, w, style)
 
 
-def _numbered(pdf: FPDF, n: int, text: str, indent: float, tick: bool = False) -> None:
+def _numbered(pdf: ThaiDocument, n: int, text: str, indent: float, tick: bool = False) -> None:
     w = pdf.epw - indent
-    _ensure(pdf, _LH * len(_lines(pdf, text, w)))
+    pdf.ensure_room(_LH * len(pdf.lines(text, w, "", _BODY)))
     y = pdf.get_y()
     if tick:  # a drawn check box: Sarabun has no ☑ or ✓ glyph
         x = _MARGIN + 3.5
@@ -216,23 +118,22 @@ def _numbered(pdf: FPDF, n: int, text: str, indent: float, tick: bool = False) -
     _para(pdf, text, _MARGIN + indent, w)
 
 
-def _signatures(pdf: FPDF, signers: list[tuple[str, str]]) -> None:
+def _signatures(pdf: ThaiDocument, signers: list[tuple[str, str]]) -> None:
     """Two columns of "ลงชื่อ ..... role" with "( name )" centred under the dots."""
     col_w, block_h = pdf.epw / 2, 2 * _LH + 10
-    pdf.set_font(_FAMILY, "", _BODY)
+    pdf.set_font(FONT_FAMILY, "", _BODY)
     pre = pdf.get_string_width("ลงชื่อ ")
     # One dotted-line length for all blocks, leaving room for the longest role.
-    room = col_w - 6 - pre - max(pdf.get_string_width(role) for role, _ in signers)
-    dots = "." * int(room / pdf.get_string_width("."))
+    dots = pdf.dots(col_w - 6 - pre - max(pdf.get_string_width(role) for role, _ in signers))
     dots_w, y0 = pdf.get_string_width(dots), pdf.get_y()
     for k, (role, name) in enumerate(signers):
         x, y = _MARGIN + (k % 2) * col_w, y0 + (k // 2) * block_h
         pdf.set_xy(x, y)
         pdf.cell(None, _LH, f"ลงชื่อ {dots} {role}")
         pdf.set_xy(x + pre, y + _LH + 1.5)
-        shown = _printable(pdf, f"( {name.strip() or dots[:len(dots) * 4 // 5]} )")
+        shown = f"( {name.strip() or dots[:len(dots) * 4 // 5]} )"
         # A long name may overhang the dots as far as the column's left edge, then shrinks.
-        pdf.set_font_size(min(_BODY, _BODY * (dots_w + 2 * pre - 2) / pdf.get_string_width(shown)))
+        pdf.set_font_size(pdf.fit_size(shown, dots_w + 2 * pre - 2, _BODY))
         pdf.cell(dots_w, _LH, shown, align="C")
         pdf.set_font_size(_BODY)
     pdf.set_y(y0 + (len(signers) + 1) // 2 * block_h - 4)
@@ -241,15 +142,10 @@ def _signatures(pdf: FPDF, signers: list[tuple[str, str]]) -> None:
 def agreement_pdf(data: AgreementData) -> bytes:
     """The loan agreement as A4 PDF bytes (two pages with typical data)."""
     d, has_cg = data, bool(data.caregiver_name.strip())
-    pdf = _Doc(orientation="portrait", unit="mm", format="A4")
+    # No automatic page breaks: ensure_room() keeps rows and clauses whole instead.
+    pdf = _Agreement(f"{TITLE} {d.loan_number}", bottom=_BOTTOM)
     pdf.loan_number = d.loan_number
-    pdf.set_auto_page_break(False)  # _ensure() keeps rows and clauses whole instead
     pdf.set_margins(_MARGIN, _TOP, _MARGIN)
-    for style, path in _FONTS.items():
-        pdf.add_font(_FAMILY, style, str(path))
-    pdf.set_text_shaping(True)
-    pdf.set_title(f"{TITLE} {d.loan_number}")
-    pdf.set_lang("th")
     pdf.add_page()
     full = pdf.epw
     _para(pdf, d.center_name, _MARGIN, full, "B", 15, 7.5, "C")
@@ -290,7 +186,7 @@ def agreement_pdf(data: AgreementData) -> bytes:
     signers = [("ผู้ยืม", d.borrower_name)] + [("ผู้ดูแล/ผู้รับแทน", d.caregiver_name)] * has_cg \
         + [("เจ้าหน้าที่ผู้ส่งมอบ", d.staff_name), ("พยาน", "")]
     # Keep the closing sentence, the signatures and the note together.
-    _ensure(pdf, 10 + 4 * _LH + (len(signers) + 1) // 2 * (2 * _LH + 10))
+    pdf.ensure_room(10 + 4 * _LH + (len(signers) + 1) // 2 * (2 * _LH + 10))
     pdf.ln(3)
     _para(pdf, "ผู้ยืมได้อ่านหรือได้ฟังการอ่านข้อตกลงข้างต้นและเข้าใจโดยตลอดแล้ว"
                " จึงลงลายมือชื่อไว้เป็นหลักฐาน", _MARGIN + 4, full - 4)
@@ -298,4 +194,4 @@ def agreement_pdf(data: AgreementData) -> bytes:
     _signatures(pdf, signers)
     _para(pdf, "หมายเหตุ: กรณีผู้ยืมลงลายมือชื่อไม่ได้ ให้พิมพ์ลายนิ้วหัวแม่มือซ้ายแทน"
                " โดยมีพยานลงชื่อรับรอง", _MARGIN, full, "", 10, 5.0)
-    return thai_pdf_bytes(pdf)
+    return bytes(pdf.output())
