@@ -25,6 +25,7 @@ from core.db import db, init_storage
 from core.errors import register_error_handlers
 from core.i18n import init_i18n
 from core.limits import limiter
+from core.unit_of_work import App
 from core.views import bp as auth_bp
 from demo import cli as demo_cli
 from devices.api import bp as devices_api_bp
@@ -117,7 +118,7 @@ class IdConverter(IntegerConverter):
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app = App(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
     app.url_map.converters["int"] = IdConverter
     _configure(app, overrides)
     if app.config["TRUST_PROXY"]:

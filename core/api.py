@@ -7,7 +7,6 @@ from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 
 from core.auth import current_actor, public, require_role
-from core.db import db
 from core.limits import LOGIN_LIMIT, limiter
 from core.users import authenticate, issue_token
 
@@ -38,7 +37,6 @@ class TokenResource(MethodView):
         if user is None:
             abort(401)
         token, row = issue_token(user)
-        db.session.commit()
         return {"token": token, "expires_at": row.expires_at}
 
 
@@ -68,7 +66,6 @@ def step_route(blp: Blueprint, rule: str, *, schema, response, roles, load, doc:
         def view(data, **path_args):
             obj = load(**path_args)
             action(obj, data, current_actor())
-            db.session.commit()
             return obj
 
         view.__doc__ = doc

@@ -34,7 +34,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after the request's one commit, so a page rendered afterwards reads them
+# without going back to the database (core.unit_of_work).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def utcnow() -> dt.datetime:
@@ -55,6 +57,8 @@ def _wants_write_lock() -> bool:
     # Outside a request (CLI, tests calling services, background work) assume writes.
     if not has_request_context():
         return True
+    if g.get("db_committed"):  # the request's unit of work is done: what follows only reads
+        return False
     return request.method not in SAFE_METHODS or bool(g.get("db_write"))
 
 

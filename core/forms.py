@@ -115,8 +115,19 @@ class LanguageForm(FlaskForm):
     next = HiddenField()
 
 
+def attempt(step):
+    """Run one step of a page: ``(result, None)``, or ``(None, error)`` when a service refused it,
+    with the request's work rolled back so that the page shows the stored state again. The
+    request commits once at its end (core.unit_of_work), never here."""
+    try:
+        return step(), None
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc
+
+
 def submit(form, save):
-    """Validate a submitted form, run ``save()`` and commit once.
+    """Validate a submitted form and run ``save()`` (the request commits afterwards).
 
     Returns ``(result, status)``: the saved object and 200, or None with 200 (not
     submitted), 422 (invalid form) or the domain error's code, whose messages are put on
@@ -124,13 +135,10 @@ def submit(form, save):
     """
     if not form.validate_on_submit():
         return None, 422 if form.errors else 200
-    try:
-        result = save()
-    except DomainError as exc:
-        db.session.rollback()
-        _form_errors(form, exc)
-        return None, exc.code
-    db.session.commit()
+    result, error = attempt(save)
+    if error is not None:
+        _form_errors(form, error)
+        return None, error.code
     return result, 200
 
 

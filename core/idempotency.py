@@ -48,14 +48,14 @@ def _fingerprint() -> str:
 
 
 def idempotent(view):
-    """Honour ``Idempotency-Key`` and commit the view's work (the view must not commit)."""
+    """Honour ``Idempotency-Key``: the stored answer is written in the request's one unit of work
+    (core.unit_of_work), so the key and the work are committed together or not at all."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             response = make_response(view(*args, **kwargs))
-            db.session.commit()
             return response
         if len(key) > MAX_KEY_LENGTH:
             raise ValidationError(_l("The Idempotency-Key is too long."),
@@ -77,7 +77,6 @@ def idempotent(view):
         response = make_response(view(*args, **kwargs))
         db.session.add(IdempotencyKey(user_id=actor.id, key=key, endpoint=request.path, request_hash=digest,
                                       status_code=response.status_code, body=response.get_json(silent=True)))
-        db.session.commit()
         return response
 
     return wrapper

@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from core.auth import public, safe_next
-from core.db import db
 from core.forms import LanguageForm, LoginForm
 from core.limits import LOGIN_LIMIT, limiter
 from core.users import Role, authenticate
@@ -40,7 +39,6 @@ def login():
             login_user(user)
             if user.locale is None and session.get("lang"):
                 user.locale = session["lang"]
-            db.session.commit()
             return redirect(safe_next(form.next.data, url_for("auth.home")))
     return render_template("auth/login.html", form=form), (422 if form.errors else 200)
 
@@ -61,5 +59,4 @@ def set_language():
         session["lang"] = form.lang.data
         if current_user.is_authenticated:
             current_user.locale = form.lang.data
-            db.session.commit()
     return redirect(safe_next(form.next.data, url_for("auth.home")))

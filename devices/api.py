@@ -56,7 +56,6 @@ class DeviceTypes(MethodView):
     def post(self, data):
         """Create a device type (admin)."""
         device_type = services.create_type(data, by=current_actor())
-        db.session.commit()
         return _with_counts([device_type])[0]
 
 
@@ -76,7 +75,6 @@ class DeviceTypeItem(MethodView):
         device_type = services.get_type(code)
         version = data.pop("version")
         services.update_type(device_type, data, version=version, by=current_actor())
-        db.session.commit()
         return _with_counts([device_type])[0]
 
 
@@ -100,7 +98,6 @@ class Devices(MethodView):
         """Register a device; its tag is generated from the type (``BS-WC-00042``)."""
         device_type = services.get_type(data.pop("type"))
         device = services.register_device(device_type, data, by=current_actor())
-        db.session.commit()
         return device
 
 
@@ -128,7 +125,6 @@ class DeviceItem(MethodView):
         device = services.get_device(tag)
         version = data.pop("version")
         services.update_device(device, data, version=version, by=current_actor())
-        db.session.commit()
         return device
 
 
@@ -143,7 +139,6 @@ def hold_override(data, tag):
     """
     device = services.get_device(tag)
     holds.override(device, data["reason"], by=current_actor())
-    db.session.commit()
     return _with_holds(device)
 
 

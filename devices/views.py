@@ -10,6 +10,7 @@ from core import audit
 from core.auth import current_actor, public, require_internal, require_role
 from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
+from core.unit_of_work import AfterCommit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
 from core.users import INTERNAL_ROLES, Role
 from devices import history, holds, services
@@ -149,7 +150,6 @@ def device_history(tag):
 def report_handled(report_id):
     report = db.get_or_404(ProblemReport, report_id)
     services.mark_report_handled(report, by=current_actor())
-    db.session.commit()
     flash(_("Report marked as handled."), "success")
     return redirect(url_for("devices.scan", tag=report.device.tag))
 
@@ -159,24 +159,28 @@ def report_handled(report_id):
 @bp.route("/d/<tag>")
 @public
 def scan(tag):
+    """The label's page: the scan (and any look at personal data) is written and committed first,
+    and the page is read and drawn after the commit, so SQLite's write lock is held only for the
+    writing (core.unit_of_work)."""
     mark_write_intent()
     device = services.get_device(tag)
     actor = current_actor()
     services.record_scan(device, actor)
     if actor is None or not actor.has_role(*INTERNAL_ROLES):
-        db.session.commit()
-        return render_template("devices/scan_public.html", device=device, form=ProblemReportForm())
+        return AfterCommit(render_template, "devices/scan_public.html", device=device, form=ProblemReportForm())
     panels = services.scan_panels(device, actor)  # may log access to personal data: before the commit
-    hold_panel = _hold_panel(device)
-    db.session.commit()
-    actions = services.next_actions(device, actor)
-    if hold_panel and hold_panel["blocking"]:
-        actions = [a for a in actions if a["key"] not in LENDING_STEPS]  # held back: the hold panel says why
-    return render_template("devices/scan_staff.html", device=device, panels=panels, hold_panel=hold_panel,
-                           override_form=HoldOverrideForm(), actions=actions,
-                           history=services.device_history(device, limit=5),
-                           reports=services.open_reports(device),
-                           scans=services.recent_scans(device))
+
+    def page():
+        hold_panel = _hold_panel(device)
+        actions = services.next_actions(device, actor)
+        if hold_panel and hold_panel["blocking"]:
+            actions = [a for a in actions if a["key"] not in LENDING_STEPS]  # held back: the hold panel says why
+        return render_template("devices/scan_staff.html", device=device, panels=panels, hold_panel=hold_panel,
+                               override_form=HoldOverrideForm(), actions=actions,
+                               history=services.device_history(device, limit=5),
+                               reports=services.open_reports(device), scans=services.recent_scans(device))
+
+    return AfterCommit(page)
 
 
 LENDING_STEPS = ("reserve", "deliver")
@@ -204,7 +208,6 @@ def hold_override(tag):
         flash(_("Write why the device may be lent despite the hold."), "error")
         return redirect(url_for("devices.scan", tag=device.tag))
     holds.override(device, form.reason.data, by=current_actor())
-    db.session.commit()
     flash(_("%(tag)s may be lent despite its holds; your reason is recorded.", tag=device.tag), "success")
     return redirect(url_for("devices.scan", tag=device.tag))
 
@@ -218,7 +221,6 @@ def scan_report(tag):
     if form.validate_on_submit():
         services.report_problem(device, ReportKind(form.kind.data), form.message.data or "",
                                 form.contact_name.data or "", form.contact_phone.data or "")
-        db.session.commit()
         return render_template("devices/scan_thanks.html", device=device)
     return render_template("devices/scan_public.html", device=device, form=form), 422
 

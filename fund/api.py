@@ -36,7 +36,6 @@ class Donors(MethodView):
     def post(self, data):
         """Register a donor (a person, company, shop or civil-society group)."""
         donor = donations.create_donor(data, by=current_actor())
-        db.session.commit()
         return donor
 
 

@@ -119,7 +119,6 @@ def _csv(entries):
 @require_role(*TREASURY)
 def reverse(entry_id):
     spending.reverse_entry(entry_id, request.form.get("memo", "")[:300], by=current_actor())
-    db.session.commit()
     flash(_("Entry %(id)d reversed.", id=entry_id), "success")
     return redirect(url_for("fund.journal"))
 

@@ -52,7 +52,6 @@ class People(MethodView):
         """Search people by name, national ID, phone or caregiver, and by tambon/moo."""
         actor = current_actor()
         record_access(actor, "people", "search", "api.search")
-        db.session.commit()
         return people.search_query(args["q"], args["tambon"], args["moo"])
 
     @require_role(Role.STAFF, Role.ADMIN)
@@ -63,7 +62,6 @@ class People(MethodView):
         actor = current_actor()
         consent = data.pop("consent")
         person = people.create_person(data, consent, by=actor)
-        db.session.commit()
         return _shown(person, actor)
 
 
@@ -76,7 +74,6 @@ class PersonItem(MethodView):
         actor = current_actor()
         person = people.get_person(person_id)
         record_access(actor, "person", person.id, "api.read")
-        db.session.commit()
         return _shown(person, actor)
 
     @require_role(Role.STAFF, Role.ADMIN)
@@ -87,7 +84,6 @@ class PersonItem(MethodView):
         actor = current_actor()
         person = people.get_person(person_id)
         people.update_person(person, data, version=data.pop("version"), by=actor)
-        db.session.commit()
         return _shown(person, actor)
 
 
@@ -99,7 +95,6 @@ class PersonHistory(MethodView):
         """Everything the center did for this person: requests, assessments, loans, visits."""
         person = people.get_person(person_id)
         record_access(current_actor(), "person", person.id, "api.history")
-        db.session.commit()
         return {
             "requests": list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
             "assessments": list(db.session.scalars(select(Assessment).join(Assessment.request)
@@ -198,7 +193,6 @@ class RequestAssessment(MethodView):
         data["recommendations"] = {row["item_id"]: devices.get_type(row["recommended_type"])
                                    for row in data.get("recommendations") or []}
         assessment = pipeline.record_assessment(req, data, by=current_actor())
-        db.session.commit()
         return assessment
 
 
@@ -264,7 +258,6 @@ class LoanFollowUps(MethodView):
     def post(self, data, loan_id):
         """Record a visit; outcomes died, moved and no_longer_needed schedule a pickup."""
         visit = loans.record_follow_up(loans.get_loan(loan_id), data, by=current_actor())
-        db.session.commit()
         return visit
 
 
@@ -276,7 +269,6 @@ class LoanReturn(MethodView):
     def post(self, data, loan_id):
         """Receive the device back: the loan and request close; the device awaits cleaning."""
         loan = loans.receive_return(loans.get_loan(loan_id), data["condition"], data["notes"], by=current_actor())
-        db.session.commit()
         return loan
 
 
@@ -296,7 +288,6 @@ class DeviceRelease(MethodView):
     def post(self, tag):
         """Admin override: a returned device back to available before cleaning (audited)."""
         device = loans.release_without_cleaning(devices.get_device(tag), by=current_actor())
-        db.session.commit()
         return device
 
 
@@ -314,7 +305,6 @@ def life_status(data, person_id):
     at the home on the pickup list, moved away puts them on the pickup list."""
     actor = current_actor()
     person = life.set_life_status(people.get_person(person_id), data["status"], data["on"], data["note"], by=actor)
-    db.session.commit()
     return _shown(person, actor)
 
 
@@ -326,7 +316,6 @@ class CarePlan(MethodView):
         """The tasks of the care plan at home and who does each (access is logged)."""
         person = people.get_person(person_id)
         record_access(current_actor(), "person", person.id, "api.care_plan")
-        db.session.commit()
         return {"needs": person.care_needs}
 
     @require_role(*CARERS)
@@ -336,7 +325,6 @@ class CarePlan(MethodView):
         """Replace the care plan; a nurse's task (injection, feeding tube, catheter, wound) must be done_by nurse."""
         person = people.get_person(person_id)
         care.set_care_plan(person, data["needs"], by=current_actor())
-        db.session.commit()
         return {"needs": person.care_needs}
 
 
@@ -348,7 +336,6 @@ class Referrals(MethodView):
         """The person's referrals to the social welfare division."""
         person = people.get_person(person_id)
         record_access(current_actor(), "person", person.id, "api.referrals")
-        db.session.commit()
         return person.referrals
 
     @require_role(*CARERS)
@@ -358,7 +345,6 @@ class Referrals(MethodView):
         """Refer the person to the social welfare division (one open referral at a time)."""
         referral = care.refer(people.get_person(person_id), data["reason"], by=current_actor(),
                               on=data.get("referred_on"))
-        db.session.commit()
         return referral
 
 
@@ -370,5 +356,4 @@ def referral_update(data, referral_id):
     """Record how a referral went (send the ``version`` you read); a finished one needs its outcome."""
     referral = care.update_referral(care.get_referral(referral_id), data["status"], data["outcome"],
                                     version=data["version"], by=current_actor())
-    db.session.commit()
     return referral

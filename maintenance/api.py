@@ -6,7 +6,6 @@ from flask_smorest import Blueprint
 
 from core.api import step_route
 from core.auth import current_actor, require_internal, require_role
-from core.db import db
 from core.users import Role
 from devices import services as devices
 from devices.api import SelectPage
@@ -38,7 +37,6 @@ class WorkOrders(MethodView):
         """Open a work order for a device (an open cleaning order is unique per device)."""
         order = services.open_order(devices.get_device(data["device_tag"]), data["kind"], by=current_actor(),
                                     description=data["description"])
-        db.session.commit()
         return order
 
 
@@ -109,7 +107,6 @@ class Retirements(MethodView):
         order = services.get_order(data["work_order_id"]) if data["work_order_id"] is not None else None
         found = services.request_retirement(devices.get_device(data["device_tag"]), RetirementKind(data["kind"]),
                                             data["reason"], by=current_actor(), work_order=order)
-        db.session.commit()
         return found
 
 

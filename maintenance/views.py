@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core.auth import current_actor, require_role
 from core.db import db
 from core.errors import DomainError, PermissionDenied, readable_messages
-from core.forms import submit
+from core.forms import attempt, submit
 from core.users import Role
 from devices import history
 from devices import services as devices
@@ -74,41 +74,13 @@ def order_view(order_id):
     estimate_form = EstimateForm(prefix="estimate")
     status = 200
     if request.method == "POST":
-        step = request.form.get("step")
-        try:
-            if step == "estimate" and estimate_form.validate():
-                services.set_estimate(order, baht_to_satang(estimate_form.estimate.data), by=current_actor())
-                message = _("Estimate saved.")
-            elif step == "start":
-                services.start(order, by=current_actor())
-                message = _("Work started.")
-            elif step == "wait":
-                services.wait_for_parts(order, request.form.get("note", "")[:500], by=current_actor())
-                message = _("Waiting for parts.")
-            elif step == "part" and part_form.validate():
-                services.add_part(order, part_form.name.data, part_form.quantity.data,
-                                  baht_to_satang(part_form.unit_cost.data), by=current_actor())
-                message = _("Part added.")
-            elif step == "finish" and finish_form.validate():
-                results = {item: request.form.get(f"item-{i}", "") for i, item in
-                           enumerate(services.checklist_for(order))}
-                services.complete(order, results, by=current_actor(), labour_hours=finish_form.labour_hours.data or 0,
-                                  labour_rate_satang=baht_to_satang(finish_form.labour_rate.data) or 0,
-                                  other_cost_satang=baht_to_satang(finish_form.other_cost.data) or 0,
-                                  notes=finish_form.notes.data or "",
-                                  condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
-                message = _("Work order finished.")
-            else:
-                raise DomainError(_l("Please check the information."))
-        except DomainError as exc:
-            db.session.rollback()
-            order = services.get_order(order_id)
-            flash(" ".join([str(exc.message), *readable_messages(exc.errors)]), "error")
-            status = exc.code if exc.code != 400 else 422
-        else:
-            db.session.commit()
+        message, error = attempt(lambda: _step(order, request.form.get("step"), part_form, finish_form,
+                                               estimate_form))
+        if error is None:
             flash(message, "success")
             return redirect(url_for("maintenance.order_view", order_id=order.id))
+        flash(" ".join([str(error.message), *readable_messages(error.errors)]), "error")
+        status = error.code if error.code != 400 else 422
     if request.method == "GET" and order.estimate_satang is not None:
         estimate_form.estimate.data = order.estimate_satang / 100
     return render_template("maintenance/order.html", order=order, checklist=services.checklist_for(order),
@@ -118,6 +90,33 @@ def order_view(order_id):
                            share=services.estimate_share_percent(order),
                            threshold=services.retire_threshold_satang(order.device),
                            pending=services.pending_for(order.device)), status
+
+
+def _step(order, step, part_form, finish_form, estimate_form) -> str:
+    """One step of the order page; returns what to tell the worker. Raises the service's errors."""
+    actor = current_actor()
+    if step == "estimate" and estimate_form.validate():
+        services.set_estimate(order, baht_to_satang(estimate_form.estimate.data), by=actor)
+        return _("Estimate saved.")
+    if step == "start":
+        services.start(order, by=actor)
+        return _("Work started.")
+    if step == "wait":
+        services.wait_for_parts(order, request.form.get("note", "")[:500], by=actor)
+        return _("Waiting for parts.")
+    if step == "part" and part_form.validate():
+        services.add_part(order, part_form.name.data, part_form.quantity.data,
+                          baht_to_satang(part_form.unit_cost.data), by=actor)
+        return _("Part added.")
+    if step == "finish" and finish_form.validate():
+        results = {item: request.form.get(f"item-{i}", "") for i, item in enumerate(services.checklist_for(order))}
+        services.complete(order, results, by=actor, labour_hours=finish_form.labour_hours.data or 0,
+                          labour_rate_satang=baht_to_satang(finish_form.labour_rate.data) or 0,
+                          other_cost_satang=baht_to_satang(finish_form.other_cost.data) or 0,
+                          notes=finish_form.notes.data or "",
+                          condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
+        return _("Work order finished.")
+    raise DomainError(_l("Please check the information."))
 
 
 @bp.route("/d/<tag>", methods=["GET", "POST"])
@@ -133,7 +132,6 @@ def device_work(tag):
         return redirect(url_for("devices.scan", tag=device.tag))
     kind = WorkKind.PREVENTIVE if services.service_due_for(device) else WorkKind.INSPECTION
     order = services.open_order(device, kind, by=current_actor())
-    db.session.commit()
     return redirect(url_for("maintenance.order_view", order_id=order.id))
 
 
@@ -151,7 +149,6 @@ def start_service(tag):
     order = services.open_order(device, WorkKind.PREVENTIVE, by=current_actor(), source="schedule")
     if not services.may_work_on(order, current_actor()):
         raise PermissionDenied(_l("Your role may not do maintenance work."))
-    db.session.commit()
     return redirect(url_for("maintenance.order_view", order_id=order.id))
 
 
@@ -233,6 +230,5 @@ def triage(report_id):
     kind = WorkKind(request.form.get("kind", "repair")) if request.form.get("kind") in {k.value for k in WorkKind} \
         else WorkKind.REPAIR
     order = services.triage(report, kind, by=current_actor())
-    db.session.commit()
     flash(_("Work order %(id)d opened.", id=order.id), "success")
     return redirect(url_for("maintenance.my_orders"))

@@ -90,7 +90,6 @@ def _float(value) -> float | None:
 def loan_view(loan_id):
     loan = loans.get_loan(loan_id)
     record_access(current_actor(), "person", loan.person_id, "page.loan")
-    db.session.commit()
     return render_template("lending/loan_view.html", loan=loan, condition_labels=CONDITION_LABELS)
 
 
@@ -113,7 +112,6 @@ def agreement(loan_id):
         expected_return_text=format_date(loan.expected_return_on, "th") if loan.expected_return_on else "",
         staff_name=loan.delivered_by.display_name if loan.delivered_by else "")
     record_access(current_actor(), "person", person.id, "pdf.agreement")
-    db.session.commit()
     response = make_response(agreement_pdf(data))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="agreement-{loan.number}.pdf"'
@@ -129,7 +127,6 @@ def photo(loan_id):
     if not loan.photo:
         raise NotFound(_l("This loan has no photo."))
     record_access(current_actor(), "person", loan.person_id, "page.photo")
-    db.session.commit()
     response = make_response(loan.photo)
     response.headers["Content-Type"] = loan.photo_type or "image/jpeg"
     response.headers["Cache-Control"] = "private, no-store"
@@ -171,7 +168,6 @@ def follow_up(loan_id):
         flash(_("Visit recorded."), "success")
         return redirect(url_for("loans.due"))
     record_access(current_actor(), "person", loan.person_id, "page.follow_up")
-    db.session.commit()
     return render_template("lending/follow_up_form.html", form=form, loan=loan, adl_items=adl.ITEMS), status
 
 
@@ -210,7 +206,6 @@ def receive_return(tag):
 @require_role(Role.ADMIN)
 def release(tag):
     device = loans.release_without_cleaning(devices.get_device(tag), by=current_actor())
-    db.session.commit()
     flash(_("%(tag)s is back in stock (recorded as an override).", tag=device.tag), "success")
     return redirect(url_for("devices.scan", tag=device.tag))
 

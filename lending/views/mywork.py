@@ -9,7 +9,8 @@ from core import clock
 from core.audit import record_access
 from core.auth import current_actor, require_role
 from core.db import db
-from core.errors import NotFound, ValidationError
+from core.forms import attempt
+from core.errors import NotFound
 from core.users import Role, User
 from lending.services import worklist
 
@@ -26,7 +27,6 @@ def my_work():
     day = worklist.my_work(actor, today, horizon)
     if day.count:
         record_access(actor, "people", "worklist", "page.my_work")
-        db.session.commit()
     return render_template("lending/my_work.html", day=day, today=today, horizon=horizon)
 
 
@@ -48,16 +48,13 @@ def zones():
         user = db.session.get(User, request.form.get("user_id", type=int) or 0)
         if user is None:
             raise NotFound(_l("There is no such user."), {"user_id": [_l("Unknown user.")]})
-        try:
-            worklist.set_zones(user, _parse_zones(request.form.get("zones", "")[:4000]), by=current_actor())
-        except ValidationError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            status = 422
-        else:
-            db.session.commit()
+        _saved, error = attempt(lambda: worklist.set_zones(user, _parse_zones(request.form.get("zones", "")[:4000]),
+                                                           by=current_actor()))
+        if error is None:
             flash(_("Zones of %(name)s saved.", name=user.display_name or user.username), "success")
             return redirect(url_for("mywork.zones"))
+        flash(str(error.message), "error")
+        status = 422
     visitors = worklist.home_visitors()
     return render_template("lending/zones.html", visitors=visitors,
                            zones={user.id: worklist.zones_of(user) for user in visitors}), status

@@ -28,7 +28,6 @@ def person_list():
                        error_out=False)
     if q or tambon or moo:
         record_access(current_actor(), "people", "search", "page.search")
-    db.session.commit()
     return render_template("lending/person_list.html", page=page, q=q, tambon=tambon, moo=moo,
                            pick=request.args.get("pick") == "1")
 
@@ -53,7 +52,6 @@ def person_view(person_id):
     actor = current_actor()
     person = people.get_person(person_id)
     record_access(actor, "person", person.id, "page.view")
-    db.session.commit()
     return render_template(
         "lending/person_view.html", person=person, full_id=people.may_see_full_id(actor),
         disability_labels=DISABILITY_LABELS, chronic_labels=CHRONIC_LABELS, care_task_labels=CARE_TASK_LABELS,

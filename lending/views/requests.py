@@ -121,7 +121,6 @@ def _lendable(item: RequestItem) -> list[Device]:
 
 
 def _step_done(req, message):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("requests.request_view", request_id=req.id))
 
@@ -182,7 +181,6 @@ def decide(request_id):
     if form.validate_on_submit():
         only = [pipeline.get_item(req, item_id)] if item_id else None
         pipeline.decide(req, approved, form.reason.data or "", by=current_actor(), items=only)
-        db.session.commit()
         flash(_("Decision recorded.") if not approved else
               ngettext("Approved; %(num)d device is waitlisted: none of its type is available.",
                        "Approved; %(num)d devices are waitlisted: none of their type is available.",
