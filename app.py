@@ -11,10 +11,6 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-import devices
-import labels
-import lending
-import maintenance
 from core import cli as core_cli
 from core import clock
 from core.api import api, init_api
@@ -28,12 +24,16 @@ from core.limits import limiter
 from core.unit_of_work import App
 from core.views import bp as auth_bp
 from demo import cli as demo_cli
+from devices import hooks as device_hooks
 from devices.api import bp as devices_api_bp
 from devices.views import bp as devices_bp
+from fund import hooks as fund_hooks
 from fund.api import bp as fund_api_bp
 from fund.views import bp as fund_bp
 from fund.views import impact_bp
+from lending import hooks as lending_hooks
 from lending.api import bp as lending_api_bp
+from maintenance import hooks as maintenance_hooks
 from maintenance.api import bp as maintenance_api_bp
 from maintenance.views import bp as maintenance_bp
 from lending.views import blueprints as lending_blueprints
@@ -141,8 +141,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(maintenance_bp)
     app.register_blueprint(fund_bp)
     app.register_blueprint(impact_bp)
-    lending.init_app(app)
-    maintenance.init_app(app)
+    # Each domain hooks into the others through named signals (devices/signals.py).
+    for hooks in (device_hooks, lending_hooks, maintenance_hooks, fund_hooks):
+        hooks.connect(app)
     for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.

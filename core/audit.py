@@ -35,8 +35,13 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-# Readable names of audit actions, filled in by each domain for its own actions.
+# Readable names of audit actions: each domain labels its own, in its hooks.py.
 ACTION_LABELS: dict[str, Any] = {}
+
+
+def label_actions(labels: dict[str, Any]) -> None:
+    """Say how a domain's audit actions read in a history (lazy translations)."""
+    ACTION_LABELS.update(labels)
 
 
 def action_label(action: str) -> str:

@@ -5,11 +5,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, Page
 from sqlalchemy import func, select
 
-from core.auth import current_actor, require_internal, require_role
+from core.auth import current_actor, require_internal
 from core.db import db
-from core.users import Role
 from devices import holds, services
 from devices.models import Device, DeviceType
+from devices.steps import STEPS
 from devices.schemas import (AuditEventSchema, DeviceCreateSchema, DeviceDetailSchema, DeviceQuerySchema,
                              DeviceSchema, DeviceTypeSchema, DeviceTypeUpdateSchema, DeviceUpdateSchema,
                              HoldOverrideSchema)
@@ -50,7 +50,7 @@ class DeviceTypes(MethodView):
         """List device types."""
         return _with_counts(services.list_types())
 
-    @require_role(Role.ADMIN)
+    @STEPS.route("manage_types")
     @bp.arguments(DeviceTypeSchema)
     @bp.response(201, DeviceTypeSchema)
     def post(self, data):
@@ -67,7 +67,7 @@ class DeviceTypeItem(MethodView):
         """One device type."""
         return _with_counts([services.get_type(code)])[0]
 
-    @require_role(Role.ADMIN)
+    @STEPS.route("manage_types")
     @bp.arguments(DeviceTypeUpdateSchema)
     @bp.response(200, DeviceTypeSchema)
     def patch(self, data, code):
@@ -91,7 +91,7 @@ class Devices(MethodView):
         """
         return services.device_query(args["q"], args["type"], args["status"])
 
-    @require_role(Role.STAFF, Role.ADMIN)
+    @STEPS.route("register")
     @bp.arguments(DeviceCreateSchema)
     @bp.response(201, DeviceSchema)
     def post(self, data):
@@ -117,7 +117,7 @@ class DeviceItem(MethodView):
         """One device by tag, with what holds it back from lending."""
         return _with_holds(services.get_device(tag))
 
-    @require_role(Role.STAFF, Role.ADMIN)
+    @STEPS.route("edit")
     @bp.arguments(DeviceUpdateSchema)
     @bp.response(200, DeviceSchema)
     def patch(self, data, tag):
@@ -129,7 +129,7 @@ class DeviceItem(MethodView):
 
 
 @bp.route("/devices/<tag>/hold-override", methods=["POST"])
-@require_role(*holds.OVERRIDERS)
+@STEPS.route("override_hold")
 @bp.arguments(HoldOverrideSchema)
 @bp.response(201, DeviceDetailSchema)
 def hold_override(data, tag):

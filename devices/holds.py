@@ -21,26 +21,20 @@ from sqlalchemy import select
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
-from core.users import Role, User
-from devices import history
+from core.users import User
 from devices.labels import REPORT_SOURCE_LABELS, STATUS_LABELS
 from devices.models import Condition, Device, DeviceStatus, HoldOverride, ProblemReport, ReportKind
-from devices.services import device_available, signals
+from devices.signals import collect_holds, device_available
+from devices.steps import STEPS
 
-# Receivers are called with ``devices=[...]`` and return ``{device_id: [Hold, ...]}``.
-collect_holds = signals.signal("collect-holds")
 
-OVERRIDERS = (Role.SUPERVISOR, Role.ADMIN)
 OPEN_REPORT = "open_report"
 UNUSABLE = "unusable"
 
-audit.ACTION_LABELS.update({"device.hold_overridden": _l("Lent despite a hold (supervisor's override)")})
-# The kinds of hold, as a device's history names them.
+# The kinds of hold, as a device's history names them (devices/hooks.py).
 HOLD_LABELS = {OPEN_REPORT: _l("a reported problem"), "open_work_order": _l("an open work order"),
                "failed_inspection": _l("a failed inspection"), "service_overdue": _l("an overdue inspection"),
                UNUSABLE: _l("an unusable condition")}
-history.describe("holds", _l("Held back by"), values=HOLD_LABELS, listed=True, actions="device.hold_overridden")
-history.describe("reason", _l("Reason"), actions="device.hold_overridden")
 
 
 @dataclass(frozen=True)
@@ -147,7 +141,7 @@ def override(device: Device, reason: str, *, by: User) -> HoldOverride:
     """A supervisor lends the device despite its holds. Raises PermissionDenied for other
     roles, ValidationError without a reason, InvalidTransition when the device is not in
     stock or reserved, Conflict when nothing holds it back."""
-    if not by.has_role(*OVERRIDERS):
+    if not STEPS.allows(by, "override_hold"):
         raise PermissionDenied(_l("Only a supervisor may lend a device despite a hold."))
     if device.status not in (DeviceStatus.AVAILABLE, DeviceStatus.RESERVED):
         raise InvalidTransition(_l("%(tag)s is %(state)s; only a device in stock or reserved can be lent.",

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
@@ -18,21 +17,14 @@ from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.i18n import Joined
-from core.users import Role, User
+from core.users import User
 from devices.labels import STATUS_LABELS
 from devices.models import Device, DeviceStatus, DeviceType, ProblemReport, ReportKind, ReportSource, ScanEvent
+from devices.signals import (answers, device_available, device_flags as flags_signal, device_panels as panels_signal,
+                             device_status_changed, next_steps, problem_reported, report_handled,
+                             scan_panels as scan_signal)
+from devices.steps import STEPS
 
-# Other domains listen here without devices importing them: lending proposes the head of
-# the waitlist when a device becomes available (sent inside the same transaction).
-signals = Namespace()
-device_available = signals.signal("device-available")
-# Sent after every lifecycle move of a device, with old and new status (maintenance opens
-# the cleaning work order when a device comes back).
-device_status_changed = signals.signal("device-status-changed")
-# Sent with the report when a problem is reported (maintenance opens a repair for one found
-# at a follow-up visit) and when a report is handled (a device it held may go back).
-problem_reported = signals.signal("problem-reported")
-report_handled = signals.signal("report-handled")
 
 TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
@@ -161,7 +153,7 @@ def register_device(device_type: DeviceType, data: Mapping[str, Any], *, by: Use
     if status is not None and status != DeviceStatus.AVAILABLE:
         # Registering a device straight into another state (taking over an old register)
         # bypasses the lifecycle, so only an admin may do it.
-        if by is None or not by.has_role(Role.ADMIN):
+        if not STEPS.allows(by, "set_status"):
             raise PermissionDenied(_l("Only an admin may register a device in another status than %(state)s.",
                                       state=STATUS_LABELS[DeviceStatus.AVAILABLE]),
                                    {"status": [_l("Only an admin may set the status.")]})
@@ -215,7 +207,7 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
     _check_version(device.version, version)
     fields = DEVICE_FIELDS
     if "status" in changes and changes["status"] != device.status:
-        if by is None or not by.has_role(Role.ADMIN):
+        if not STEPS.allows(by, "set_status"):
             raise PermissionDenied(_l("Only an admin may correct a device's status by hand."),
                                    {"status": [_l("Only an admin may change the status directly.")]})
         if changes["status"] in (DeviceStatus.RETIRED, DeviceStatus.LOST):
@@ -298,76 +290,28 @@ def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
     return report
 
 
-# --- what can be done next ------------------------------------------------------------
-
-# Each status and the lifecycle steps it allows. The domains that carry out a step register
-# its page in ACTION_ENDPOINTS (key -> (endpoint, method)); a step nobody registered yet
-# shows as not yet available.
-NEXT_ACTIONS: dict[DeviceStatus, list[tuple[str, Any, tuple[Role, ...]]]] = {
-    DeviceStatus.AVAILABLE: [("reserve", _l("Reserve for a request"), (Role.STAFF, Role.SUPERVISOR)),
-                             ("inspect", _l("Start an inspection"), (Role.MAINTENANCE,)),
-                             ("retire", _l("Retire or report lost"), (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
-    DeviceStatus.RESERVED: [("deliver", _l("Deliver"), (Role.STAFF,))],
-    DeviceStatus.ON_LOAN: [("follow_up", _l("Record a follow-up"), (Role.ASSESSOR, Role.STAFF)),
-                           ("receive_return", _l("Receive return"), (Role.STAFF,))],
-    DeviceStatus.RETURNED: [("start_cleaning", _l("Start cleaning"), (Role.MAINTENANCE,)),
-                            ("release", _l("Put back in stock without cleaning (admin override)"), ()),
-                            ("retire", _l("Retire or report lost"), (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
-    DeviceStatus.IN_MAINTENANCE: [("mark_ready", _l("Mark ready"), (Role.MAINTENANCE,)),
-                                  ("retire", _l("Retire or report lost"),
-                                   (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR))],
-    DeviceStatus.RETIRED: [],
-    DeviceStatus.LOST: [],
-}
-ACTION_ENDPOINTS: dict[str, tuple[str, str]] = {}
-
-audit.ACTION_LABELS.update({
-    "device_type.created": _l("Device type created"),
-    "device_type.updated": _l("Device type edited"),
-    "device.created": _l("Registered"),
-    "device.updated": _l("Details edited"),
-    "device.status_corrected": _l("Status corrected by an admin"),
-    "device.problem_reported": _l("Problem reported"),
-    "device.report_handled": _l("Report handled"),
-    "device.reserved": _l("Reserved for a request"),
-    "device.reservation_released": _l("Reservation released"),
-    "device.delivered": _l("Delivered to the home"),
-    "device.returned": _l("Returned, awaiting cleaning"),
-    "device.released_without_cleaning": _l("Back in stock without cleaning (admin override)"),
-})
-# Extra panels on the staff scan page (e.g. who holds the device), added by other domains:
-# each is called with (device, user) and returns a dict with "template" and its context, or None.
-SCAN_PANELS: list = []
-# Sections other domains add to a device's detail page: ``make(device, user) -> dict | None``
-# with a ``template`` to include (maintenance: repair cost, downtime and work orders).
-DEVICE_PANELS: list = []
-# Notes other domains add to lists of devices: ``flags(devices) -> {device_id: label}``
-# (maintenance: "inspection due", shown on the follow-up visit list).
-DEVICE_FLAGS: list = []
-
+# --- what the other domains add to the device pages (devices/signals.py) ---------------------
 
 def next_actions(device: Device, user: User) -> list[dict[str, Any]]:
-    """The steps the device's status allows that this user's roles may take."""
-    actions = []
-    for key, label, roles in NEXT_ACTIONS[device.status]:
-        if user.has_role(Role.ADMIN, *roles):
-            endpoint, method = ACTION_ENDPOINTS.get(key, (None, "get"))
-            actions.append({"key": key, "label": label, "endpoint": endpoint, "method": method})
-    return actions
+    """The steps the device's status allows that this user's roles may take, in lifecycle order."""
+    steps = sorted((step for found in answers(next_steps, device, user=user) for step in found),
+                   key=lambda step: step.rank)
+    return [{"key": step.key, "label": step.label, "endpoint": step.endpoint, "method": step.method}
+            for step in steps]
 
 
 def scan_panels(device: Device, user: User) -> list[dict[str, Any]]:
-    return [panel for panel in (make(device, user) for make in SCAN_PANELS) if panel]
+    return answers(scan_signal, device, user=user)
 
 
 def device_panels(device: Device, user: User) -> list[dict[str, Any]]:
-    return [panel for panel in (make(device, user) for make in DEVICE_PANELS) if panel]
+    return answers(panels_signal, device, user=user)
 
 
 def device_flags(devices: list[Device]) -> dict[int, list[str]]:
     """Notes about some of these devices, by device id, from every domain that adds any."""
     notes: dict[int, list[str]] = {}
-    for flags in DEVICE_FLAGS:
-        for device_id, label in flags(devices).items():
+    for flags in answers(flags_signal, None, devices=devices):
+        for device_id, label in flags.items():
             notes.setdefault(device_id, []).append(label)
     return notes

@@ -12,12 +12,13 @@ from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
 from core.unit_of_work import AfterCommit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
-from core.users import INTERNAL_ROLES, Role
+from core.users import INTERNAL_ROLES
 from devices import history, holds, services
 from devices.labels import REPORT_SOURCE_LABELS
 from devices.forms import (ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS, DeviceForm,
                            DeviceTypeForm, HoldOverrideForm, ProblemReportForm, satang_to_baht)
 from devices.models import Device, DeviceStatus, ProblemReport, ReportKind
+from devices.steps import STEPS
 
 bp = Blueprint("devices", __name__)
 
@@ -41,7 +42,7 @@ def type_list():
 
 
 @bp.route("/device-types/new", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@STEPS.route("manage_types")
 def type_new():
     form = DeviceTypeForm()
     created, status = submit(form, lambda: services.create_type({"code": form.code.data, **form.to_data()},
@@ -53,7 +54,7 @@ def type_new():
 
 
 @bp.route("/device-types/<code>/edit", methods=["GET", "POST"])
-@require_role(Role.ADMIN)
+@STEPS.route("manage_types")
 def type_edit(code):
     device_type = services.get_type(code)
     form = DeviceTypeForm(obj=device_type)
@@ -90,7 +91,7 @@ def device_list():
 
 
 @bp.route("/devices/new", methods=["GET", "POST"])
-@require_role(Role.STAFF, Role.ADMIN)
+@STEPS.route("register")
 def device_new():
     form = DeviceForm()
     form.type.choices = _type_choices()
@@ -119,7 +120,7 @@ def device_view(tag):
 
 
 @bp.route("/devices/<tag>/edit", methods=["GET", "POST"])
-@require_role(Role.STAFF, Role.ADMIN)
+@STEPS.route("edit")
 def device_edit(tag):
     device = services.get_device(tag)
     form = DeviceForm(obj=device)
@@ -199,7 +200,7 @@ def _hold_panel(device: Device) -> dict | None:
 
 
 @bp.route("/d/<tag>/override", methods=["POST"])
-@require_role(*holds.OVERRIDERS)
+@STEPS.route("override_hold")
 def hold_override(tag):
     """A supervisor lends a held device anyway, with a written reason."""
     device = services.get_device(tag)

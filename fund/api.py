@@ -9,28 +9,28 @@ from core.auth import current_actor, require_role
 from core.db import db
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.idempotency import idempotent
-from core.users import INTERNAL_ROLES, Role
+from core.users import INTERNAL_ROLES
 from devices import services as devices
 from devices.api import SelectPage
 from fund.models import Donor, Purpose
 from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
                           PurchaseSchema, RepairSchema, ReverseSchema, SpendingSchema)
 from fund.services import donations, impact, ledger, spending
+from fund.steps import STEPS
 from lending.services import loans, pipeline
 
 bp = Blueprint("fund_api", __name__, url_prefix="/api/v1", description="Donors, donations and the fund ledger")
-TREASURY = (Role.TREASURER, Role.ADMIN)
 
 
 @bp.route("/donors")
 class Donors(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @bp.response(200, DonorSchema(many=True))
     def get(self):
         """Donors by name."""
         return list(db.session.scalars(db.select(Donor).order_by(Donor.name)))
 
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @bp.arguments(DonorSchema)
     @bp.response(201, DonorSchema)
     def post(self, data):
@@ -41,7 +41,7 @@ class Donors(MethodView):
 
 @bp.route("/donations")
 class Donations(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @idempotent
     @bp.arguments(DonationSchema)
     @bp.response(201, DonationSchema)
@@ -90,7 +90,7 @@ def _repaired(tag: str):
 
 @bp.route("/purchases")
 class Purchases(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @idempotent
     @bp.arguments(PurchaseSchema)
     @bp.response(201, PurchaseSchema)
@@ -109,7 +109,7 @@ class Purchases(MethodView):
 
 @bp.route("/repairs")
 class Repairs(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @idempotent
     @bp.arguments(RepairSchema)
     @bp.response(201, SpendingSchema)
@@ -122,7 +122,7 @@ class Repairs(MethodView):
 
 @bp.route("/funds")
 class Funds(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @bp.response(200, FundSchema(many=True))
     def get(self):
         """Every fund with the money it holds."""
@@ -135,7 +135,7 @@ class Funds(MethodView):
 
 @bp.route("/ledger/entries")
 class Entries(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @bp.arguments(EntryQuerySchema, location="query")
     @bp.response(200, EntrySchema(many=True))
     @bp.paginate(SelectPage, page_size=100, max_page_size=500)
@@ -147,7 +147,7 @@ class Entries(MethodView):
 
 @bp.route("/ledger/entries/<int:entry_id>/reverse")
 class Reverse(MethodView):
-    @require_role(*TREASURY)
+    @STEPS.route("keep_books")
     @idempotent
     @bp.arguments(ReverseSchema)
     @bp.response(201, EntrySchema)
@@ -158,13 +158,13 @@ class Reverse(MethodView):
 
 @bp.route("/donors/<int:donor_id>/impact")
 class DonorImpact(MethodView):
-    @require_role(Role.TREASURER, Role.ADMIN, Role.DONOR)
+    @STEPS.route("see_donor_impact")
     @bp.response(200, ImpactSchema)
     def get(self, donor_id):
         """What a donor's gifts did; a donor may read only their own."""
         actor = current_actor()
         donor = donations.get_donor(donor_id)
-        if not actor.has_role(*TREASURY) and donor.user_id != actor.id:
+        if not STEPS.allows(actor, "keep_books") and donor.user_id != actor.id:
             raise PermissionDenied(_l("A donor sees only their own impact."))
         return impact.for_donor(donor)
 

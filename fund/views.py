@@ -26,10 +26,10 @@ from fund.forms import DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, Cash
 from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose, ValueSource
 from fund.receipts import CertificateData, ReceiptData, certificate_pdf, format_amount, receipt_pdf
 from fund.services import donations, impact, ledger, spending
+from fund.steps import STEPS
 
 bp = Blueprint("fund", __name__, url_prefix="/fund")
 impact_bp = Blueprint("impact", __name__, url_prefix="/impact")
-TREASURY = (Role.TREASURER, Role.ADMIN)
 
 
 @bp.app_context_processor
@@ -70,7 +70,7 @@ def _type_choices(with_price: bool = False):
 
 
 @bp.route("")
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def books():
     trial = ledger.trial_balance()
     return render_template("fund/books.html", balances=ledger.balances(), trial=trial,
@@ -79,7 +79,7 @@ def books():
 
 
 @bp.route("/journal")
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def journal():
     kind = request.args.get("kind", "")[:20]
     fund_code = request.args.get("fund", "")[:20]
@@ -116,7 +116,7 @@ def _csv(entries):
 
 
 @bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def reverse(entry_id):
     spending.reverse_entry(entry_id, request.form.get("memo", "")[:300], by=current_actor())
     flash(_("Entry %(id)d reversed.", id=entry_id), "success")
@@ -124,13 +124,13 @@ def reverse(entry_id):
 
 
 @bp.route("/donors")
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def donor_list():
     return render_template("fund/donors.html", donors=list(db.session.scalars(select(Donor).order_by(Donor.name))))
 
 
 @bp.route("/donors/new", methods=["GET", "POST"])
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def donor_new():
     form = DonorForm()
     donor, status = submit(form, lambda: donations.create_donor(
@@ -143,7 +143,7 @@ def donor_new():
 
 
 @bp.route("/donors/<int:donor_id>")
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def donor_view(donor_id):
     donor = donations.get_donor(donor_id)
     gifts = list(db.session.scalars(select(Donation).where(Donation.donor_id == donor.id)
@@ -153,7 +153,7 @@ def donor_view(donor_id):
 
 
 @bp.route("/donations/new", methods=["GET", "POST"])
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def donation_new():
     form = CashDonationForm(donor_id=request.args.get("donor_id"), received_on=clock.today())
     form.donor_id.choices, form.fund.choices = _donor_choices(), _fund_choices()
@@ -168,7 +168,7 @@ def donation_new():
 
 
 @bp.route("/donations/in-kind", methods=["GET", "POST"])
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def in_kind_new():
     form = InKindForm(donor_id=request.args.get("donor_id"), received_on=clock.today())
     form.donor_id.choices, form.device_type.choices = _donor_choices(), _type_choices(with_price=True)
@@ -189,7 +189,7 @@ def in_kind_new():
 
 
 @bp.route("/purchases/new", methods=["GET", "POST"])
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def purchase_new():
     form = PurchaseForm(spent_on=clock.today())
     form.device_type.choices, form.fund.choices = _type_choices(), _fund_choices(auto=True)
@@ -243,7 +243,7 @@ def _certificate_items(gift: Donation) -> tuple[str, ...]:
 
 
 @bp.route("/donations/<int:donation_id>/receipt.pdf")
-@require_role(*TREASURY)
+@STEPS.route("keep_books")
 def receipt(donation_id):
     gift = donations.get_donation(donation_id)
     config = current_app.config

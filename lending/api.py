@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from core.audit import record_access
 from core.api import step_route
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
-from core.users import Role, User, find_user
+from core.users import User, find_user
 from core.errors import ValidationError
 from devices import services as devices
 from devices.api import SelectPage
@@ -24,11 +24,10 @@ from lending.schemas import (AssessmentSchema, CancelSchema, CarePlanSchema, Lif
                              ReservationSchema, ReturnSchema, ScheduleSchema)
 from lending.services import care, life, loans, people, pipeline
 from lending.services import waitlist as queue
+from lending.steps import STEPS
 
 bp = Blueprint("lending_api", __name__, url_prefix="/api/v1", description="People, requests and loans")
 
-PEOPLE_READERS = people.PERSON_ROLES
-STAFF_SIDE = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _shown(person, actor: User):
@@ -44,7 +43,7 @@ def _device(tag: str | None):
 
 @bp.route("/people")
 class People(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.arguments(PersonQuerySchema, location="query")
     @bp.response(200, PersonSchema(many=True))
     @bp.paginate(SelectPage, page_size=50, max_page_size=200)
@@ -54,7 +53,7 @@ class People(MethodView):
         record_access(actor, "people", "search", "api.search")
         return people.search_query(args["q"], args["tambon"], args["moo"])
 
-    @require_role(Role.STAFF, Role.ADMIN)
+    @STEPS.route("register_person")
     @bp.arguments(PersonCreateSchema)
     @bp.response(201, PersonSchema)
     def post(self, data):
@@ -67,7 +66,7 @@ class People(MethodView):
 
 @bp.route("/people/<int:person_id>")
 class PersonItem(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, PersonSchema)
     def get(self, person_id):
         """One person (access is logged)."""
@@ -76,7 +75,7 @@ class PersonItem(MethodView):
         record_access(actor, "person", person.id, "api.read")
         return _shown(person, actor)
 
-    @require_role(Role.STAFF, Role.ADMIN)
+    @STEPS.route("edit_person")
     @bp.arguments(PersonUpdateSchema)
     @bp.response(200, PersonSchema)
     def patch(self, data, person_id):
@@ -89,7 +88,7 @@ class PersonItem(MethodView):
 
 @bp.route("/people/<int:person_id>/history")
 class PersonHistory(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, HistorySchema)
     def get(self, person_id):
         """Everything the center did for this person: requests, assessments, loans, visits."""
@@ -109,7 +108,7 @@ class PersonHistory(MethodView):
 
 @bp.route("/requests")
 class Requests(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.arguments(RequestQuerySchema, location="query")
     @bp.response(200, RequestDumpSchema(many=True))
     @bp.paginate(SelectPage, page_size=50, max_page_size=200)
@@ -117,7 +116,7 @@ class Requests(MethodView):
         """Requests, newest first; filter by ``status``, ``type`` and ``person_id``."""
         return pipeline.requests_query(args["status"], args["type"], args["person_id"])
 
-    @require_role(Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR, Role.ADMIN)
+    @STEPS.route("submit")
     @idempotent
     @bp.arguments(RequestSchema)
     @bp.response(201, RequestDumpSchema)
@@ -133,20 +132,20 @@ class Requests(MethodView):
 
 @bp.route("/requests/<int:request_id>")
 class RequestItem(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, RequestDumpSchema)
     def get(self, request_id):
         """One request with its current step."""
         return pipeline.get_request(request_id)
 
 
-def _step(rule: str, schema, roles, doc: str):
+def _step(rule: str, schema, step: str, doc: str):
     """``POST /requests/{id}/<step>`` calling ``action(request, data, actor)``."""
-    return step_route(bp, rule, schema=schema, response=RequestDumpSchema, roles=roles,
+    return step_route(bp, rule, schema=schema, response=RequestDumpSchema, roles=STEPS.roles(step),
                       load=lambda request_id: pipeline.get_request(request_id), doc=doc)
 
 
-@_step("/requests/<int:request_id>/schedule", ScheduleSchema, STAFF_SIDE + (Role.ASSESSOR,),
+@_step("/requests/<int:request_id>/schedule", ScheduleSchema, "schedule",
        "Schedule the home assessment (date and, optionally, the assessor's username).")
 def schedule(req, data, actor):
     assessor = find_user(data["assessor"]) if data.get("assessor") else None
@@ -156,7 +155,7 @@ def schedule(req, data, actor):
     pipeline.schedule_assessment(req, data["due_on"], assessor, by=actor)
 
 
-@_step("/requests/<int:request_id>/decision", DecisionSchema, (Role.SUPERVISOR, Role.ADMIN),
+@_step("/requests/<int:request_id>/decision", DecisionSchema, "decide",
        "Approve (a device is proposed, or the request is waitlisted) or reject with a reason.")
 def decision(req, data, actor):
     pipeline.decide(req, data["approved"], data["reason"], by=actor, items=_items(req, data))
@@ -166,7 +165,7 @@ def _items(req, data):
     return [pipeline.get_item(req, data["item_id"])] if data.get("item_id") is not None else None
 
 
-@_step("/requests/<int:request_id>/reservation", ReservationSchema, STAFF_SIDE,
+@_step("/requests/<int:request_id>/reservation", ReservationSchema, "reserve",
        "Reserve a device: ``device_tag``, or omit it to take the proposed device.")
 def reservation(req, data, actor):
     only = _items(req, data)
@@ -174,7 +173,7 @@ def reservation(req, data, actor):
                   item=only[0] if only else None)
 
 
-@_step("/requests/<int:request_id>/cancel", CancelSchema, STAFF_SIDE,
+@_step("/requests/<int:request_id>/cancel", CancelSchema, "cancel",
        "Cancel an open request; a reserved device goes back to stock.")
 def cancellation(req, data, actor):
     pipeline.cancel(req, data["reason"], by=actor, items=_items(req, data))
@@ -182,7 +181,7 @@ def cancellation(req, data, actor):
 
 @bp.route("/requests/<int:request_id>/assessment")
 class RequestAssessment(MethodView):
-    @require_role(Role.ASSESSOR, Role.ADMIN)
+    @STEPS.route("assess")
     @bp.arguments(AssessmentSchema)
     @bp.response(201, AssessmentSchema)
     def post(self, data, request_id):
@@ -198,7 +197,7 @@ class RequestAssessment(MethodView):
 
 @bp.route("/waitlist")
 class Waitlist(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.arguments(RequestQuerySchema, location="query")
     @bp.response(200, RequestDumpSchema(many=True))
     def get(self, args):
@@ -210,7 +209,7 @@ class Waitlist(MethodView):
 
 @bp.route("/loans")
 class Loans(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.arguments(LoanQuerySchema, location="query")
     @bp.response(200, LoanSchema(many=True))
     @bp.paginate(SelectPage, page_size=50, max_page_size=200)
@@ -218,7 +217,7 @@ class Loans(MethodView):
         """Loans, newest first; ``open=true`` for devices still at homes."""
         return loans.loans_query(args["open"], args["person_id"])
 
-    @require_role(Role.STAFF, Role.ADMIN)
+    @STEPS.route("deliver")
     @idempotent
     @bp.arguments(LoanSchema)
     @bp.response(201, LoanSchema)
@@ -237,7 +236,7 @@ class Loans(MethodView):
 
 @bp.route("/loans/<int:loan_id>")
 class LoanItem(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, LoanSchema)
     def get(self, loan_id):
         """One loan."""
@@ -246,13 +245,13 @@ class LoanItem(MethodView):
 
 @bp.route("/loans/<int:loan_id>/followups")
 class LoanFollowUps(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, FollowUpSchema(many=True))
     def get(self, loan_id):
         """The visits of a loan, oldest first."""
         return loans.get_loan(loan_id).follow_ups
 
-    @require_role(Role.ASSESSOR, Role.STAFF, Role.ADMIN)
+    @STEPS.route("follow_up")
     @bp.arguments(FollowUpSchema)
     @bp.response(201, FollowUpSchema)
     def post(self, data, loan_id):
@@ -263,7 +262,7 @@ class LoanFollowUps(MethodView):
 
 @bp.route("/loans/<int:loan_id>/return")
 class LoanReturn(MethodView):
-    @require_role(Role.STAFF, Role.ADMIN)
+    @STEPS.route("receive_return")
     @bp.arguments(ReturnSchema)
     @bp.response(200, LoanSchema)
     def post(self, data, loan_id):
@@ -274,7 +273,7 @@ class LoanReturn(MethodView):
 
 @bp.route("/devices/<tag>/loans")
 class DeviceLoans(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, LoanSchema(many=True))
     def get(self, tag):
         """Every loan of a device, newest first."""
@@ -283,7 +282,7 @@ class DeviceLoans(MethodView):
 
 @bp.route("/devices/<tag>/release")
 class DeviceRelease(MethodView):
-    @require_role(Role.ADMIN)
+    @STEPS.route("release")
     @bp.response(200, DeviceSchema)
     def post(self, tag):
         """Admin override: a returned device back to available before cleaning (audited)."""
@@ -293,11 +292,10 @@ class DeviceRelease(MethodView):
 
 # --- life status, care plan, referrals ------------------------------------------------------------
 
-CARERS = (*care.CARE_ROLES, Role.ADMIN)
 
 
 @bp.route("/people/<int:person_id>/life-status", methods=["POST"])
-@require_role(*CARERS)
+@STEPS.route("care")
 @bp.arguments(LifeStatusSchema)
 @bp.response(200, PersonSchema)
 def life_status(data, person_id):
@@ -310,7 +308,7 @@ def life_status(data, person_id):
 
 @bp.route("/people/<int:person_id>/care-plan")
 class CarePlan(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, CarePlanSchema)
     def get(self, person_id):
         """The tasks of the care plan at home and who does each (access is logged)."""
@@ -318,7 +316,7 @@ class CarePlan(MethodView):
         record_access(current_actor(), "person", person.id, "api.care_plan")
         return {"needs": person.care_needs}
 
-    @require_role(*CARERS)
+    @STEPS.route("care")
     @bp.arguments(CarePlanSchema)
     @bp.response(200, CarePlanSchema)
     def put(self, data, person_id):
@@ -330,7 +328,7 @@ class CarePlan(MethodView):
 
 @bp.route("/people/<int:person_id>/referrals")
 class Referrals(MethodView):
-    @require_role(*PEOPLE_READERS)
+    @STEPS.route("read_people")
     @bp.response(200, ReferralSchema(many=True))
     def get(self, person_id):
         """The person's referrals to the social welfare division."""
@@ -338,7 +336,7 @@ class Referrals(MethodView):
         record_access(current_actor(), "person", person.id, "api.referrals")
         return person.referrals
 
-    @require_role(*CARERS)
+    @STEPS.route("care")
     @bp.arguments(ReferralSchema)
     @bp.response(201, ReferralSchema)
     def post(self, data, person_id):
@@ -349,7 +347,7 @@ class Referrals(MethodView):
 
 
 @bp.route("/referrals/<int:referral_id>", methods=["PATCH"])
-@require_role(*CARERS)
+@STEPS.route("care")
 @bp.arguments(ReferralUpdateSchema)
 @bp.response(200, ReferralSchema)
 def referral_update(data, referral_id):

@@ -5,18 +5,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.api import step_route
-from core.auth import current_actor, require_internal, require_role
-from core.users import Role
+from core.auth import current_actor, require_internal
 from devices import services as devices
 from devices.api import SelectPage
 from maintenance import services
 from maintenance.models import RetirementKind
+from maintenance.steps import STEPS
 from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema, NoBodySchema,
                                  PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
                                  TypeFiguresSchema, WorkOrderQuerySchema, WorkOrderSchema)
 
 bp = Blueprint("maintenance_api", __name__, url_prefix="/api/v1", description="Work orders")
-WORKERS = (Role.MAINTENANCE, Role.ADMIN)
 
 
 @bp.route("/work-orders")
@@ -30,7 +29,7 @@ class WorkOrders(MethodView):
         device = devices.get_device(args["device_tag"]) if args["device_tag"] else None
         return services.orders_query(args["status"], args["kind"], device)
 
-    @require_role(Role.MAINTENANCE, Role.STAFF, Role.ADMIN)
+    @STEPS.route("open_order")
     @bp.arguments(WorkOrderSchema)
     @bp.response(201, WorkOrderSchema)
     def post(self, data):
@@ -51,7 +50,7 @@ class WorkOrderItem(MethodView):
 
 def _action(rule: str, schema, doc: str):
     """``POST /work-orders/{id}/<step>`` calling ``action(order, data, actor)``."""
-    return step_route(bp, rule, schema=schema, response=WorkOrderSchema, roles=WORKERS,
+    return step_route(bp, rule, schema=schema, response=WorkOrderSchema, roles=STEPS.roles("work"),
                       load=lambda order_id: services.get_order(order_id), doc=doc)
 
 
@@ -99,7 +98,7 @@ class Retirements(MethodView):
         """Requests to retire a device or record it lost; filter by ``status``."""
         return services.requests_query(args["status"])
 
-    @require_role(*services.REQUESTERS)
+    @STEPS.route("request_retirement")
     @bp.arguments(RetirementSchema)
     @bp.response(201, RetirementSchema)
     def post(self, data):
@@ -114,7 +113,7 @@ def _decision(rule: str, approve: bool, name: str, doc: str):
     def action(found, data, actor):
         services.decide(found, approve, data["note"], by=actor)
     action.__name__ = name
-    return step_route(bp, rule, schema=RetirementDecisionSchema, response=RetirementSchema, roles=services.DECIDERS,
+    return step_route(bp, rule, schema=RetirementDecisionSchema, response=RetirementSchema, roles=STEPS.roles("decide_retirement"),
                       load=services.get_request, doc=doc)(action)
 
 

@@ -9,12 +9,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.db import db
 from core.errors import DomainError, PermissionDenied, readable_messages
 from core.forms import attempt, submit
-from core.users import Role
-from devices import history
 from devices import services as devices
 from devices.forms import baht_to_satang
 from devices.models import Condition, DeviceStatus, ProblemReport
@@ -22,39 +20,20 @@ from maintenance import services
 from maintenance.forms import EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
 from maintenance.labels import DECISION_LABELS, KIND_LABELS, RETIREMENT_LABELS, SOURCE_LABELS, STATUS_LABELS
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
+from maintenance.steps import STEPS
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
-WORKERS = (Role.MAINTENANCE, Role.ADMIN)
 DUE_PAGE = 100
-# Who reads the service due list and the figures.
-OVERSEERS = (*WORKERS, Role.STAFF, Role.SUPERVISOR)
-
-
-# How the keys maintenance writes into a device's history read (devices/history.py).
-history.describe("work_order", _l("Work order"),
-                 link=lambda order_id: (f"#{order_id}", url_for("maintenance.order_view", order_id=order_id)))
-history.describe("kind", _l("Kind of work"), values=KIND_LABELS, actions="work_order.")
-history.describe("cost_satang", _l("Cost"))
-history.describe("estimate_satang", _l("Estimated repair cost"))
-history.describe("retire_suggested", _l("Retiring suggested"))
-history.describe("failed", _l("Failed checks"), listed=True)
-history.describe("part", _l("Part"))
-history.describe("reason", _l("Reason"), actions="work_order.cancelled",
-                 values={"override": _l("put back in stock by an admin"), "retired": _l("the device left service")})
-for _action in ("device.retirement_requested", "device.loss_reported", "device.retired", "device.marked_lost",
-                "device.retirement_rejected"):
-    history.describe("request", _l("Retirement request"), link=lambda request_id: (f"#{request_id}", None),
-                     actions=_action)
 
 
 @bp.app_context_processor
 def _labels():
-    return {"work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS, "work_source_labels": SOURCE_LABELS,
+    return {"may_step": lambda step: STEPS.allows(current_actor(), step), "work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS, "work_source_labels": SOURCE_LABELS,
             "retirement_labels": RETIREMENT_LABELS, "decision_labels": DECISION_LABELS}
 
 
 @bp.route("")
-@require_role(*WORKERS, Role.STAFF)
+@STEPS.route("open_order")
 def my_orders():
     actor = current_actor()
     mine = list(db.session.scalars(services.orders_query("open", assignee=actor)))
@@ -64,7 +43,7 @@ def my_orders():
 
 
 @bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
-@require_role(*WORKERS, *services.HOME_VISITORS)
+@STEPS.route("work_at_home")
 def order_view(order_id):
     order = services.get_order(order_id)
     if not services.may_work_on(order, current_actor()):
@@ -120,7 +99,7 @@ def _step(order, step, part_form, finish_form, estimate_form) -> str:
 
 
 @bp.route("/d/<tag>", methods=["GET", "POST"])
-@require_role(*WORKERS, Role.STAFF)
+@STEPS.route("open_order")
 def device_work(tag):
     """From the scan page: the device's open order; a POST opens an inspection of one in stock."""
     device = devices.get_device(tag)
@@ -136,7 +115,7 @@ def device_work(tag):
 
 
 @bp.route("/d/<tag>/service", methods=["POST"])
-@require_role(*WORKERS, *services.HOME_VISITORS)
+@STEPS.route("work_at_home")
 def start_service(tag):
     """Open the preventive inspection of a device that is due (in stock, or at the home)."""
     device = devices.get_device(tag)
@@ -153,13 +132,13 @@ def start_service(tag):
 
 
 @bp.route("/due")
-@require_role(*OVERSEERS)
+@STEPS.route("see_due")
 def service_due_list():
     type_code = request.args.get("type", "")
     actor = current_actor()
 
     def may_inspect(due) -> bool:
-        return actor.has_role(*WORKERS, *(services.HOME_VISITORS if due.on_loan else ()))
+        return STEPS.allows(actor, "work_at_home" if due.on_loan else "work")
 
     page = max(request.args.get("page", 1, type=int), 1)
     due = services.service_due(type_code=type_code, offset=(page - 1) * DUE_PAGE, limit=DUE_PAGE)
@@ -171,14 +150,14 @@ def service_due_list():
 
 
 @bp.route("/figures")
-@require_role(*OVERSEERS, Role.TREASURER)
+@STEPS.route("see_costs")
 def figures():
     return render_template("maintenance/figures.html", figures=services.type_figures(),
                            share=services.RETIRE_SHARE_PERCENT)
 
 
 @bp.route("/d/<tag>/retire", methods=["GET", "POST"])
-@require_role(*services.REQUESTERS)
+@STEPS.route("request_retirement")
 def retire(tag):
     """Ask a supervisor to retire the device or record it lost."""
     device = devices.get_device(tag)
@@ -199,7 +178,7 @@ def retire(tag):
 
 
 @bp.route("/retirements")
-@require_role(*services.REQUESTERS)
+@STEPS.route("request_retirement")
 def retirements():
     pending = list(db.session.scalars(services.requests_query(DecisionStatus.PENDING)))
     decided = list(db.session.scalars(services.requests_query("decided").limit(20)))
@@ -208,7 +187,7 @@ def retirements():
 
 
 @bp.route("/retirements/<int:request_id>", methods=["POST"])
-@require_role(*services.DECIDERS)
+@STEPS.route("decide_retirement")
 def decide_retirement(request_id):
     found = services.get_request(request_id)
     form = RetireDecisionForm()
@@ -224,7 +203,7 @@ def decide_retirement(request_id):
 
 
 @bp.route("/reports/<int:report_id>/triage", methods=["POST"])
-@require_role(*WORKERS, Role.STAFF)
+@STEPS.route("open_order")
 def triage(report_id):
     report = db.get_or_404(ProblemReport, report_id)
     kind = WorkKind(request.form.get("kind", "repair")) if request.form.get("kind") in {k.value for k in WorkKind} \

@@ -9,6 +9,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
+from core.audit import ACTION_LABELS, AuditEvent
 from core.db import db
 from core.users import Role, User, authenticate
 from devices.models import Device, DeviceStatus, DeviceType, ProblemReport
@@ -43,6 +44,9 @@ def test_demo_data_loads_a_realistic_set_and_prints_logins(app):
         # Every device state agrees with the lending records.
         on_loan = {d.id for d in devices if d.status == DeviceStatus.ON_LOAN}
         assert on_loan == {loan.device_id for loan in all_loans if loan.is_open}
+        # Every event of the replayed history reads as a label (each domain's hooks.py).
+        actions = set(db.session.scalars(select(AuditEvent.action).distinct()))
+        assert len(actions) > 20 and sorted(a for a in actions if a not in ACTION_LABELS) == []
     # A second run leaves the data alone.
     assert runner.invoke(args=["demo-data", "--if-empty"]).exit_code == 0
     assert runner.invoke(args=["demo-data"]).exit_code != 0

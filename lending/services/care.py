@@ -17,12 +17,11 @@ from flask_babel import lazy_gettext as _l
 from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
-from core.users import Role, User
+from core.users import User
 from lending.labels import CARE_TASK_LABELS
 from lending.models import NURSE_ONLY_TASKS, CareNeed, CareTask, Carer, Person, ReferralStatus, WelfareReferral
-from lending.services.pipeline import require_roles
+from lending.steps import STEPS
 
-CARE_ROLES = (Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR)
 
 
 def set_care_plan(person: Person, needs: Sequence[Mapping[str, Any]], *, by: User) -> list[CareNeed]:
@@ -31,7 +30,7 @@ def set_care_plan(person: Person, needs: Sequence[Mapping[str, Any]], *, by: Use
     Raises ValidationError for an unknown task or carer, a task listed twice, or a nurse's
     task given to someone else.
     """
-    require_roles(by, *CARE_ROLES)
+    STEPS.check(by, "care")
     errors: dict[str, list] = {}
     rows: dict[CareTask, CareNeed] = {}
     for need in needs:
@@ -58,7 +57,7 @@ def set_care_plan(person: Person, needs: Sequence[Mapping[str, Any]], *, by: Use
 def refer(person: Person, reason: str, *, by: User, on: dt.date | None = None) -> WelfareReferral:
     """Refer the person to the social welfare division. Raises ValidationError without a
     reason, Conflict while another referral of theirs is still open."""
-    require_roles(by, *CARE_ROLES)
+    STEPS.check(by, "care")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_l("Say why the person is referred."), {"reason": [_l("A reason is required.")]})
@@ -86,7 +85,7 @@ def update_referral(referral: WelfareReferral, status: ReferralStatus, outcome: 
                     by: User) -> WelfareReferral:
     """Record how the referral went. Raises Conflict for a stale version; ValidationError
     when a finished referral has no outcome written."""
-    require_roles(by, *CARE_ROLES)
+    STEPS.check(by, "care")
     if version is not None and version != referral.version:
         raise Conflict(_l("Someone else changed this referral meanwhile; reload it and try again."),
                        {"version": [_l("Stale: the current version is %(version)d.", version=referral.version)]})

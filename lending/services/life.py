@@ -16,9 +16,10 @@ from core import audit, clock
 from core.db import db
 from core.errors import ValidationError
 from core.i18n import in_thai
-from core.users import Role, User
+from core.users import User
 from lending.models import OPEN_REQUEST_STATES, LendingRequest, LifeStatus, Loan, Outcome, Person
-from lending.services.pipeline import BEFORE_DELIVERY, cancel_items, require_roles
+from lending.services.pipeline import BEFORE_DELIVERY, cancel_items
+from lending.steps import STEPS
 
 PICKUP_BECAUSE = {LifeStatus.DECEASED: Outcome.DIED, LifeStatus.MOVED: Outcome.MOVED}
 
@@ -36,7 +37,7 @@ def set_life_status(person: Person, status: LifeStatus, on: dt.date | None = Non
 
     Raises ValidationError for a date in the future.
     """
-    require_roles(by, Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR)
+    STEPS.check(by, "care")
     on = on or clock.today()
     if on > clock.today():
         raise ValidationError(_l("The date cannot be in the future."),

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit, clock
 from core.db import db, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
-from core.users import Role, User
+from core.users import User
 from devices import holds
 from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, ReportKind, ReportSource
@@ -24,7 +24,8 @@ from lending.models import (PICKUP_OUTCOMES, FollowUp, ItemStatus, LendingReques
                             RequestItem)
 from lending.services import life
 from lending.services.life import ask_pickup
-from lending.services.pipeline import _Joined, item_step, require_roles, visit_date_errors
+from lending.services.pipeline import _Joined, item_step, visit_date_errors
+from lending.steps import STEPS
 
 LIFE_OUTCOMES = {Outcome.DIED: LifeStatus.DECEASED, Outcome.MOVED: LifeStatus.MOVED}
 
@@ -81,7 +82,7 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
     half-written. ``delivered_at`` is when it happened, if not now (a delivery recorded
     afterwards); the first follow-up is due that many days after the center's day of delivery.
     """
-    require_roles(by, Role.STAFF)
+    STEPS.check(by, "deliver")
     item = _item_to_deliver(req, device)
     errors: dict[str, list] = {}
     missing = [point for point in checklist(device) if point not in set(instructions)]
@@ -136,7 +137,7 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> Follow
     status (life.set_life_status). ``visited_on`` (default: the center's today) may not be
     before the delivery nor in the future (ValidationError naming it).
     """
-    require_roles(by, Role.ASSESSOR, Role.STAFF)
+    STEPS.check(by, "follow_up")
     if not loan.is_open:
         raise InvalidTransition(_l("Loan %(number)s is closed.", number=loan.number), "closed")
     errors: dict[str, list] = {}
@@ -189,7 +190,7 @@ def record_follow_up(loan: Loan, data: Mapping[str, Any], *, by: User) -> Follow
 def receive_return(loan: Loan, condition: Condition, notes: str = "", *, by: User) -> Loan:
     """The device comes back: the loan closes (and the request, when nothing else of it is
     out), the device awaits cleaning."""
-    require_roles(by, Role.STAFF)
+    STEPS.check(by, "deliver")
     if not loan.is_open:
         raise InvalidTransition(_l("Loan %(number)s was already returned.", number=loan.number), "closed")
     devices.set_status(loan.device, DeviceStatus.RETURNED, expect=(DeviceStatus.ON_LOAN,), by=by,
@@ -213,7 +214,7 @@ def release_without_cleaning(device: Device, *, by: User) -> Device:
     Until the maintenance work orders exist this is the only way out of ``returned``;
     it is audited as an override.
     """
-    require_roles(by)  # admin only
+    STEPS.check(by, "release")
     return devices.set_status(device, DeviceStatus.AVAILABLE, expect=(DeviceStatus.RETURNED,), by=by,
                               action="device.released_without_cleaning")
 

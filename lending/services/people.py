@@ -12,12 +12,10 @@ from stdnum.th import pin
 from core import audit, clock
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
-from core.users import Role, User
+from core.users import User
 from lending.models import ChronicCondition, ConsentRecord, DisabilityType, Person
+from lending.steps import STEPS
 
-# Who may see people's records at all, and who may see the whole national ID.
-PERSON_ROLES = (Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.ADMIN)
-FULL_ID_ROLES = (Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
 PERSON_FIELDS = ("national_id", "title", "first_name", "last_name", "birth_date", "phone", "house_no", "moo",
                  "soi", "road", "tambon", "amphoe", "changwat", "postcode", "caregiver_name",
                  "caregiver_relation", "caregiver_phone", "disability_types", "disability_card_no",
@@ -41,7 +39,7 @@ def normalize_national_id(raw: str | None) -> str | None:
 
 
 def may_see_full_id(user: User) -> bool:
-    return user.has_role(*FULL_ID_ROLES)
+    return STEPS.allows(user, "see_full_id")
 
 
 def get_person(person_id: int) -> Person:
@@ -92,6 +90,7 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
 
     Raises ValidationError (bad ID, missing consent) or Conflict (ID already registered).
     """
+    STEPS.check(by, "register_person")
     clean = _clean(data)
     if not (clean.get("first_name") or "").strip():
         raise ValidationError(_l("The first name is required."), {"first_name": [_l("This field is required.")]})
@@ -113,6 +112,7 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
 
 def update_person(person: Person, changes: Mapping[str, Any], *, version: int | None, by: User) -> Person:
     """Raises Conflict for a stale version or a national ID registered to someone else."""
+    STEPS.check(by, "edit_person")
     if version != person.version:
         raise Conflict(_l("Someone else changed this person's record meanwhile; reload it and try again."),
                        {"version": [_l("Stale: the current version is %(version)d.", version=person.version)]})

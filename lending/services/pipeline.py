@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core import audit, clock, dates
 from core.db import db, utcnow
-from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from core.users import Role, User
 from devices import holds
 from devices import services as devices
@@ -25,6 +25,7 @@ from lending import adl
 from lending.labels import ITEM_STATUS_LABELS, REQUEST_STATUS_LABELS
 from lending.models import (OPEN_REQUEST_STATES, RESERVABLE_ITEM_STATES, Assessment, Channel, ItemStatus,
                             LendingRequest, Person, RequestItem, RequestStatus, Urgency)
+from lending.steps import STEPS
 
 S = RequestStatus
 I = ItemStatus  # noqa: E741 - the item states read best short
@@ -36,11 +37,6 @@ BEFORE_DELIVERY = (I.REQUESTED, I.APPROVED, I.WAITLISTED, I.RESERVED)
 # An open request shows at the step of its least advanced open item.
 ITEM_STEP = {I.APPROVED: S.APPROVED, I.WAITLISTED: S.WAITLISTED, I.RESERVED: S.RESERVED, I.DELIVERED: S.DELIVERED}
 STEP_ORDER = (I.APPROVED, I.WAITLISTED, I.RESERVED, I.DELIVERED)
-
-
-def require_roles(user: User, *roles: Role) -> None:
-    if not user.has_role(Role.ADMIN, *roles):
-        raise PermissionDenied(_l("Your role may not take this step."))
 
 
 def _either(labels, states) -> str:
@@ -153,7 +149,7 @@ def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data
     Raises ValidationError for an unknown channel or urgency, no device or the same type
     twice; Conflict when the person has died.
     """
-    require_roles(by, Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR)
+    STEPS.check(by, "submit")
     types = [device_types] if isinstance(device_types, DeviceType) else list(device_types)
     errors: dict[str, list] = {}
     try:
@@ -188,7 +184,7 @@ def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data
 
 
 def schedule_assessment(req: LendingRequest, due_on: dt.date, assessor: User | None, *, by: User) -> LendingRequest:
-    require_roles(by, Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR)
+    STEPS.check(by, "submit")
     expect_status(req, S.SUBMITTED, S.ASSESSMENT_SCHEDULED)
     if assessor is not None and not assessor.has_role(Role.ASSESSOR):
         raise ValidationError(_l("The chosen user is not an assessor."),
@@ -209,7 +205,7 @@ def record_assessment(req: LendingRequest, data: Mapping[str, Any], *, by: User)
     they must agree (ValidationError otherwise). ``recommended_type`` is for the first item;
     ``recommendations`` maps other items' ids to the type the assessor recommends.
     """
-    require_roles(by, Role.ASSESSOR)
+    STEPS.check(by, "assess")
     expect_status(req, *ASSESSABLE)
     if any(item.status != I.REQUESTED for item in req.items):
         raise InvalidTransition(_l("Request %(id)d is partly decided; it can no longer be assessed again.",
@@ -276,7 +272,7 @@ def decide(req: LendingRequest, approved: bool, reason: str, *, by: User,
     Approved: a lendable device of the type is proposed; with none the item joins the
     waitlist. A rejection needs a reason (ValidationError).
     """
-    require_roles(by, Role.SUPERVISOR)
+    STEPS.check(by, "decide")
     expect_status(req, S.ASSESSED)
     reason = (reason or "").strip()
     if not approved and not reason:
@@ -307,7 +303,7 @@ def cancel(req: LendingRequest, reason: str, *, by: User,
     """Cancel what is still open of a request before delivery (or the ``items`` given): a
     reserved device goes back on the shelf (and to the waitlist). Devices already at the home
     stay on loan until they come back."""
-    require_roles(by, Role.STAFF, Role.SUPERVISOR)
+    STEPS.check(by, "cancel")
     expect_status(req, *OPEN_REQUEST_STATES, S.DELIVERED)
     reason = (reason or "").strip()
     if not reason:

@@ -13,7 +13,7 @@ from sqlalchemy import case, select
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, ValidationError
-from core.users import Role, User
+from core.users import User
 from devices import holds
 from devices import services as devices
 from devices.labels import TypeName
@@ -21,7 +21,8 @@ from devices.models import Device, DeviceStatus, DeviceType
 from lending.labels import REQUEST_STATUS_LABELS
 from lending.models import (GROUP_RANK, RESERVABLE_ITEM_STATES, URGENCY_RANK, ItemStatus, LendingRequest,
                             RequestItem)
-from lending.services.pipeline import expect_item, first_available, get_item, item_step, require_roles
+from lending.services.pipeline import expect_item, first_available, get_item, item_step
+from lending.steps import STEPS
 
 I = ItemStatus  # noqa: E741
 
@@ -111,7 +112,7 @@ def reserve(req: LendingRequest, device: Device | None = None, *, by: User, reas
     reason, InvalidTransition when the device is not available, Conflict when no device of
     the type is lendable or the device is held back (devices.holds).
     """
-    require_roles(by, Role.STAFF, Role.SUPERVISOR)
+    STEPS.check(by, "reserve")
     item = item or item_for(req, device)
     expect_item(item, *RESERVABLE_ITEM_STATES)
     if device is None:

@@ -19,7 +19,7 @@ from core.db import db
 from core.errors import ValidationError
 from core.users import Role, User, UserRole
 from lending.models import Assessment, LendingRequest, Loan, Person, RequestStatus, VolunteerZone
-from lending.services.pipeline import require_roles
+from lending.steps import STEPS
 
 Area = tuple[str, str]
 
@@ -116,7 +116,7 @@ def home_visitors() -> list[User]:
 def set_zones(user: User, zones: Iterable[Area], *, by: User) -> list[VolunteerZone]:
     """Replace the moo a home visitor covers. Raises ValidationError for a user who does not
     visit homes, or a zone without a tambon or moo."""
-    require_roles(by, Role.SUPERVISOR)
+    STEPS.check(by, "set_zones")
     if not user.has_role(Role.ASSESSOR):
         raise ValidationError(_l("Only a home visitor (the assessor role) covers a zone."),
                               {"user": [_l("Must hold the assessor role.")]})

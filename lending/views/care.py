@@ -6,17 +6,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core.audit import record_access
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.errors import ValidationError
 from core.forms import attempt, int_or_none
-from core.users import Role
 from lending.forms import LifeStatusForm, ReferralForm, ReferralUpdateForm
 from lending.labels import CARE_TASK_LABELS, CARER_LABELS
 from lending.models import NURSE_ONLY_TASKS, CareTask, LifeStatus, ReferralStatus
 from lending.services import care, life, people
+from lending.steps import STEPS
 
 bp = Blueprint("care", __name__, url_prefix="/people")
-CARERS = (*care.CARE_ROLES, Role.ADMIN)
 
 
 def _back(person_id: int, anchor: str = ""):
@@ -31,7 +30,7 @@ def _refused(exc: ValidationError, person_id: int, anchor: str):
 
 
 @bp.route("/<int:person_id>/life-status", methods=["POST"])
-@require_role(*CARERS)
+@STEPS.route("care")
 def life_status(person_id):
     person = people.get_person(person_id)
     form = LifeStatusForm()
@@ -46,7 +45,7 @@ def life_status(person_id):
 
 
 @bp.route("/<int:person_id>/care-plan", methods=["GET", "POST"])
-@require_role(*CARERS)
+@STEPS.route("care")
 def care_plan(person_id):
     """Tick each task the home needs and say who does it."""
     person = people.get_person(person_id)
@@ -72,7 +71,7 @@ def care_plan(person_id):
 
 
 @bp.route("/<int:person_id>/referrals", methods=["POST"])
-@require_role(*CARERS)
+@STEPS.route("care")
 def refer(person_id):
     person = people.get_person(person_id)
     form = ReferralForm()
@@ -86,7 +85,7 @@ def refer(person_id):
 
 
 @bp.route("/referrals/<int:referral_id>", methods=["POST"])
-@require_role(*CARERS)
+@STEPS.route("care")
 def update_referral(referral_id):
     referral = care.get_referral(referral_id)
     form = ReferralUpdateForm()

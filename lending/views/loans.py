@@ -10,13 +10,12 @@ from wtforms import SelectChoice
 
 from core import clock
 from core.audit import record_access
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.dates import format_date
 from core.db import db
 from core.errors import NotFound, ValidationError
 from core.forms import submit
 from core.i18n import in_thai
-from core.users import Role
 from devices import services as devices
 from devices.forms import CONDITION_LABELS
 from devices.labels import STATUS_LABELS
@@ -25,11 +24,10 @@ from lending import adl
 from lending.agreement import AgreementData, agreement_pdf
 from lending.forms import DeliveryForm, FollowUpForm, ReturnForm, adl_scores
 from lending.models import ItemStatus, LendingRequest, Loan, RequestItem
-from lending.services import loans, people, worklist
+from lending.services import loans, worklist
+from lending.steps import STEPS
 
 bp = Blueprint("loans", __name__)
-READERS = people.PERSON_ROLES
-VISITORS = (Role.ASSESSOR, Role.STAFF, Role.ADMIN)
 
 
 def _deliverable_requests(device) -> list[LendingRequest]:
@@ -48,7 +46,7 @@ def _deliverable_requests(device) -> list[LendingRequest]:
 
 
 @bp.route("/d/<tag>/deliver", methods=["GET", "POST"])
-@require_role(Role.STAFF, Role.ADMIN)
+@STEPS.route("deliver")
 def deliver(tag):
     device = devices.get_device(tag)
     candidates = _deliverable_requests(device)
@@ -86,7 +84,7 @@ def _float(value) -> float | None:
 
 
 @bp.route("/loans/<int:loan_id>")
-@require_role(*READERS)
+@STEPS.route("read_people")
 def loan_view(loan_id):
     loan = loans.get_loan(loan_id)
     record_access(current_actor(), "person", loan.person_id, "page.loan")
@@ -94,7 +92,7 @@ def loan_view(loan_id):
 
 
 @bp.route("/loans/<int:loan_id>/agreement.pdf")
-@require_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("agreement")
 def agreement(loan_id):
     loan = loans.get_loan(loan_id)
     person, device, config = loan.person, loan.device, current_app.config
@@ -121,7 +119,7 @@ def agreement(loan_id):
 
 
 @bp.route("/loans/<int:loan_id>/photo")
-@require_role(*READERS)
+@STEPS.route("read_people")
 def photo(loan_id):
     loan = loans.get_loan(loan_id)
     if not loan.photo:
@@ -134,7 +132,7 @@ def photo(loan_id):
 
 
 @bp.route("/follow-ups")
-@require_role(*READERS)
+@STEPS.route("read_people")
 def due():
     today = clock.today()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
@@ -145,7 +143,7 @@ def due():
 
 
 @bp.route("/loans/<int:loan_id>/follow-up", methods=["GET", "POST"])
-@require_role(*VISITORS)
+@STEPS.route("follow_up")
 def follow_up(loan_id):
     loan = loans.get_loan(loan_id)
     form = FollowUpForm()
@@ -172,7 +170,7 @@ def follow_up(loan_id):
 
 
 @bp.route("/d/<tag>/follow-up")
-@require_role(*VISITORS)
+@STEPS.route("follow_up")
 def device_follow_up(tag):
     loan = _open_loan(tag)
     return redirect(url_for("loans.follow_up", loan_id=loan.id))
@@ -188,7 +186,7 @@ def _open_loan(tag) -> Loan:
 
 
 @bp.route("/d/<tag>/return", methods=["GET", "POST"])
-@require_role(Role.STAFF, Role.ADMIN)
+@STEPS.route("receive_return")
 def receive_return(tag):
     loan = _open_loan(tag)
     form = ReturnForm()
@@ -203,20 +201,8 @@ def receive_return(tag):
 
 
 @bp.route("/d/<tag>/release", methods=["POST"])
-@require_role(Role.ADMIN)
+@STEPS.route("release")
 def release(tag):
     device = loans.release_without_cleaning(devices.get_device(tag), by=current_actor())
     flash(_("%(tag)s is back in stock (recorded as an override).", tag=device.tag), "success")
     return redirect(url_for("devices.scan", tag=device.tag))
-
-
-def holder_panel(device, user) -> dict | None:
-    """On the staff scan page: who holds or awaits the device, for roles that may see people."""
-    if not user.has_role(*READERS):
-        return None
-    loan = loans.open_loan_for(device)
-    reservation = None if loan else loans.reservation_for(device)
-    if loan is None and reservation is None:
-        return None
-    record_access(user, "person", loan.person_id if loan else reservation.request.person_id, "page.scan")
-    return {"template": "lending/_holder_panel.html", "loan": loan, "reservation": reservation}

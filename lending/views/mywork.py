@@ -7,19 +7,19 @@ from flask_babel import lazy_gettext as _l
 
 from core import clock
 from core.audit import record_access
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.db import db
 from core.forms import attempt
 from core.errors import NotFound
-from core.users import Role, User
+from core.users import User
 from lending.services import worklist
+from lending.steps import STEPS
 
 bp = Blueprint("mywork", __name__)
-VISITORS = (Role.ASSESSOR, Role.STAFF, Role.ADMIN)
 
 
 @bp.route("/my-work")
-@require_role(*VISITORS)
+@STEPS.route("visit")
 def my_work():
     actor = current_actor()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
@@ -40,7 +40,7 @@ def _parse_zones(text: str) -> list[worklist.Area]:
 
 
 @bp.route("/zones", methods=["GET", "POST"])
-@require_role(Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("set_zones")
 def zones():
     """Which moo each home visitor covers (one ``tambon/moo`` per line)."""
     status = 200

@@ -7,21 +7,21 @@ from sqlalchemy import select
 
 from core import clock
 from core.audit import record_access
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.db import db
 from core.forms import int_or_none, submit
-from core.users import Role
 from lending.forms import LifeStatusForm, NewPersonForm, PersonForm, ReferralForm
 from lending.labels import (CARE_TASK_LABELS, CARER_LABELS, CHRONIC_LABELS, DISABILITY_LABELS,
                             REFERRAL_STATUS_LABELS)
 from lending.models import Assessment, FollowUp, LendingRequest, Loan
-from lending.services import care, loans, people, pipeline
+from lending.services import loans, people, pipeline
+from lending.steps import STEPS
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
 @bp.route("")
-@require_role(*people.PERSON_ROLES)
+@STEPS.route("read_people")
 def person_list():
     q, tambon, moo = (request.args.get(k, "")[:80] for k in ("q", "tambon", "moo"))
     page = db.paginate(people.search_query(q, tambon, moo), per_page=current_app.config["PER_PAGE"],
@@ -33,7 +33,7 @@ def person_list():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@require_role(Role.STAFF, Role.ADMIN)
+@STEPS.route("register_person")
 def person_new():
     form = NewPersonForm()
     consent = {"given_by": form.consent_by.data or "", "relation": form.consent_relation.data or ""}
@@ -47,7 +47,7 @@ def person_new():
 
 
 @bp.route("/<int:person_id>")
-@require_role(*people.PERSON_ROLES)
+@STEPS.route("read_people")
 def person_view(person_id):
     actor = current_actor()
     person = people.get_person(person_id)
@@ -56,7 +56,7 @@ def person_view(person_id):
         "lending/person_view.html", person=person, full_id=people.may_see_full_id(actor),
         disability_labels=DISABILITY_LABELS, chronic_labels=CHRONIC_LABELS, care_task_labels=CARE_TASK_LABELS,
         carer_labels=CARER_LABELS, referral_status_labels=REFERRAL_STATUS_LABELS, today=clock.today(),
-        may_care=actor.has_role(*care.CARE_ROLES, Role.ADMIN),
+        may_care=STEPS.allows(actor, "care"),
         life_form=LifeStatusForm(status=person.life_status.value, on=clock.today()), referral_form=ReferralForm(),
         requests=list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
         person_loans=list(db.session.scalars(loans.loans_query(person_id=person.id))),
@@ -68,7 +68,7 @@ def person_view(person_id):
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
-@require_role(Role.STAFF, Role.ADMIN)
+@STEPS.route("edit_person")
 def person_edit(person_id):
     person = people.get_person(person_id)
     form = PersonForm(obj=person)

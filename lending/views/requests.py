@@ -10,7 +10,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from core import clock
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.db import db
 from core.forms import submit
 from core.i18n import current_locale
@@ -27,10 +27,9 @@ from lending.models import (GROUP_RANK, OPEN_REQUEST_STATES, URGENCY_RANK, ItemS
                             RequestStatus)
 from lending.services import people, pipeline
 from lending.services import waitlist as queue
+from lending.steps import STEPS
 
 bp = Blueprint("requests", __name__)
-READERS = people.PERSON_ROLES
-INTAKE = (Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR, Role.ADMIN)
 S = RequestStatus
 
 
@@ -50,7 +49,7 @@ def _assessor_choices():
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
-@require_role(*INTAKE)
+@STEPS.route("submit")
 def request_new():
     form = RequestForm()
     form.device_type.choices = _type_choices()
@@ -71,7 +70,7 @@ def request_new():
 
 
 @bp.route("/requests")
-@require_role(*READERS)
+@STEPS.route("read_people")
 def board():
     type_code = request.args.get("type", "")[:8].upper()
     query = select(LendingRequest).where(LendingRequest.status.in_(OPEN_REQUEST_STATES)).order_by(
@@ -87,7 +86,7 @@ def board():
 
 
 @bp.route("/requests/<int:request_id>")
-@require_role(*READERS)
+@STEPS.route("read_people")
 def request_view(request_id):
     req = pipeline.get_request(request_id)
     actor = current_actor()
@@ -126,7 +125,7 @@ def _step_done(req, message):
 
 
 @bp.route("/requests/<int:request_id>/schedule", methods=["POST"])
-@require_role(Role.STAFF, Role.SUPERVISOR, Role.ASSESSOR, Role.ADMIN)
+@STEPS.route("schedule")
 def schedule(request_id):
     req = pipeline.get_request(request_id)
     form = ScheduleForm()
@@ -140,7 +139,7 @@ def schedule(request_id):
 
 
 @bp.route("/requests/<int:request_id>/assessment", methods=["GET", "POST"])
-@require_role(Role.ASSESSOR, Role.ADMIN)
+@STEPS.route("assess")
 def assessment(request_id):
     req = pipeline.get_request(request_id)
     form = AssessmentForm()
@@ -172,7 +171,7 @@ def assessment(request_id):
 
 
 @bp.route("/requests/<int:request_id>/decision", methods=["POST"])
-@require_role(Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("decide")
 def decide(request_id):
     req = pipeline.get_request(request_id)
     form = DecisionForm()
@@ -193,7 +192,7 @@ def decide(request_id):
 
 
 @bp.route("/requests/<int:request_id>/reservation", methods=["POST"])
-@require_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("reserve")
 def reserve(request_id):
     req = pipeline.get_request(request_id)
     item = pipeline.get_item(req, request.form.get("item", type=int) or 0) if request.form.get("item") else None
@@ -206,7 +205,7 @@ def reserve(request_id):
 
 
 @bp.route("/requests/<int:request_id>/cancel", methods=["POST"])
-@require_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("cancel")
 def cancel(request_id):
     req = pipeline.get_request(request_id)
     form = CancelForm()
@@ -220,7 +219,7 @@ def cancel(request_id):
 
 
 @bp.route("/approvals")
-@require_role(Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("decide")
 def approvals():
     queue = sorted(db.session.scalars(select(LendingRequest).where(LendingRequest.status == S.ASSESSED)),
                    key=lambda r: (URGENCY_RANK.get(r.urgency, 9), GROUP_RANK.get(r.dependency_group, 9),
@@ -241,7 +240,7 @@ def _stock_by_type() -> dict[int, int]:
 
 
 @bp.route("/waitlist")
-@require_role(*READERS)
+@STEPS.route("read_people")
 def waitlist():
     type_code = request.args.get("type", "")[:8].upper()
     device_type = devices.get_type(type_code) if type_code else None
@@ -251,7 +250,7 @@ def waitlist():
 
 
 @bp.route("/d/<tag>/reserve")
-@require_role(Role.STAFF, Role.SUPERVISOR, Role.ADMIN)
+@STEPS.route("reserve")
 def reserve_device(tag):
     """From the scan page of an available device: the waitlist of its type."""
     device = devices.get_device(tag)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from core import audit
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
-from core.users import Role, User
+from core.users import User
 from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, ProblemReport, ReportKind, ReportSource
 from fund import memos
@@ -25,25 +25,15 @@ from fund.services import spending
 from maintenance.labels import STATUS_LABELS
 from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATES, WorkKind, WorkOrder, WorkOrderPart,
                                 WorkStatus)
+from maintenance.steps import STEPS
 
-WORKERS = (Role.MAINTENANCE, Role.ADMIN)
 # An inspection of a device on loan is done at the home, often at a follow-up visit.
 SERVICE_KINDS = (WorkKind.INSPECTION, WorkKind.PREVENTIVE)
-HOME_VISITORS = (Role.STAFF, Role.ASSESSOR)
-
-audit.ACTION_LABELS.update({
-    "work_order.opened": _l("Work order opened"), "work_order.started": _l("Work started"),
-    "work_order.part_added": _l("Part added"), "work_order.done": _l("Work order finished"),
-    "work_order.cancelled": _l("Work order cancelled"), "work_order.waiting_parts": _l("Waiting for parts"), "device.cleaning_started": _l("Cleaning or repair started"),
-    "device.back_in_stock": _l("Back in stock"),
-    "device.held_in_workshop": _l("Kept in the workshop: a reported problem waits to be triaged"),
-    "device.condition_set": _l("Condition recorded after the work"),
-})
 
 
-def _require(user: User | None, *roles: Role) -> None:
-    if user is not None and not user.has_role(*WORKERS, *roles):
-        raise PermissionDenied(_l("Your role may not do maintenance work."))
+def _require(user: User | None, step: str) -> None:
+    if user is not None:  # None: the system itself (an order opened on a return)
+        STEPS.check(user, step)
 
 
 def at_home(order: WorkOrder) -> bool:
@@ -52,7 +42,7 @@ def at_home(order: WorkOrder) -> bool:
 
 
 def may_work_on(order: WorkOrder, user: User) -> bool:
-    return user.has_role(*WORKERS, *(HOME_VISITORS if at_home(order) else ()))
+    return STEPS.allows(user, "work_at_home" if at_home(order) else "work")
 
 
 def _require_worker(order: WorkOrder, user: User | None) -> None:
@@ -100,7 +90,7 @@ def open_order(device: Device, kind: WorkKind, *, by: User | None, source: str =
     return order
 
 
-def _on_status_changed(device: Device, old: DeviceStatus, new: DeviceStatus, by: User | None = None, **_kw):
+def on_status_changed(device: Device, old: DeviceStatus, new: DeviceStatus, by: User | None = None, **_kw):
     if new == DeviceStatus.RETURNED:
         open_order(device, WorkKind.CLEANING, by=by, source="return")
     elif old == DeviceStatus.RETURNED and new == DeviceStatus.AVAILABLE:
@@ -115,7 +105,7 @@ def _on_status_changed(device: Device, old: DeviceStatus, new: DeviceStatus, by:
         _stamp_ready(device)
 
 
-def _on_problem_reported(device: Device, report: ProblemReport, by: User | None = None, **_kw):
+def on_problem_reported(device: Device, report: ProblemReport, by: User | None = None, **_kw):
     # A problem found at a visit goes straight to the workshop as a repair, labelled as from
     # the visit; a public report waits to be triaged (and holds the device back meanwhile).
     if report.source == ReportSource.FOLLOW_UP and report.kind == ReportKind.PROBLEM and by is not None:
@@ -124,16 +114,10 @@ def _on_problem_reported(device: Device, report: ProblemReport, by: User | None 
         devices.mark_report_handled(report, by=by)
 
 
-def _on_report_handled(device: Device, report: ProblemReport, by: User | None = None, **_kw):
+def on_report_handled(device: Device, report: ProblemReport, by: User | None = None, **_kw):
     # The last thing keeping a cleaned device in the workshop may have been this report.
     if device.status == DeviceStatus.IN_MAINTENANCE and _may_go_back(device):
         _back_in_stock(device, by, expect=(DeviceStatus.IN_MAINTENANCE,))
-
-
-def connect_signals() -> None:
-    devices.device_status_changed.connect(_on_status_changed)
-    devices.problem_reported.connect(_on_problem_reported)
-    devices.report_handled.connect(_on_report_handled)
 
 
 def _may_go_back(device: Device) -> bool:
@@ -274,7 +258,7 @@ def _stamp_ready(device: Device) -> None:
 
 def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
     """Cancel an order opened by mistake. Cleaning cannot be cancelled: that is the gate."""
-    _require(by, Role.SUPERVISOR)
+    _require(by, "cancel_order")
     _expect_open(order)
     if order.kind == WorkKind.CLEANING:
         raise Conflict(_l("A cleaning order cannot be cancelled; finish it, or an admin puts the device back in "
@@ -294,7 +278,7 @@ def cancel(order: WorkOrder, reason: str, *, by: User) -> WorkOrder:
 
 def triage(report: ProblemReport, kind: WorkKind, *, by: User) -> WorkOrder:
     """A problem report (public, or found at a visit) becomes a work order and is marked handled."""
-    _require(by, Role.STAFF)
+    _require(by, "open_order")
     order = open_order(report.device, kind, by=by, source="problem", problem_report=report,
                        description=report.message)
     devices.mark_report_handled(report, by=by)

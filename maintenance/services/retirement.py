@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.db import db, utcnow
-from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
-from core.users import Role, User
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from core.users import User
 from devices import services as devices
 from devices.labels import STATUS_LABELS
 from devices.models import Device, DeviceStatus
@@ -20,24 +20,13 @@ from maintenance.labels import DECISION_LABELS
 from maintenance.models import (OPEN_STATES, DecisionStatus, RetirementKind, RetirementRequest, WorkKind, WorkOrder,
                                 WorkStatus)
 from maintenance.services.orders import _expect_open, _require
+from maintenance.steps import STEPS
 
 # Past this share of the type's reference new price, a repair is not worth it.
 RETIRE_SHARE_PERCENT = 60
-REQUESTERS = (Role.STAFF, Role.MAINTENANCE, Role.SUPERVISOR, Role.ADMIN)
-DECIDERS = (Role.SUPERVISOR, Role.ADMIN)
 # A device on loan or reserved for someone must come back (or be released) first.
 RETIRABLE = (DeviceStatus.AVAILABLE, DeviceStatus.RETURNED, DeviceStatus.IN_MAINTENANCE)
 OUT_OF_SERVICE = {RetirementKind.RETIRE: DeviceStatus.RETIRED, RetirementKind.LOST: DeviceStatus.LOST}
-
-audit.ACTION_LABELS.update({
-    "work_order.estimated": _l("Repair cost estimated"),
-    "device.retirement_requested": _l("Retirement requested"),
-    "device.loss_reported": _l("Reported lost, awaiting approval"),
-    "device.retired": _l("Retired (approved)"),
-    "device.marked_lost": _l("Recorded as lost (approved)"),
-    "device.retirement_rejected": _l("Retirement not approved"),
-})
-
 
 def retire_threshold_satang(device: Device) -> int | None:
     """The estimate above which retiring is suggested; None when the type has no price."""
@@ -59,7 +48,7 @@ def estimate_share_percent(order: WorkOrder) -> int | None:
 
 def set_estimate(order: WorkOrder, estimate_satang: int | None, *, by: User) -> WorkOrder:
     """Record what a repair is expected to cost, before doing it."""
-    _require(by)
+    _require(by, "work")
     _expect_open(order)
     if order.kind != WorkKind.REPAIR:
         raise ValidationError(_l("Work order %(id)d is not a repair; only a repair has a cost estimate.",
@@ -109,8 +98,7 @@ def request_retirement(device: Device, kind: RetirementKind, reason: str, *, by:
     Raises InvalidTransition unless the device is at the center (in stock, returned or in
     maintenance), and Conflict when a request is already waiting for a decision.
     """
-    if not by.has_role(*REQUESTERS):
-        raise PermissionDenied(_l("Your role may not ask to retire a device."))
+    STEPS.check(by, "request_retirement")
     if not (reason or "").strip():
         raise ValidationError(_l("Say why the device should leave service."), {"reason": [_l("A reason is required.")]})
     _expect_retirable(device)
@@ -138,8 +126,7 @@ def decide(request: RetirementRequest, approve: bool, note: str = "", *, by: Use
     Approving closes the device's open work orders, cleaning included: a retired device
     is not cleaned for the next user.
     """
-    if not by.has_role(*DECIDERS):
-        raise PermissionDenied(_l("Only a supervisor may decide on retiring a device."))
+    STEPS.check(by, "decide_retirement")
     if request.status != DecisionStatus.PENDING:
         raise InvalidTransition(_l("Retirement request %(id)d is decided already: %(state)s.", id=request.id,
                                    state=DECISION_LABELS[request.status]), request.status.value)

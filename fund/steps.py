@@ -1,0 +1,10 @@
+"""Who may take each step on the fund: the one table the pages and the API read."""
+from __future__ import annotations
+
+from core.steps import Steps
+from core.users import Role
+
+STEPS = Steps({
+    "keep_books": (Role.TREASURER,),                   # donors, donations, purchases, the journal, the balances
+    "see_donor_impact": (Role.TREASURER, Role.DONOR),  # a donor sees only their own
+})
