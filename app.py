@@ -36,6 +36,7 @@ from fund.views import impact_bp
 from lending.api import bp as lending_api_bp
 from maintenance.api import bp as maintenance_api_bp
 from maintenance.views import bp as maintenance_bp
+from reports.api import bp as reports_api_bp
 from lending.views import blueprints as lending_blueprints
 from labels.views import bp as labels_bp
 
@@ -143,7 +144,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(impact_bp)
     lending.init_app(app)
     maintenance.init_app(app)
-    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp):
+    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp, reports_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.
         csrf.exempt(blp)

@@ -10,19 +10,19 @@ from core.users import Role
 from devices import services as devices
 from devices.models import DeviceStatus
 from devices.holds import collect_holds
-from maintenance import services
+from maintenance.services import figures, orders, preventive, retirement
 from maintenance.services import holds as maintenance_holds
 from maintenance.models import WorkOrder
 
 
 def scan_panel(device, user) -> dict | None:
     """On the staff scan page: out of service (since when, why), a request waiting, a service due."""
-    retired = services.approved_for(device) if device.is_out_of_service else None
-    pending = None if retired else services.pending_for(device)
-    due = services.service_due_for(device)
+    retired = retirement.approved_for(device) if device.is_out_of_service else None
+    pending = None if retired else retirement.pending_for(device)
+    due = preventive.service_due_for(device)
     if not (retired or pending or due):
         return None
-    may_inspect = user.has_role(*services.WORKERS, *(services.HOME_VISITORS
+    may_inspect = user.has_role(*orders.WORKERS, *(orders.HOME_VISITORS
                                                      if device.status == DeviceStatus.ON_LOAN else ()))
     return {"template": "maintenance/_scan_panel.html", "retired": retired, "pending": pending, "due": due,
             "may_inspect": may_inspect}
@@ -30,13 +30,13 @@ def scan_panel(device, user) -> dict | None:
 
 def device_panel(device, user) -> dict | None:
     """On the device page: lifetime repair cost, downtime and the work orders."""
-    if not user.has_role(*services.WORKERS, Role.STAFF, Role.SUPERVISOR, Role.TREASURER):
+    if not user.has_role(*orders.WORKERS, Role.STAFF, Role.SUPERVISOR, Role.TREASURER):
         return None
-    orders = list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id)
+    listed = list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id)
                                      .order_by(WorkOrder.id.desc()).limit(50)))
-    return {"template": "maintenance/_device_panel.html", "figures": services.device_figures(device),
-            "orders": orders, "may_open": user.has_role(*services.WORKERS),
-            "retired": services.approved_for(device) if device.is_out_of_service else None}
+    return {"template": "maintenance/_device_panel.html", "figures": figures.device_figures(device),
+            "orders": listed, "may_open": user.has_role(*orders.WORKERS),
+            "retired": retirement.approved_for(device) if device.is_out_of_service else None}
 
 
 def due_flags(listed) -> dict[int, str]:
@@ -44,12 +44,12 @@ def due_flags(listed) -> dict[int, str]:
     if not listed:
         return {}
     return {due.device_id: _l("Inspection due: inspect at this visit")
-            for due in services.service_due(devices=listed).items}
+            for due in preventive.service_due(devices=listed).items}
 
 
 def init_app(_app) -> None:
     """Open cleaning orders on every return, and offer the maintenance steps on the device pages."""
-    services.connect_signals()
+    orders.connect_signals()
     collect_holds.connect(maintenance_holds.holds)
     devices.ACTION_ENDPOINTS.update({
         "start_cleaning": ("maintenance.device_work", "get"),
