@@ -109,15 +109,21 @@ class MoneyField(DecimalField):
 
     def process_formdata(self, valuelist) -> None:
         super().process_formdata(valuelist)
-        if self.data is not None and not self.data.is_finite():  # "NaN", "Infinity"
+        if isinstance(self.data, Decimal) and not self.data.is_finite():  # "NaN", "Infinity"
             self.data = None
             raise ValueError(self.gettext("Not a valid decimal value."))
 
     def post_validate(self, form, validation_stopped: bool) -> None:
-        # Judged in satang, as stored: 0.004 baht is no money, 21,474,836.474 is the most.
         if validation_stopped or self.data is None or self.errors:
             return
-        amount = self.satang
+        # Judged in satang, as stored (0.004 baht is no money, 21,474,836.474 is the most). One far
+        # outside ("1e999999999") is only said to be too large or below zero: its satang would
+        # overflow the decimal arithmetic.
+        typed = Decimal(self.data)
+        if typed.copy_abs() <= MAX_BAHT + 1:
+            amount = self.satang
+        else:
+            amount = MAX_SATANG + 1 if typed > 0 else -1
         if self.positive and amount <= 0:
             raise ValidationError(_l("Must be more than zero."))
         if amount < 0:

@@ -43,6 +43,7 @@ class AmountForm(FlaskForm):
 
     paid = MoneyField("Paid", [InputRequired()], positive=True)
     cost = MoneyField("Cost", [Optional()])
+    rate = MoneyField("Rate", [Optional()], default=0)
 
 
 def _errors(app, locale="en", **typed):
@@ -64,6 +65,8 @@ def test_the_money_field_gives_satang(app):
     ({"cost": "-1"}, "cost", "Enter an amount of zero or more."),
     ({"paid": "21474836.48"}, "paid", "At most ฿21,474,836.47."),
     ({"cost": "1e12"}, "cost", "At most ฿21,474,836.47."),
+    ({"cost": "1e999999999"}, "cost", "At most ฿21,474,836.47."),
+    ({"paid": "-1e999999999"}, "paid", "Must be more than zero."),
     ({"paid": "NaN"}, "paid", "Not a valid decimal value."),
     ({"cost": "Infinity"}, "cost", "Not a valid decimal value."),
     ({"paid": "12 บาท"}, "paid", "Not a valid decimal value."),
@@ -71,6 +74,11 @@ def test_the_money_field_gives_satang(app):
 def test_the_money_field_refuses_what_the_books_cannot_hold(app, typed, field, message):
     errors, _form = _errors(app, **typed)
     assert errors == {field: [message]}
+
+
+def test_a_money_field_left_out_keeps_its_default(app):
+    errors, form = _errors(app)
+    assert errors == {} and form.rate.satang == 0 and form.cost.satang is None
 
 
 def test_the_money_field_takes_the_most_and_zero_where_allowed(app):
