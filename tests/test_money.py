@@ -10,6 +10,7 @@ from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import InputRequired, Optional
 
+from conftest import both_databases
 from core.forms import FlaskForm
 from core.money import (MAX_BAHT, MAX_SATANG, LazyBaht, MoneyField, Satang, baht_to_satang, format_amount,
                         format_baht, satang_to_baht)
@@ -111,3 +112,17 @@ def test_the_satang_field_takes_strict_integers_within_the_limit(body, valid):
         assert not valid, body
     else:
         assert valid, body
+
+
+@both_databases
+def test_a_device_worth_more_than_the_books_hold_is_a_422_not_a_database_error(app, client, api_headers, make_type):
+    make_type("WC")
+    staff, admin = api_headers("staff"), api_headers("admin")
+    too_much = client.post("/api/v1/devices", json={"type": "WC", "acquisition_value_satang": MAX_SATANG + 1},
+                           headers=staff)
+    assert too_much.status_code == 422 and "acquisition_value_satang" in too_much.get_json()["errors"]["json"]
+    price = client.patch("/api/v1/device-types/WC", json={"reference_price_satang": MAX_SATANG + 1, "version": 1},
+                         headers=admin)
+    assert price.status_code == 422 and "reference_price_satang" in price.get_json()["errors"]["json"]
+    most = client.post("/api/v1/devices", json={"type": "WC", "acquisition_value_satang": MAX_SATANG}, headers=staff)
+    assert most.status_code == 201 and most.get_json()["acquisition_value_satang"] == MAX_SATANG
