@@ -286,7 +286,7 @@ def _finish_devices(users, today) -> None:
         for order in orders.open_orders(device):
             orders.start(order, by=users["maintenance"])
             orders.complete(order, {item: "pass" for item in orders.checklist_for(order)},
-                                 by=users["maintenance"])
+                            by=users["maintenance"])
     workshop = devices.first_available_of("WC")
     repair = orders.open_order(workshop, WorkKind.REPAIR, by=users["staff"], description="ยางล้อหลังรั่ว รอเปลี่ยนยางใน")
     orders.start(repair, by=users["maintenance"])
@@ -304,7 +304,7 @@ def _finish_devices(users, today) -> None:
     repair = orders.open_order(bed, WorkKind.REPAIR, by=users["staff"], description="ชุดเฟืองมือหมุนหัวเตียงแตก")
     retirement.set_estimate(repair, 9_200_00, by=users["maintenance"])
     retirement.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
-                                   by=users["maintenance"], work_order=repair)
+                                  by=users["maintenance"], work_order=repair)
     _past_repairs(users, today)
     wheelchair = devices.first_available_of("WC")
     devices.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")

@@ -23,7 +23,7 @@ def scan_panel(device, user) -> dict | None:
     if not (retired or pending or due):
         return None
     may_inspect = user.has_role(*orders.WORKERS, *(orders.HOME_VISITORS
-                                                     if device.status == DeviceStatus.ON_LOAN else ()))
+                                                   if device.status == DeviceStatus.ON_LOAN else ()))
     return {"template": "maintenance/_scan_panel.html", "retired": retired, "pending": pending, "due": due,
             "may_inspect": may_inspect}
 

@@ -36,7 +36,7 @@ class WorkOrders(MethodView):
     def post(self, data):
         """Open a work order for a device (an open cleaning order is unique per device)."""
         order = orders.open_order(devices.get_device(data["device_tag"]), data["kind"], by=current_actor(),
-                                    description=data["description"])
+                                  description=data["description"])
         return order
 
 
@@ -74,8 +74,8 @@ def parts(order, data, actor):
          "Finish: every checklist item ``pass`` or ``fail``, labour and costs (paid from the fund).")
 def complete(order, data, actor):
     orders.complete(order, data["checklist"], by=actor, labour_hours=data["labour_hours"],
-                      labour_rate_satang=data["labour_rate_satang"], other_cost_satang=data["other_cost_satang"],
-                      notes=data["notes"], condition=data.get("condition"))
+                    labour_rate_satang=data["labour_rate_satang"], other_cost_satang=data["other_cost_satang"],
+                    notes=data["notes"], condition=data.get("condition"))
 
 
 @_action("/work-orders/<int:order_id>/cancel", CancelOrderSchema, "Cancel an order opened by mistake.")
@@ -106,7 +106,7 @@ class Retirements(MethodView):
         """Ask a supervisor to retire a device (``retire``) or record it lost (``lost``)."""
         order = orders.get_order(data["work_order_id"]) if data["work_order_id"] is not None else None
         found = retirement.request_retirement(devices.get_device(data["device_tag"]), RetirementKind(data["kind"]),
-                                            data["reason"], by=current_actor(), work_order=order)
+                                              data["reason"], by=current_actor(), work_order=order)
         return found
 
 
@@ -132,7 +132,7 @@ class ServiceDue(MethodView):
     def get(self, pagination_parameters):
         """Devices in stock or on loan due a preventive inspection (by days or loans, whichever first)."""
         due = preventive.service_due(offset=pagination_parameters.first_item,
-                                   limit=pagination_parameters.page_size)
+                                     limit=pagination_parameters.page_size)
         pagination_parameters.item_count = due.total
         return due.items
 

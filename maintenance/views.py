@@ -107,15 +107,15 @@ def _step(order, step, part_form, finish_form, estimate_form) -> str:
         return _("Waiting for parts.")
     if step == "part" and part_form.validate():
         orders.add_part(order, part_form.name.data, part_form.quantity.data,
-                          part_form.unit_cost.satang, by=actor)
+                        part_form.unit_cost.satang, by=actor)
         return _("Part added.")
     if step == "finish" and finish_form.validate():
         results = {item: request.form.get(f"item-{i}", "") for i, item in enumerate(orders.checklist_for(order))}
         orders.complete(order, results, by=actor, labour_hours=finish_form.labour_hours.data or 0,
-                          labour_rate_satang=finish_form.labour_rate.satang or 0,
-                          other_cost_satang=finish_form.other_cost.satang or 0,
-                          notes=finish_form.notes.data or "",
-                          condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
+                        labour_rate_satang=finish_form.labour_rate.satang or 0,
+                        other_cost_satang=finish_form.other_cost.satang or 0,
+                        notes=finish_form.notes.data or "",
+                        condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
         return _("Work order finished.")
     raise DomainError(_l("Please check the information."))
 

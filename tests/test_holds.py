@@ -138,7 +138,7 @@ def _clean(device):
         if order.kind == WorkKind.CLEANING:
             orders.start(order, by=_user("maintenance"))
             orders.complete(order, {i: "pass" for i in orders.checklist_for(order)},
-                                 by=_user("maintenance"))
+                            by=_user("maintenance"))
 
 
 @both_databases

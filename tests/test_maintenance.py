@@ -94,7 +94,7 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     before = db.session.scalar(select(func.count()).select_from(Allocation))
     with pytest.raises(DomainError) as info:  # the fund is empty: refused, nothing written
         orders.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
-                          condition=Condition.GOOD)
+                        condition=Condition.GOOD)
     assert info.value.code == 409
     db.session.rollback()
     assert orders.get_order(repair.id).status == WorkStatus.IN_PROGRESS or \
@@ -104,7 +104,7 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     gift = donations.donate_cash(donor, 100_000, ledger.GENERAL_FUND, PaymentMethod.CASH, by=actors["treasurer"])
     repair = orders.get_order(repair.id)
     orders.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
-                      condition=Condition.GOOD)
+                    condition=Condition.GOOD)
     assert repair.total_satang == 50_000 and repair.spending_id is not None
     assert donations.allocated(gift) == 50_000
     assert devices.get_device(tag).status == DeviceStatus.AVAILABLE

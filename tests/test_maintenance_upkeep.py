@@ -108,7 +108,7 @@ def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
         retirement.request_retirement(device, RetirementKind.RETIRE, "x", by=actors["donor"])
     assert info.value.code == 403
     asked = retirement.request_retirement(device, RetirementKind.RETIRE, "ซ่อมไม่คุ้ม", by=actors["maintenance"],
-                                        work_order=repair)
+                                          work_order=repair)
     assert asked.estimate_satang == 300_000 and device.status == DeviceStatus.RETURNED  # nothing moves yet
     with pytest.raises(DomainError) as info:      # one request at a time
         retirement.request_retirement(device, RetirementKind.LOST, "หาย", by=actors["staff"])

@@ -42,7 +42,7 @@ def _device_in(status: DeviceStatus, users: dict[str, User]) -> str:
     if status in (DeviceStatus.RETIRED, DeviceStatus.LOST):
         kind = RetirementKind.RETIRE if status == DeviceStatus.RETIRED else RetirementKind.LOST
         retirement.decide(retirement.request_retirement(device, kind, "ทดสอบ", by=users["staff"]), True, "",
-                           by=users["supervisor"])
+                          by=users["supervisor"])
     elif status != DeviceStatus.AVAILABLE:
         req = approved_request(users)
         waitlist.reserve(req, device, by=users["staff"], reason="ทดสอบ")
