@@ -29,7 +29,7 @@ from core.db import db  # noqa: E402
 from core.users import User, create_user, use_fast_hashing  # noqa: E402
 from devices.models import Device, DeviceStatus, DeviceType  # noqa: E402
 from lending.models import LendingRequest, Loan, Person, RequestStatus  # noqa: E402
-from maintenance import services  # noqa: E402
+from maintenance.services import figures, preventive  # noqa: E402
 from maintenance.models import WorkKind, WorkOrder, WorkStatus  # noqa: E402
 
 TYPES = [("WC", 180, 4), ("BED", 180, 3), ("AIR", 90, 2), ("WLK", 365, 6)]
@@ -115,15 +115,15 @@ def main() -> None:
         start = time.perf_counter()
         build(count)
         print(f"build took {time.perf_counter() - start:.1f} s")
-        due = timed("service_due() (all devices, first page)", lambda: services.service_due(limit=100))
+        due = timed("service_due() (all devices, first page)", lambda: preventive.service_due(limit=100))
         print(f"  {due.total:,} devices due")
-        figures = timed("type_figures() (MTBF, turnaround per type)", services.type_figures)
-        for row in figures:
+        per_type = timed("type_figures() (MTBF, turnaround per type)", figures.type_figures)
+        for row in per_type:
             print(f"  {row['type_code']:4} devices {row['devices']:6,}  repairs {row['repairs']:5,}  "
                   f"MTBF {row['mtbf_days']} d  turnaround {row['turnaround_mean_days']} d")
         device = db.session.scalar(select(Device).where(Device.tag == "BS-000042"))
-        timed("device_figures() (one device)", lambda: services.device_figures(device), repeat=20)
-        timed("service_due_for() (one device, scan page)", lambda: services.service_due_for(device), repeat=20)
+        timed("device_figures() (one device)", lambda: figures.device_figures(device), repeat=20)
+        timed("service_due_for() (one device, scan page)", lambda: preventive.service_due_for(device), repeat=20)
         user_id = db.session.scalar(select(User.id).where(User.username == "bench"))
     client = app.test_client()
     with client.session_transaction() as session:

@@ -1,4 +1,4 @@
-"""Dates, times and money as people read them.
+"""Dates and times as people read and type them (money is core.money).
 
 Stored in UTC, shown in the center's time zone (core.clock, Asia/Bangkok by default).
 Thai shows the Buddhist Era (BE = CE + 543, e.g. "24 พ.ย. 2569"); English shows the
@@ -11,7 +11,6 @@ import re
 
 from babel.dates import format_date as babel_format_date
 from babel.dates import get_month_names
-from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext
 
 from core.clock import to_local, today
@@ -51,14 +50,6 @@ def format_datetime(value: dt.datetime | None, locale: str = "th") -> str:
     if locale == "th":
         return f"{format_date(local.date(), 'th')} {clock} น."
     return f"{format_date(local.date(), locale)} {clock}"
-
-
-def format_baht(satang: int | None, locale: str = "th") -> str:
-    """Satang as baht with two decimals and the locale's grouping: "฿1,250.00"."""
-    if satang is None:
-        return ""
-    baht = format_decimal(abs(satang) / 100, format="#,##0.00", locale=locale)
-    return f"-฿{baht}" if satang < 0 else f"฿{baht}"
 
 
 # --- dates typed in a form --------------------------------------------------------------------

@@ -12,9 +12,9 @@ import datetime as dt
 
 from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event, types
+from sqlalchemy import DateTime, Enum, MetaData, event, types
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 from core import clock
 
@@ -88,6 +88,15 @@ def init_storage(app) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine)
+
+
+def enum_column(enum_cls, length: int = 20, **kwargs):
+    """A portable enum column: VARCHAR plus a CHECK constraint, stored by value."""
+    return mapped_column(
+        Enum(enum_cls, native_enum=False, length=length, create_constraint=True,
+             values_callable=lambda e: [m.value for m in e], validate_strings=True),
+        **kwargs,
+    )
 
 
 class UTCDateTime(types.TypeDecorator):

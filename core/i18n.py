@@ -12,7 +12,7 @@ from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
-from core import clock, dates
+from core import clock, dates, money
 from core.users import LOCALES
 
 babel = Babel()
@@ -71,7 +71,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda v: dates.format_datetime(v, current_locale())
     app.jinja_env.filters["date_input"] = lambda v: dates.format_date_input(v, current_locale())
     app.jinja_env.globals["date_hint"] = dates.date_hint
-    app.jinja_env.filters["baht"] = lambda v: dates.format_baht(v, current_locale())
+    app.jinja_env.filters["baht"] = lambda v: money.format_baht(v, current_locale())
     app.jinja_env.filters["number"] = lambda v, decimals=None: format_number(v, current_locale(), decimals)
     app.jinja_env.filters["days_ago"] = clock.days_since
     app.jinja_env.globals["current_locale"] = current_locale

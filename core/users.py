@@ -10,10 +10,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
+from core.db import UTCDateTime, db, enum_column, utcnow
 from core.errors import Conflict, ValidationError
 
 _hasher = PasswordHasher()
@@ -39,15 +39,6 @@ class Role(enum.StrEnum):
 
 # Everyone who works for the center (every role but donor).
 INTERNAL_ROLES = (Role.ADMIN, Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.MAINTENANCE, Role.TREASURER)
-
-
-def enum_column(enum_cls, length: int = 20, **kwargs):
-    """A portable enum column: VARCHAR plus a CHECK constraint, stored by value."""
-    return mapped_column(
-        Enum(enum_cls, native_enum=False, length=length, create_constraint=True,
-             values_callable=lambda e: [m.value for m in e], validate_strings=True),
-        **kwargs,
-    )
 
 
 class User(UserMixin, db.Model):

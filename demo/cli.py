@@ -25,7 +25,7 @@ from devices import services as devices
 from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
 from fund.models import Fund, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
-from maintenance import services as maintenance
+from maintenance.services import orders, retirement
 from maintenance.models import RetirementKind, WorkKind, WorkOrder
 from lending.models import Channel, DependencyGroup, LendingRequest, Outcome, ReferralStatus, Urgency
 from lending.services import care, loans, people, pipeline, worklist
@@ -283,28 +283,28 @@ def _finish_devices(users, today) -> None:
     returned = list(db.session.scalars(select(devices.Device).where(devices.Device.status == DeviceStatus.RETURNED)
                                        .order_by(devices.Device.tag)))
     for device in returned[:2]:
-        for order in maintenance.open_orders(device):
-            maintenance.start(order, by=users["maintenance"])
-            maintenance.complete(order, {item: "pass" for item in maintenance.checklist_for(order)},
-                                 by=users["maintenance"])
+        for order in orders.open_orders(device):
+            orders.start(order, by=users["maintenance"])
+            orders.complete(order, {item: "pass" for item in orders.checklist_for(order)},
+                            by=users["maintenance"])
     workshop = devices.first_available_of("WC")
-    repair = maintenance.open_order(workshop, WorkKind.REPAIR, by=users["staff"], description="ยางล้อหลังรั่ว รอเปลี่ยนยางใน")
-    maintenance.start(repair, by=users["maintenance"])
-    maintenance.add_part(repair, "ยางในล้อหลัง 24 นิ้ว", 1, 18_000, by=users["maintenance"])
+    repair = orders.open_order(workshop, WorkKind.REPAIR, by=users["staff"], description="ยางล้อหลังรั่ว รอเปลี่ยนยางใน")
+    orders.start(repair, by=users["maintenance"])
+    orders.add_part(repair, "ยางในล้อหลัง 24 นิ้ว", 1, 18_000, by=users["maintenance"])
     # Out of service only through a request a supervisor approved.
     for code, kind, note in (("WC", RetirementKind.RETIRE, "โครงหัก ซ่อมไม่คุ้มค่า"),
                              ("AIR", RetirementKind.LOST, "ผู้ยืมย้ายออกนอกพื้นที่ ติดต่อไม่ได้")):
         device = devices.register_device(devices.get_type(code), {
             "condition": Condition.UNUSABLE if kind == RetirementKind.RETIRE else Condition.FAIR,
             "acquisition": Acquisition.DONATION, "acquired_on": today - dt.timedelta(days=2000)}, by=admin)
-        asked = maintenance.request_retirement(device, kind, note, by=users["staff"])
-        maintenance.decide(asked, True, "ตรวจสอบแล้ว", by=users["supervisor"])
+        asked = retirement.request_retirement(device, kind, note, by=users["staff"])
+        retirement.decide(asked, True, "ตรวจสอบแล้ว", by=users["supervisor"])
     # A bed whose crank gearbox costs most of a new bed: the technician asks to retire it.
     bed = devices.first_available_of("BED")
-    repair = maintenance.open_order(bed, WorkKind.REPAIR, by=users["staff"], description="ชุดเฟืองมือหมุนหัวเตียงแตก")
-    maintenance.set_estimate(repair, 9_200_00, by=users["maintenance"])
-    maintenance.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
-                                   by=users["maintenance"], work_order=repair)
+    repair = orders.open_order(bed, WorkKind.REPAIR, by=users["staff"], description="ชุดเฟืองมือหมุนหัวเตียงแตก")
+    retirement.set_estimate(repair, 9_200_00, by=users["maintenance"])
+    retirement.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
+                                  by=users["maintenance"], work_order=repair)
     _past_repairs(users, today)
     wheelchair = devices.first_available_of("WC")
     devices.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")
@@ -320,9 +320,9 @@ def _past_inspections(users, today) -> None:
     for index, device in enumerate(served):
         if index % 9 == 4:
             continue  # never inspected: due by days since it came
-        order = maintenance.open_order(device, WorkKind.PREVENTIVE, by=tech, source="schedule")
-        maintenance.start(order, by=tech)
-        maintenance.complete(order, {item: "pass" for item in maintenance.checklist_for(order)}, by=tech)
+        order = orders.open_order(device, WorkKind.PREVENTIVE, by=tech, source="schedule")
+        orders.start(order, by=tech)
+        orders.complete(order, {item: "pass" for item in orders.checklist_for(order)}, by=tech)
         done = dt.datetime.combine(today, dt.time(3), tzinfo=dt.UTC) - dt.timedelta(
             days=rng.randint(5, device.type.service_interval_days - 5))
         order.opened_at = order.started_at = done - dt.timedelta(hours=2)
@@ -342,10 +342,10 @@ def _past_repairs(users, today) -> None:
         device = devices.first_available_of(code)
         if device is None:
             continue
-        order = maintenance.open_order(device, WorkKind.REPAIR, by=users["staff"], description=part)
-        maintenance.start(order, by=tech)
-        maintenance.add_part(order, part, 1, cost, by=tech)
-        maintenance.complete(order, {}, by=tech, labour_hours=1, labour_rate_satang=150_00, condition=Condition.GOOD)
+        order = orders.open_order(device, WorkKind.REPAIR, by=users["staff"], description=part)
+        orders.start(order, by=tech)
+        orders.add_part(order, part, 1, cost, by=tech)
+        orders.complete(order, {}, by=tech, labour_hours=1, labour_rate_satang=150_00, condition=Condition.GOOD)
         _backdate_order(order, today - dt.timedelta(days=days_ago), took)
     for order in db.session.scalars(select(WorkOrder).where(WorkOrder.source == "return",
                                                             WorkOrder.ready_at.is_not(None))):

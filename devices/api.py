@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
-from sqlalchemy import func, select
+from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_internal
 from core.db import db
+from core.paging import SelectPage
 from devices import holds, services
 from devices.models import Device, DeviceType
 from devices.steps import STEPS
@@ -15,24 +15,6 @@ from devices.schemas import (AuditEventSchema, DeviceCreateSchema, DeviceDetailS
                              HoldOverrideSchema)
 
 bp = Blueprint("devices_api", __name__, url_prefix="/api/v1", description="Device types and devices")
-
-
-MAX_OFFSET = 2**31
-
-
-class SelectPage(Page):
-    """flask-smorest pagination over a SQLAlchemy select."""
-
-    @property
-    def item_count(self):
-        return db.session.scalar(select(func.count()).select_from(self.collection.order_by(None).subquery()))
-
-    @property
-    def items(self):
-        first = self.page_params.first_item
-        if first > MAX_OFFSET:  # past any real list, and past what the database's integers hold
-            return []
-        return list(db.session.scalars(self.collection.offset(first).limit(self.page_params.page_size)))
 
 
 def _with_counts(types: list[DeviceType]) -> list[DeviceType]:

@@ -1,27 +1,15 @@
 """Forms for device types, devices and the public problem report."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from core.forms import FlaskForm, LocalDateField
+from core.money import MoneyField
 from devices.labels import ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS  # noqa: F401
 from devices.models import Acquisition, Condition, ReportKind
-
-MAX_BAHT = Decimal(1_000_000_000)
-
-
-def baht_to_satang(value: Decimal | None) -> int | None:
-    return None if value is None else int((Decimal(value) * 100).to_integral_value())
-
-
-def satang_to_baht(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(value) / 100
-
 
 def _lines(text: str | None, most: int) -> list[str]:
     """A textarea of one item per line as a list."""
@@ -38,8 +26,7 @@ class DeviceTypeForm(FlaskForm):
         description=_l("Used in the asset tags, e.g. WC gives BS-WC-00042."))
     name_th = StringField(_l("Name in Thai"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name in English"), validators=[DataRequired(), Length(max=120)])
-    reference_price = DecimalField(_l("Reference new price (baht)"), places=2,
-                                   validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
+    reference_price = MoneyField(_l("Reference new price (baht)"), [Optional()])
     reference_price_date = LocalDateField(_l("Price checked on"), validators=[Optional()])
     reference_price_source = StringField(_l("Price source"), validators=[Optional(), Length(max=200)])
     service_interval_days = IntegerField(_l("Service interval (days)"),
@@ -79,7 +66,7 @@ class DeviceTypeForm(FlaskForm):
             else 10
         data["reference_price_source"] = self.reference_price_source.data or ""
         data["description"] = self.description.data or ""
-        data["reference_price_satang"] = baht_to_satang(self.reference_price.data) or 0
+        data["reference_price_satang"] = self.reference_price.satang or 0
         return data
 
 
@@ -94,9 +81,8 @@ class DeviceForm(FlaskForm):
     acquisition = SelectField(_l("How it came to us"), choices=_choices(ACQUISITION_LABELS),
                               default=Acquisition.DONATION.value)
     acquired_on = LocalDateField(_l("Received on"), validators=[Optional()])
-    acquisition_value = DecimalField(_l("Value (baht)"), places=2,
-                                     validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)],
-                                     description=_l("Leave empty for an in-kind gift with no stated value."))
+    acquisition_value = MoneyField(_l("Value (baht)"), [Optional()],
+                                   description=_l("Leave empty for an in-kind gift with no stated value."))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     version = HiddenField()
 
@@ -105,7 +91,7 @@ class DeviceForm(FlaskForm):
         data["condition"] = Condition(self.condition.data)
         data["acquisition"] = Acquisition(self.acquisition.data)
         data["acquired_on"] = self.acquired_on.data
-        data["acquisition_value_satang"] = baht_to_satang(self.acquisition_value.data)
+        data["acquisition_value_satang"] = self.acquisition_value.satang
         return data
 
 

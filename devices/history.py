@@ -18,8 +18,9 @@ from typing import Any
 from flask_babel import gettext, lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from core.dates import format_baht, format_date, format_datetime
+from core.dates import format_date, format_datetime
 from core.i18n import current_locale, format_number
+from core.money import format_baht
 from devices.forms import ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS
 
 

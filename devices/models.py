@@ -7,8 +7,8 @@ import enum
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
-from core.users import User, enum_column
+from core.db import UTCDateTime, db, enum_column, utcnow
+from core.users import User
 
 
 class DeviceStatus(enum.StrEnum):

@@ -5,18 +5,12 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from core.money import Satang
 from devices.models import Acquisition, Condition, DeviceStatus
 from devices.services import device_url
 
-MAX_SATANG = 10**11  # one billion baht: far above any device, far below integer overflow
-
-
 def _text(max_len: int, min_len: int = 0, **kwargs):
     return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
-
-
-def _satang(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=0, max=MAX_SATANG), **kwargs)
 
 
 class DeviceTypeSchema(Schema):
@@ -24,7 +18,7 @@ class DeviceTypeSchema(Schema):
         r"^[A-Za-z][A-Za-z0-9]{0,7}$", error=_l("Use 1 to 8 letters or digits, starting with a letter.")))
     name_th = _text(120, 1, required=True)
     name_en = _text(120, 1, required=True)
-    reference_price_satang = _satang(load_default=0)
+    reference_price_satang = Satang(load_default=0)
     reference_price_date = fields.Date(allow_none=True)
     reference_price_source = _text(200)
     service_interval_days = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=3650))
@@ -47,7 +41,7 @@ class DeviceTypeUpdateSchema(DeviceTypeSchema):
 
     name_th = _text(120, 1)
     name_en = _text(120, 1)
-    reference_price_satang = _satang()
+    reference_price_satang = Satang()
     version = fields.Integer(strict=True, required=True)
 
 
@@ -64,7 +58,7 @@ class DeviceSchema(Schema):
     location = _text(120)
     acquisition = fields.Enum(Acquisition, by_value=True)
     acquired_on = fields.Date(allow_none=True)
-    acquisition_value_satang = _satang(allow_none=True)
+    acquisition_value_satang = Satang(allow_none=True)
     notes = _text(4000)
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 
 from core import audit
+from core.concurrency import check_version
 from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.i18n import Joined
@@ -83,7 +84,7 @@ def create_type(data: Mapping[str, Any], *, by: User | None) -> DeviceType:
 def update_type(device_type: DeviceType, changes: Mapping[str, Any], *, version: int,
                 by: User | None) -> DeviceType:
     """Raises Conflict when ``version`` is not the stored one (someone edited meanwhile)."""
-    _check_version(device_type.version, version)
+    check_version(device_type.version, version)
     before = _snapshot(device_type, TYPE_FIELDS)
     for field in TYPE_FIELDS:
         if field in changes:
@@ -204,7 +205,7 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
     Raises Conflict for a stale ``version``. A change of ``status`` here is a manual
     correction outside the lifecycle; only an admin may make it (PermissionDenied).
     """
-    _check_version(device.version, version)
+    check_version(device.version, version)
     fields = DEVICE_FIELDS
     if "status" in changes and changes["status"] != device.status:
         if not STEPS.allows(by, "set_status"):
@@ -225,15 +226,6 @@ def update_device(device: Device, changes: Mapping[str, Any], *, version: int, b
         action = "device.status_corrected" if "status" in changed else "device.updated"
         audit.record(by, action, "device", device.tag, changed)
     return device
-
-
-def _check_version(current: int, given: int | None) -> None:
-    if given is None:
-        raise ValidationError(_l("An edit must say which version of the record it changes."),
-                              {"version": [_l("The version you read is required for an edit.")]})
-    if given != current:
-        raise Conflict(_l("Someone else changed this record meanwhile; reload it and try again."),
-                       {"version": [_l("Stale: the current version is %(version)d.", version=current)]})
 
 
 def device_history(device: Device, limit: int | None = None):

@@ -12,11 +12,12 @@ from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
 from core.unit_of_work import AfterCommit
 from core.limits import PUBLIC_FORM_LIMIT, limiter
+from core.money import satang_to_baht
 from core.users import INTERNAL_ROLES
 from devices import history, holds, services
 from devices.labels import REPORT_SOURCE_LABELS
 from devices.forms import (ACQUISITION_LABELS, CONDITION_LABELS, REPORT_LABELS, STATUS_LABELS, DeviceForm,
-                           DeviceTypeForm, HoldOverrideForm, ProblemReportForm, satang_to_baht)
+                           DeviceTypeForm, HoldOverrideForm, ProblemReportForm)
 from devices.models import Device, DeviceStatus, ProblemReport, ReportKind
 from devices.steps import STEPS
 

@@ -9,15 +9,13 @@ from core.auth import current_actor, require_role
 from core.db import db
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.idempotency import idempotent
-from core.users import INTERNAL_ROLES
+from core.paging import SelectPage
 from devices import services as devices
-from devices.api import SelectPage
 from fund.models import Donor, Purpose
 from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
                           PurchaseSchema, RepairSchema, ReverseSchema, SpendingSchema)
 from fund.services import donations, impact, ledger, spending
 from fund.steps import STEPS
-from lending.services import loans, pipeline
 
 bp = Blueprint("fund_api", __name__, url_prefix="/api/v1", description="Donors, donations and the fund ledger")
 
@@ -168,22 +166,3 @@ class DonorImpact(MethodView):
             raise PermissionDenied(_l("A donor sees only their own impact."))
         return impact.for_donor(donor)
 
-
-@bp.route("/reports/summary")
-class Summary(MethodView):
-    @require_role(*INTERNAL_ROLES)
-    @bp.response(200)
-    def get(self):
-        """Program totals: devices by status, requests by status, loans, people served, fund balances."""
-        program = impact.for_program()
-        return {
-            "devices_by_status": {status.value: count for status, count in devices.count_by_status().items()},
-            "requests_by_status": {status.value: count for status, count in pipeline.board_counts().items()},
-            "loans": program.loans,
-            "open_loans": db.session.scalar(db.select(db.func.count()).select_from(
-                loans.loans_query(open_only=True).subquery())),
-            "people_served": program.people_served,
-            "device_days": program.device_days,
-            "savings_to_families_satang": program.savings_satang,
-            "fund_balances_satang": {fund.code: balance for fund, balance in ledger.balances()},
-        }

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (BooleanField, DecimalField, FieldList, FormField, IntegerField, SelectChoice, SelectField,
+from wtforms import (BooleanField, FieldList, FormField, IntegerField, SelectChoice, SelectField,
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import FlaskForm, LocalDateField
-from devices.forms import MAX_BAHT
+from core.money import MoneyField
 from fund.models import DonorKind, PaymentMethod
 
 MAX_DEVICES = 100  # devices in one gift or purchase
@@ -24,11 +24,6 @@ def _choices(labels):
     return [SelectChoice(k.value, v) for k, v in labels.items()]
 
 
-def _baht(label):
-    return DecimalField(label, places=2, validators=[InputRequired(), NumberRange(min=0.01, max=MAX_BAHT)],
-                        render_kw={"inputmode": "decimal"})
-
-
 class DonorForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(_l("Donor is a"), choices=_choices(DONOR_KIND_LABELS))
@@ -42,7 +37,7 @@ class DonorForm(FlaskForm):
 
 class CashDonationForm(FlaskForm):
     donor_id = SelectField(_l("Donor"), validators=[InputRequired()])
-    amount = _baht(_l("Amount (baht)"))
+    amount = MoneyField(_l("Amount (baht)"), [InputRequired()], positive=True)
     fund = SelectField(_l("Fund"), validators=[InputRequired()])
     method = SelectField(_l("Paid by"), choices=_choices(METHOD_LABELS), default=PaymentMethod.TRANSFER.value)
     received_on = LocalDateField(_l("Received on"), validators=[InputRequired()])
@@ -55,11 +50,9 @@ class InKindForm(FlaskForm):
     count = IntegerField(_l("How many"), default=1, validators=[InputRequired(), NumberRange(min=1, max=MAX_DEVICES)])
     brand = StringField(_l("Brand"), validators=[Optional(), Length(max=80)])
     model = StringField(_l("Model"), validators=[Optional(), Length(max=80)])
-    value = DecimalField(_l("Value of each, as the donor states (baht)"), places=2,
-                         validators=[Optional(), NumberRange(min=0.01, max=MAX_BAHT)],
-                         render_kw={"inputmode": "decimal"},
-                         description=_l("Leave it empty to value each at the type's reference new price (shown "
-                                        "with the type); the gift is booked at the total."))
+    value = MoneyField(_l("Value of each, as the donor states (baht)"), [Optional()], positive=True,
+                       description=_l("Leave it empty to value each at the type's reference new price (shown "
+                                      "with the type); the gift is booked at the total."))
     received_on = LocalDateField(_l("Received on"), validators=[InputRequired()])
     description = StringField(_l("Note"), validators=[Optional(), Length(max=2000)])
 
@@ -83,7 +76,7 @@ class PurchaseForm(FlaskForm):
                          description=_l("After changing the number, press “One row per device”: new rows repeat the "
                                         "last row's brand, model and location."))
     rows = FieldList(FormField(DeviceRowForm), label=_l("The devices"), min_entries=1, max_entries=MAX_DEVICES)
-    amount = _baht(_l("Total paid (baht)"))
+    amount = MoneyField(_l("Total paid (baht)"), [InputRequired()], positive=True)
     fund = SelectField(_l("Pay from"), validators=[Optional()],
                        description=_l("Leave on automatic to use the oldest donations the purchase may use."))
     donation = SelectField(_l("Or pay all of it from one donation"), validators=[Optional()],

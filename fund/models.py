@@ -12,8 +12,8 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, make_append_only, utcnow
-from core.users import User, enum_column
+from core.db import UTCDateTime, db, enum_column, make_append_only, utcnow
+from core.users import User
 from devices.models import Device, DeviceType
 
 

@@ -3,15 +3,14 @@
 ``receipt_pdf``: one A4 page a cash donor keeps for a tax-deduction claim; ``certificate_pdf``:
 one A4 landscape page for a donor of devices. Both are drawn on ``core.pdf.ThaiDocument``, which
 shapes the Thai, breaks lines between words and fits text; this module holds only their content
-and layout, and the amounts in words. No Flask, no DB.
+and layout (amounts in figures and words come from core.money). No Flask, no DB.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pythainlp.util import bahttext, num_to_thaiword
-
+from core.money import amount_in_words, format_amount
 from core.pdf import FONT_FAMILY, LINE_HEIGHT, ThaiDocument
 
 RECEIPT_TITLE = "ใบเสร็จรับเงินบริจาค"
@@ -51,26 +50,6 @@ class CertificateData:
     signer_title: str
     total_satang: int | None = None  # what the gift was booked at; None: not valued
     value_note: str = ""  # how the values were set, e.g. at the reference new price
-
-
-def amount_in_words(amount_satang: int) -> str:
-    """The amount in Thai words as on a cheque: "หนึ่งพันสองร้อยห้าสิบบาทห้าสิบสตางค์".
-
-    Integer arithmetic only (no float rounding); less than one baht reads "ห้าสิบสตางค์".
-    """
-    if amount_satang < 0:
-        raise ValueError("amount_satang must not be negative")
-    baht, satang = divmod(int(amount_satang), 100)
-    if not satang:
-        return bahttext(baht)
-    words = f"{num_to_thaiword(satang)}สตางค์"
-    return words if not baht else bahttext(baht).removesuffix("ถ้วน") + words
-
-
-def format_amount(amount_satang: int) -> str:
-    """Figures with thousands separators and two decimals: 125000 -> "1,250.00"."""
-    baht, satang = divmod(abs(int(amount_satang)), 100)
-    return f"{'-' if amount_satang < 0 else ''}{baht:,}.{satang:02d}"
 
 
 def _para(pdf: ThaiDocument, text: str, x: float, w: float, style: str = "",

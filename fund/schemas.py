@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.money import Satang
 from fund import memos
 from fund.models import DonorKind, PaymentMethod, ValueSource
-from fund.money import MAX_SATANG
 
 MAX_ID = 2**31 - 1  # the database's integer: a larger id is invalid input, not a driver overflow
-
-
-def _satang(**kwargs):
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_SATANG), **kwargs)
 
 
 def _id(**kwargs):
@@ -42,7 +38,7 @@ class InKindItemSchema(DeviceItemSchema):
     """One device given; without ``value_satang`` it is valued at its type's reference new price."""
 
     type = fields.String(required=True, validate=validate.Length(min=1, max=8))
-    value_satang = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=MAX_SATANG))
+    value_satang = Satang(allow_none=True)
 
 
 class RegisteredDeviceSchema(Schema):
@@ -68,7 +64,7 @@ class DonationSchema(Schema):
     id = fields.Integer(dump_only=True)
     donor_id = _id(required=True)
     kind = fields.String(dump_only=True)
-    amount_satang = _satang()
+    amount_satang = Satang(minimum=1)
     fund = fields.Function(lambda d: d.fund.code if d.fund else None, deserialize=lambda v: v,
                            validate=validate.Length(max=20))
     method = fields.Enum(PaymentMethod, by_value=True, load_default=PaymentMethod.TRANSFER)
@@ -84,7 +80,7 @@ class DonationSchema(Schema):
 
 class ChosenAllocationSchema(Schema):
     donation_id = _id(required=True)
-    amount_satang = _satang(required=True)
+    amount_satang = Satang(minimum=1, required=True)
 
 
 class SpendingSchema(Schema):
@@ -92,7 +88,7 @@ class SpendingSchema(Schema):
     purpose = fields.String(dump_only=True)
     device_type = fields.Function(lambda s: s.device_type.code if s.device_type else None, deserialize=lambda v: v,
                                   validate=validate.Length(max=8))
-    amount_satang = _satang(required=True)
+    amount_satang = Satang(minimum=1, required=True)
     fund = fields.String(load_only=True, validate=validate.Length(max=20), load_default=None, allow_none=True)
     count = fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1, max=100), load_default=None)
     description = fields.String(validate=validate.Length(max=2000), load_default="")

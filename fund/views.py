@@ -13,18 +13,18 @@ from wtforms import SelectChoice
 
 from core import clock
 from core.auth import current_actor, public, require_role
-from core.dates import format_baht, format_date, parse_date_input
+from core.dates import format_date, parse_date_input
 from core.db import db
 from core.errors import NotFound
 from core.forms import submit
 from core.i18n import current_locale, in_thai
+from core.money import format_amount, format_baht
 from core.users import Role
 from devices import services as devices
-from devices.forms import baht_to_satang
 from fund import memos
 from fund.forms import DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm, PurchaseForm
 from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose, ValueSource
-from fund.receipts import CertificateData, ReceiptData, certificate_pdf, format_amount, receipt_pdf
+from fund.receipts import CertificateData, ReceiptData, certificate_pdf, receipt_pdf
 from fund.services import donations, impact, ledger, spending
 from fund.steps import STEPS
 
@@ -108,7 +108,7 @@ def _csv(entries):
         for posting in entry.postings:
             writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, memos.text(entry),
                              entry.reverses_id or "", posting.account.code, posting.fund.code,
-                             f"{posting.amount_satang / 100:.2f}"])
+                             format_amount(posting.amount_satang, grouping=False)])
     response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = 'attachment; filename="journal.csv"'
@@ -158,7 +158,7 @@ def donation_new():
     form = CashDonationForm(donor_id=request.args.get("donor_id"), received_on=clock.today())
     form.donor_id.choices, form.fund.choices = _donor_choices(), _fund_choices()
     gift, status = submit(form, lambda: donations.donate_cash(
-        donations.get_donor(int(form.donor_id.data)), baht_to_satang(form.amount.data), form.fund.data,
+        donations.get_donor(int(form.donor_id.data)), form.amount.satang, form.fund.data,
         PaymentMethod(form.method.data), by=current_actor(), received_on=form.received_on.data,
         description=form.description.data or ""))
     if gift is not None:
@@ -175,7 +175,7 @@ def in_kind_new():
 
     def save():
         item = {"type": form.device_type.data, "brand": form.brand.data or "", "model": form.model.data or "",
-                "value_satang": baht_to_satang(form.value.data)}
+                "value_satang": form.value.satang}
         return donations.donate_in_kind(donations.get_donor(int(form.donor_id.data)), [item] * form.count.data,
                                         by=current_actor(), received_on=form.received_on.data,
                                         description=form.description.data or "")
@@ -207,7 +207,7 @@ def purchase_new():
         return render_template("fund/purchase.html", form=form, title=title), 422 if form.count.errors else 200
 
     def save():
-        amount = baht_to_satang(form.amount.data)
+        amount = form.amount.satang
         chosen = [{"donation_id": int(form.donation.data), "amount_satang": amount}] if form.donation.data else None
         return spending.spend(Purpose.PURCHASE, amount, by=current_actor(),
                               device_type=devices.get_type(form.device_type.data),

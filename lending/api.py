@@ -4,25 +4,23 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from core.audit import record_access
 from core.api import step_route
 from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
+from core.paging import SelectPage
 from core.users import User, find_user
 from core.errors import ValidationError
 from devices import services as devices
-from devices.api import SelectPage
 from devices.schemas import DeviceSchema
-from lending.models import Assessment, FollowUp, LendingRequest, Loan
 from lending.schemas import (AssessmentSchema, CancelSchema, CarePlanSchema, LifeStatusSchema, ReferralSchema,
                              ReferralUpdateSchema, DecisionSchema, FollowUpSchema, HistorySchema,
                              LoanQuerySchema, LoanSchema, PersonCreateSchema, PersonQuerySchema, PersonSchema,
                              PersonUpdateSchema, RequestDumpSchema, RequestQuerySchema, RequestSchema,
                              ReservationSchema, ReturnSchema, ScheduleSchema)
-from lending.services import care, life, loans, people, pipeline
+from lending.services import care, history, life, loans, people, pipeline
 from lending.services import waitlist as queue
 from lending.steps import STEPS
 
@@ -94,14 +92,7 @@ class PersonHistory(MethodView):
         """Everything the center did for this person: requests, assessments, loans, visits."""
         person = people.get_person(person_id)
         record_access(current_actor(), "person", person.id, "api.history")
-        return {
-            "requests": list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
-            "assessments": list(db.session.scalars(select(Assessment).join(Assessment.request)
-                                                   .where(LendingRequest.person_id == person.id))),
-            "loans": list(db.session.scalars(loans.loans_query(person_id=person.id))),
-            "follow_ups": list(db.session.scalars(select(FollowUp).join(FollowUp.loan)
-                                                  .where(Loan.person_id == person.id))),
-        }
+        return history.person_history(person)
 
 
 # --- requests ---------------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import (DecimalField, FloatField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
+from wtforms import (FloatField, IntegerField, RadioField, SelectChoice, SelectField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from core.forms import FlaskForm
-from devices.forms import MAX_BAHT
+from core.money import MoneyField
 from devices.labels import CONDITION_LABELS
 
 
@@ -15,18 +15,14 @@ class PartForm(FlaskForm):
     name = StringField(_l("Part"), validators=[DataRequired(), Length(max=120)])
     quantity = IntegerField(_l("Quantity"), default=1, validators=[InputRequired(), NumberRange(min=1, max=1000)],
                             render_kw={"inputmode": "numeric"})
-    unit_cost = DecimalField(_l("Cost of one (baht)"), places=2, validators=[InputRequired(),
-                                                                            NumberRange(min=0, max=MAX_BAHT)],
-                             render_kw={"inputmode": "decimal"})
+    unit_cost = MoneyField(_l("Cost of one (baht)"), [InputRequired()])
 
 
 class FinishForm(FlaskForm):
     labour_hours = FloatField(_l("Labour (hours)"), default=0, validators=[Optional(), NumberRange(min=0, max=1000)],
                               render_kw={"inputmode": "decimal"})
-    labour_rate = DecimalField(_l("Labour rate (baht per hour)"), places=2, default=0,
-                               validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
-    other_cost = DecimalField(_l("Other costs (baht)"), places=2, default=0,
-                              validators=[Optional(), NumberRange(min=0, max=MAX_BAHT)])
+    labour_rate = MoneyField(_l("Labour rate (baht per hour)"), [Optional()], default=0)
+    other_cost = MoneyField(_l("Other costs (baht)"), [Optional()], default=0)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
     condition = SelectField(_l("Condition of the device after the work"), validators=[Optional()],
                             choices=[SelectChoice("", "–")] + [SelectChoice(c.value, label)
@@ -34,9 +30,7 @@ class FinishForm(FlaskForm):
 
 
 class EstimateForm(FlaskForm):
-    estimate = DecimalField(_l("Estimated repair cost (baht)"), places=2,
-                            validators=[InputRequired(), NumberRange(min=0, max=MAX_BAHT)],
-                            render_kw={"inputmode": "decimal"})
+    estimate = MoneyField(_l("Estimated repair cost (baht)"), [InputRequired()])
 
 
 class RetireForm(FlaskForm):

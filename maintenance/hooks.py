@@ -18,11 +18,10 @@ from devices import history
 from devices import signals as device_signals
 from devices.models import DeviceStatus
 from devices.signals import NextStep
-from maintenance import services
 from maintenance.labels import KIND_LABELS
 from maintenance.models import WorkOrder
 from maintenance.services import holds as maintenance_holds
-from maintenance.services import orders
+from maintenance.services import figures, orders, preventive, retirement
 from maintenance.steps import STEPS
 
 ACTIONS = {
@@ -67,9 +66,9 @@ def next_steps(device, user, **_kw) -> list[NextStep]:
 
 def scan_panel(device, user, **_kw) -> dict | None:
     """On the staff scan page: out of service (since when, why), a request waiting, a service due."""
-    retired = services.approved_for(device) if device.is_out_of_service else None
-    pending = None if retired else services.pending_for(device)
-    due = services.service_due_for(device)
+    retired = retirement.approved_for(device) if device.is_out_of_service else None
+    pending = None if retired else retirement.pending_for(device)
+    due = preventive.service_due_for(device)
     if not (retired or pending or due):
         return None
     may_inspect = STEPS.allows(user, "work_at_home" if device.status == DeviceStatus.ON_LOAN else "work")
@@ -83,9 +82,9 @@ def device_panel(device, user, **_kw) -> dict | None:
         return None
     work_orders = list(db.session.scalars(select(WorkOrder).where(WorkOrder.device_id == device.id)
                                           .order_by(WorkOrder.id.desc()).limit(50)))
-    return {"template": "maintenance/_device_panel.html", "figures": services.device_figures(device),
+    return {"template": "maintenance/_device_panel.html", "figures": figures.device_figures(device),
             "orders": work_orders, "may_open": STEPS.allows(user, "work"),
-            "retired": services.approved_for(device) if device.is_out_of_service else None}
+            "retired": retirement.approved_for(device) if device.is_out_of_service else None}
 
 
 def due_flags(_sender, devices=(), **_kw) -> dict[int, str]:
@@ -93,7 +92,7 @@ def due_flags(_sender, devices=(), **_kw) -> dict[int, str]:
     if not devices:
         return {}
     return {due.device_id: _l("Inspection due: inspect at this visit")
-            for due in services.service_due(devices=devices).items}
+            for due in preventive.service_due(devices=devices).items}
 
 
 def _describe_history() -> None:

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.money import Satang
 from devices.models import Condition
-from devices.schemas import MAX_SATANG
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
-from maintenance.services.retirement import retire_suggested
+from maintenance.services import retirement
 
 
 class PartSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1000))
-    unit_cost_satang = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_SATANG))
+    unit_cost_satang = Satang(required=True)
 
 
 class WorkOrderSchema(Schema):
@@ -32,7 +32,7 @@ class WorkOrderSchema(Schema):
     total_satang = fields.Integer(dump_only=True)
     spending_id = fields.Integer(dump_only=True)
     estimate_satang = fields.Integer(dump_only=True)
-    retire_suggested = fields.Function(lambda o: retire_suggested(o), dump_only=True)
+    retire_suggested = fields.Function(lambda o: retirement.retire_suggested(o), dump_only=True)
     ready_at = fields.DateTime(dump_only=True)
 
 
@@ -47,8 +47,8 @@ class CompleteSchema(Schema):
     checklist = fields.Dict(keys=fields.String(validate=validate.Length(max=300)),
                             values=fields.String(validate=validate.OneOf(["pass", "fail"])), load_default=dict)
     labour_hours = fields.Float(load_default=0, allow_nan=False, validate=validate.Range(min=0, max=1000))
-    labour_rate_satang = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_SATANG))
-    other_cost_satang = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=MAX_SATANG))
+    labour_rate_satang = Satang(load_default=0)
+    other_cost_satang = Satang(load_default=0)
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
     condition = fields.Enum(Condition, by_value=True, load_default=None, allow_none=True,
                             metadata={"description": "The device's condition after the work (required for a repair)."})
@@ -63,7 +63,7 @@ class NoBodySchema(Schema):
 
 
 class EstimateSchema(Schema):
-    estimate_satang = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=MAX_SATANG))
+    estimate_satang = Satang(required=True)
 
 
 class RetirementSchema(Schema):

@@ -13,10 +13,11 @@ from core.auth import current_actor
 from core.db import db
 from core.errors import DomainError, PermissionDenied, readable_messages
 from core.forms import attempt, submit
+from core.money import format_amount, satang_to_baht
 from devices import services as devices
-from devices.forms import baht_to_satang
 from devices.models import Condition, DeviceStatus, ProblemReport
-from maintenance import services
+from maintenance.services import figures as upkeep_figures
+from maintenance.services import orders, preventive, retirement
 from maintenance.forms import EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
 from maintenance.labels import DECISION_LABELS, KIND_LABELS, RETIREMENT_LABELS, SOURCE_LABELS, STATUS_LABELS
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
@@ -36,7 +37,7 @@ def _labels():
 @STEPS.route("open_order")
 def my_orders():
     actor = current_actor()
-    mine = list(db.session.scalars(services.orders_query("open", assignee=actor)))
+    mine = list(db.session.scalars(orders.orders_query("open", assignee=actor)))
     reports = list(db.session.scalars(select(ProblemReport).where(ProblemReport.handled_at.is_(None))
                                       .order_by(ProblemReport.id)))
     return render_template("maintenance/orders.html", orders=mine, reports=reports)
@@ -45,8 +46,8 @@ def my_orders():
 @bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
 @STEPS.route("work_at_home")
 def order_view(order_id):
-    order = services.get_order(order_id)
-    if not services.may_work_on(order, current_actor()):
+    order = orders.get_order(order_id)
+    if not orders.may_work_on(order, current_actor()):
         raise PermissionDenied(_l("Your role may not do maintenance work."))
     part_form, finish_form = PartForm(prefix="part"), FinishForm(prefix="finish")
     finish_form.condition.flags.required = order.kind == WorkKind.REPAIR  # the technician says how it left it
@@ -61,39 +62,39 @@ def order_view(order_id):
         flash(" ".join([str(error.message), *readable_messages(error.errors)]), "error")
         status = error.code if error.code != 400 else 422
     if request.method == "GET" and order.estimate_satang is not None:
-        estimate_form.estimate.data = order.estimate_satang / 100
-    return render_template("maintenance/order.html", order=order, checklist=services.checklist_for(order),
+        estimate_form.estimate.data = satang_to_baht(order.estimate_satang)
+    return render_template("maintenance/order.html", order=order, checklist=orders.checklist_for(order),
                            part_form=part_form, finish_form=finish_form, estimate_form=estimate_form,
-                           suggest_retire=services.retire_suggested(order),
-                           may_work=services.may_work_on(order, current_actor()),
-                           share=services.estimate_share_percent(order),
-                           threshold=services.retire_threshold_satang(order.device),
-                           pending=services.pending_for(order.device)), status
+                           suggest_retire=retirement.retire_suggested(order),
+                           may_work=orders.may_work_on(order, current_actor()),
+                           share=retirement.estimate_share_percent(order),
+                           threshold=retirement.retire_threshold_satang(order.device),
+                           pending=retirement.pending_for(order.device)), status
 
 
 def _step(order, step, part_form, finish_form, estimate_form) -> str:
     """One step of the order page; returns what to tell the worker. Raises the service's errors."""
     actor = current_actor()
     if step == "estimate" and estimate_form.validate():
-        services.set_estimate(order, baht_to_satang(estimate_form.estimate.data), by=actor)
+        retirement.set_estimate(order, estimate_form.estimate.satang, by=actor)
         return _("Estimate saved.")
     if step == "start":
-        services.start(order, by=actor)
+        orders.start(order, by=actor)
         return _("Work started.")
     if step == "wait":
-        services.wait_for_parts(order, request.form.get("note", "")[:500], by=actor)
+        orders.wait_for_parts(order, request.form.get("note", "")[:500], by=actor)
         return _("Waiting for parts.")
     if step == "part" and part_form.validate():
-        services.add_part(order, part_form.name.data, part_form.quantity.data,
-                          baht_to_satang(part_form.unit_cost.data), by=actor)
+        orders.add_part(order, part_form.name.data, part_form.quantity.data,
+                        part_form.unit_cost.satang, by=actor)
         return _("Part added.")
     if step == "finish" and finish_form.validate():
-        results = {item: request.form.get(f"item-{i}", "") for i, item in enumerate(services.checklist_for(order))}
-        services.complete(order, results, by=actor, labour_hours=finish_form.labour_hours.data or 0,
-                          labour_rate_satang=baht_to_satang(finish_form.labour_rate.data) or 0,
-                          other_cost_satang=baht_to_satang(finish_form.other_cost.data) or 0,
-                          notes=finish_form.notes.data or "",
-                          condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
+        results = {item: request.form.get(f"item-{i}", "") for i, item in enumerate(orders.checklist_for(order))}
+        orders.complete(order, results, by=actor, labour_hours=finish_form.labour_hours.data or 0,
+                        labour_rate_satang=finish_form.labour_rate.satang or 0,
+                        other_cost_satang=finish_form.other_cost.satang or 0,
+                        notes=finish_form.notes.data or "",
+                        condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
         return _("Work order finished.")
     raise DomainError(_l("Please check the information."))
 
@@ -103,14 +104,14 @@ def _step(order, step, part_form, finish_form, estimate_form) -> str:
 def device_work(tag):
     """From the scan page: the device's open order; a POST opens an inspection of one in stock."""
     device = devices.get_device(tag)
-    orders = services.open_orders(device)
-    if orders:
-        return redirect(url_for("maintenance.order_view", order_id=orders[0].id))
+    open_ones = orders.open_orders(device)
+    if open_ones:
+        return redirect(url_for("maintenance.order_view", order_id=open_ones[0].id))
     if device.status != DeviceStatus.AVAILABLE or request.method != "POST":
         flash(_("%(tag)s has no open work order.", tag=device.tag), "error")
         return redirect(url_for("devices.scan", tag=device.tag))
-    kind = WorkKind.PREVENTIVE if services.service_due_for(device) else WorkKind.INSPECTION
-    order = services.open_order(device, kind, by=current_actor())
+    kind = WorkKind.PREVENTIVE if preventive.service_due_for(device) else WorkKind.INSPECTION
+    order = orders.open_order(device, kind, by=current_actor())
     return redirect(url_for("maintenance.order_view", order_id=order.id))
 
 
@@ -119,14 +120,14 @@ def device_work(tag):
 def start_service(tag):
     """Open the preventive inspection of a device that is due (in stock, or at the home)."""
     device = devices.get_device(tag)
-    due = services.service_due_for(device)
+    due = preventive.service_due_for(device)
     if due and due.open_order_id:
         return redirect(url_for("maintenance.order_view", order_id=due.open_order_id))
     if due is None:
         flash(_("%(tag)s is not due a service.", tag=device.tag), "error")
         return redirect(url_for("maintenance.service_due_list"))
-    order = services.open_order(device, WorkKind.PREVENTIVE, by=current_actor(), source="schedule")
-    if not services.may_work_on(order, current_actor()):
+    order = orders.open_order(device, WorkKind.PREVENTIVE, by=current_actor(), source="schedule")
+    if not orders.may_work_on(order, current_actor()):
         raise PermissionDenied(_l("Your role may not do maintenance work."))
     return redirect(url_for("maintenance.order_view", order_id=order.id))
 
@@ -141,7 +142,7 @@ def service_due_list():
         return STEPS.allows(actor, "work_at_home" if due.on_loan else "work")
 
     page = max(request.args.get("page", 1, type=int), 1)
-    due = services.service_due(type_code=type_code, offset=(page - 1) * DUE_PAGE, limit=DUE_PAGE)
+    due = preventive.service_due(type_code=type_code, offset=(page - 1) * DUE_PAGE, limit=DUE_PAGE)
     pages = max(-(-due.total // DUE_PAGE), 1)
     due_pages = SimpleNamespace(page=page, pages=pages, has_prev=page > 1, prev_num=page - 1, has_next=page < pages,
                             next_num=page + 1)
@@ -152,8 +153,8 @@ def service_due_list():
 @bp.route("/figures")
 @STEPS.route("see_costs")
 def figures():
-    return render_template("maintenance/figures.html", figures=services.type_figures(),
-                           share=services.RETIRE_SHARE_PERCENT)
+    return render_template("maintenance/figures.html", figures=upkeep_figures.type_figures(),
+                           share=retirement.RETIRE_SHARE_PERCENT)
 
 
 @bp.route("/d/<tag>/retire", methods=["GET", "POST"])
@@ -162,26 +163,26 @@ def retire(tag):
     """Ask a supervisor to retire the device or record it lost."""
     device = devices.get_device(tag)
     order_id = request.args.get("order", "")
-    order = services.get_order(int(order_id)) if order_id.isdigit() and len(order_id) < 10 else None
+    order = orders.get_order(int(order_id)) if order_id.isdigit() and len(order_id) < 10 else None
     form = RetireForm()
-    if request.method == "GET" and order is not None and services.retire_suggested(order):
+    if request.method == "GET" and order is not None and retirement.retire_suggested(order):
         form.reason.data = _("Repair estimated at %(estimate)s, %(share)d%% of a new one (work order %(id)d).",
-                             estimate=f"{order.estimate_satang / 100:,.2f}",
-                             share=services.estimate_share_percent(order), id=order.id)
-    saved, status = submit(form, lambda: services.request_retirement(
+                             estimate=format_amount(order.estimate_satang),
+                             share=retirement.estimate_share_percent(order), id=order.id)
+    saved, status = submit(form, lambda: retirement.request_retirement(
         device, RetirementKind(form.kind.data), form.reason.data, by=current_actor(), work_order=order))
     if saved:
         flash(_("Sent to a supervisor for approval."), "success")
         return redirect(url_for("devices.scan", tag=device.tag))
     return render_template("maintenance/retire.html", device=device, form=form, order=order,
-                           pending=services.pending_for(device)), status
+                           pending=retirement.pending_for(device)), status
 
 
 @bp.route("/retirements")
 @STEPS.route("request_retirement")
 def retirements():
-    pending = list(db.session.scalars(services.requests_query(DecisionStatus.PENDING)))
-    decided = list(db.session.scalars(services.requests_query("decided").limit(20)))
+    pending = list(db.session.scalars(retirement.requests_query(DecisionStatus.PENDING)))
+    decided = list(db.session.scalars(retirement.requests_query("decided").limit(20)))
     return render_template("maintenance/retirements.html", pending=pending, decided=decided,
                            form=RetireDecisionForm())
 
@@ -189,15 +190,15 @@ def retirements():
 @bp.route("/retirements/<int:request_id>", methods=["POST"])
 @STEPS.route("decide_retirement")
 def decide_retirement(request_id):
-    found = services.get_request(request_id)
+    found = retirement.get_request(request_id)
     form = RetireDecisionForm()
     approve = request.form.get("decision") == "approve"
-    saved, status = submit(form, lambda: services.decide(found, approve, form.note.data or "", by=current_actor()))
+    saved, status = submit(form, lambda: retirement.decide(found, approve, form.note.data or "", by=current_actor()))
     if saved:
         flash(_("Approved: %(tag)s is out of service.", tag=found.device.tag) if approve
               else _("Not approved; %(tag)s stays in service.", tag=found.device.tag), "success")
         return redirect(url_for("maintenance.retirements"))
-    pending = list(db.session.scalars(services.requests_query(DecisionStatus.PENDING)))
+    pending = list(db.session.scalars(retirement.requests_query(DecisionStatus.PENDING)))
     return render_template("maintenance/retirements.html", pending=pending, decided=[], form=form,
                            failed=request_id), status if status != 200 else 422
 
@@ -208,6 +209,6 @@ def triage(report_id):
     report = db.get_or_404(ProblemReport, report_id)
     kind = WorkKind(request.form.get("kind", "repair")) if request.form.get("kind") in {k.value for k in WorkKind} \
         else WorkKind.REPAIR
-    order = services.triage(report, kind, by=current_actor())
+    order = orders.triage(report, kind, by=current_actor())
     flash(_("Work order %(id)d opened.", id=order.id), "success")
     return redirect(url_for("maintenance.my_orders"))

@@ -7,7 +7,7 @@ import pytest
 
 from app import _database_url, create_app
 from conftest import PASSWORD, build_app
-from core import dates
+from core import dates, money
 from core.auth import access_of, safe_next
 from core.db import db
 from core.users import ApiToken, User, authenticate, create_user
@@ -250,8 +250,8 @@ def test_datetime_and_baht_formatting():
     moment = dt.datetime(2026, 11, 24, 2, 5, tzinfo=dt.UTC)
     assert dates.format_datetime(moment, "th") == "24 พ.ย. 2569 09:05 น."
     assert dates.format_datetime(moment, "en") == "24 Nov 2026 09:05"
-    assert dates.format_baht(125000, "th") == "฿1,250.00"
-    assert dates.format_baht(None) == ""
+    assert money.format_baht(125000, "th") == "฿1,250.00"
+    assert money.format_baht(None) == ""
 
 
 def test_login_and_token_are_rate_limited(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from flask_babel import force_locale
 
 from conftest import both_databases
-from fund.money import LazyBaht
+from core.money import LazyBaht
 from lending_helpers import Api
 
 

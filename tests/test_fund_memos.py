@@ -18,7 +18,7 @@ from fund import memos
 from fund.models import Fund, JournalEntry, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
 from lending_helpers import Api
-from maintenance import services as maintenance
+from maintenance.services import orders
 from maintenance.models import WorkKind
 
 
@@ -150,10 +150,10 @@ def _repair_paid_by_the_fund() -> tuple[int, str]:
     for code in ("CHAIRS", "REPAIRS", "GENERAL"):  # every fund that may pay holds money
         donations.donate_cash(donor, 100_000, code, PaymentMethod.CASH, by=treasurer)
     device = devices.register_device(wc, {}, by=None)
-    order = maintenance.open_order(device, WorkKind.REPAIR, by=worker)
-    maintenance.start(order, by=worker)
-    maintenance.add_part(order, "ผ้าเบรก", 1, 30_000, by=worker)
-    maintenance.complete(order, {"เบรก": "pass"}, by=worker, condition=Condition.GOOD)
+    order = orders.open_order(device, WorkKind.REPAIR, by=worker)
+    orders.start(order, by=worker)
+    orders.add_part(order, "ผ้าเบรก", 1, 30_000, by=worker)
+    orders.complete(order, {"เบรก": "pass"}, by=worker, condition=Condition.GOOD)
     db.session.commit()
     entry = db.session.scalar(select(JournalEntry).where(JournalEntry.kind == "repair"))
     assert (entry.memo_key, entry.memo_params) == ("work_order", {"order": order.id, "tag": device.tag})

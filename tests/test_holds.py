@@ -19,7 +19,7 @@ from core.users import User, UserRole
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, HoldOverride, ReportKind
 from lending_helpers import ADL_BED_BOUND, ADL_HOME_BOUND, PERSON, Api
-from maintenance import services as maintenance
+from maintenance.services import orders
 from maintenance.models import WorkKind
 
 ITEMS = ["เบรก", "ยาง"]
@@ -65,7 +65,7 @@ def make_hold(app, tag, kind, api):
         if kind == "open_report":
             devices.report_problem(device, ReportKind.PROBLEM, "เบรกซ้ายไม่อยู่", "ลูกชาย")
         elif kind == "open_work_order":
-            maintenance.open_order(device, WorkKind.REPAIR, by=None, description="ล้อหลังคด")
+            orders.open_order(device, WorkKind.REPAIR, by=None, description="ล้อหลังคด")
         elif kind == "unusable":
             device.condition = Condition.UNUSABLE
         db.session.commit()
@@ -119,7 +119,7 @@ def test_waitlist_is_offered_a_device_only_once_nothing_holds_it(app, api, make_
     # Triaged into a repair, repaired (the technician records the condition): offered to the head.
     with app.app_context():
         [report] = devices.open_reports(devices.get_device(tag))
-        order_id = maintenance.triage(report, WorkKind.REPAIR, by=_user("maintenance")).id
+        order_id = orders.triage(report, WorkKind.REPAIR, by=_user("maintenance")).id
         db.session.commit()
     assert api["staff"].get(f"/api/v1/requests/{req['id']}")["proposed_device_tag"] is None
     assert holds_of(api, tag) == (False, ["open_work_order"])
@@ -134,11 +134,11 @@ def _user(role):
 
 
 def _clean(device):
-    for order in maintenance.open_orders(device):
+    for order in orders.open_orders(device):
         if order.kind == WorkKind.CLEANING:
-            maintenance.start(order, by=_user("maintenance"))
-            maintenance.complete(order, {i: "pass" for i in maintenance.checklist_for(order)},
-                                 by=_user("maintenance"))
+            orders.start(order, by=_user("maintenance"))
+            orders.complete(order, {i: "pass" for i in orders.checklist_for(order)},
+                            by=_user("maintenance"))
 
 
 @both_databases

@@ -38,7 +38,7 @@ def test_importing_a_service_loads_no_pages_forms_or_pdf_writer():
     loaded = set(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True,
                                 text=True).stdout.split())
     heavy = {name for name in loaded if name.endswith((".views", ".forms", ".agreement", ".receipts", ".hooks"))
-             or name.split(".")[0] in ("fpdf", "wtforms", "flask_wtf", "qrcode")}
+             or name.split(".")[0] in ("fpdf", "flask_wtf", "qrcode")}
     assert heavy == set()
 
 

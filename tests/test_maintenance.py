@@ -14,14 +14,14 @@ from fund.models import Allocation, PaymentMethod
 from fund.services import donations, ledger
 from lending.services import loans, people, pipeline, waitlist
 from lending_helpers import ADL_HOME_BOUND, approved_request
-from maintenance import services
+from maintenance.services import figures, orders
 from maintenance.models import WorkKind, WorkOrder, WorkStatus
 
 STEPS = ["ล้างคราบ", "เช็ดน้ำยาฆ่าเชื้อ"]
 
 
 def passing(order):
-    return {item: "pass" for item in services.checklist_for(order)}
+    return {item: "pass" for item in orders.checklist_for(order)}
 
 
 def lend_and_return(actors):
@@ -56,24 +56,24 @@ def waiting_request(actors):
 def test_a_return_opens_cleaning_and_the_gate_holds_until_it_is_done(actors):
     tag = lend_and_return(actors)
     device = devices.get_device(tag)
-    [order] = services.open_orders(device)
+    [order] = orders.open_orders(device)
     assert order.kind == WorkKind.CLEANING and order.source == "return"
     waiting = waiting_request(actors)
     assert waiting.status.value == "waitlisted"
     with pytest.raises(DomainError) as info:
         waitlist.reserve(waiting, device, by=actors["staff"])
     assert info.value.code == 409 and info.value.errors["state"] == ["returned"]
-    services.start(order, by=actors["maintenance"])
+    orders.start(order, by=actors["maintenance"])
     assert device.status == DeviceStatus.IN_MAINTENANCE
     with pytest.raises(DomainError) as info:
-        services.complete(order, {STEPS[0]: "pass"}, by=actors["maintenance"])
+        orders.complete(order, {STEPS[0]: "pass"}, by=actors["maintenance"])
     assert info.value.code == 422 and "checklist" in info.value.errors
     with pytest.raises(DomainError):
-        services.complete(order, {**passing(order), STEPS[1]: "fail"}, by=actors["maintenance"])
+        orders.complete(order, {**passing(order), STEPS[1]: "fail"}, by=actors["maintenance"])
     with pytest.raises(DomainError) as info:
-        services.cancel(order, "no", by=actors["maintenance"])
+        orders.cancel(order, "no", by=actors["maintenance"])
     assert info.value.code == 409
-    services.complete(order, passing(order), by=actors["maintenance"])
+    orders.complete(order, passing(order), by=actors["maintenance"])
     assert device.status == DeviceStatus.AVAILABLE
     assert waiting.items[0].proposed_device_id == device.id  # reissue proposes the head of the waitlist
     waitlist.reserve(waiting, by=actors["staff"])
@@ -83,28 +83,28 @@ def test_a_return_opens_cleaning_and_the_gate_holds_until_it_is_done(actors):
 def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
     device = devices.get_device(tag)
-    inspection = services.open_order(device, WorkKind.INSPECTION, by=actors["maintenance"])
-    services.start(inspection, by=actors["maintenance"])
-    services.complete(inspection, {"เบรก": "fail", "ยาง": "pass"}, by=actors["maintenance"])
-    [repair] = services.open_orders(device)
+    inspection = orders.open_order(device, WorkKind.INSPECTION, by=actors["maintenance"])
+    orders.start(inspection, by=actors["maintenance"])
+    orders.complete(inspection, {"เบรก": "fail", "ยาง": "pass"}, by=actors["maintenance"])
+    [repair] = orders.open_orders(device)
     assert repair.kind == WorkKind.REPAIR and repair.parent_id == inspection.id and device.status.value == \
         "in_maintenance"
-    services.add_part(repair, "ผ้าเบรก", 2, 15_000, by=actors["maintenance"])
+    orders.add_part(repair, "ผ้าเบรก", 2, 15_000, by=actors["maintenance"])
     db.session.commit()
     before = db.session.scalar(select(func.count()).select_from(Allocation))
     with pytest.raises(DomainError) as info:  # the fund is empty: refused, nothing written
-        services.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
-                          condition=Condition.GOOD)
+        orders.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
+                        condition=Condition.GOOD)
     assert info.value.code == 409
     db.session.rollback()
-    assert services.get_order(repair.id).status == WorkStatus.IN_PROGRESS or \
-        services.get_order(repair.id).status == WorkStatus.OPEN
+    assert orders.get_order(repair.id).status == WorkStatus.IN_PROGRESS or \
+        orders.get_order(repair.id).status == WorkStatus.OPEN
     assert db.session.scalar(select(func.count()).select_from(Allocation)) == before
     donor = donations.create_donor({"name": "ผู้ใจบุญ"}, by=actors["treasurer"])
     gift = donations.donate_cash(donor, 100_000, ledger.GENERAL_FUND, PaymentMethod.CASH, by=actors["treasurer"])
-    repair = services.get_order(repair.id)
-    services.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
-                      condition=Condition.GOOD)
+    repair = orders.get_order(repair.id)
+    orders.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
+                    condition=Condition.GOOD)
     assert repair.total_satang == 50_000 and repair.spending_id is not None
     assert donations.allocated(gift) == 50_000
     assert devices.get_device(tag).status == DeviceStatus.AVAILABLE
@@ -113,7 +113,7 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
 def test_problem_reports_become_work_orders(actors):
     tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
     report = devices.report_problem(devices.get_device(tag), ReportKind.PROBLEM, "ล้อหลวม")
-    order = services.triage(report, WorkKind.REPAIR, by=actors["staff"])
+    order = orders.triage(report, WorkKind.REPAIR, by=actors["staff"])
     assert order.problem_report_id == report.id and order.description == "ล้อหลวม"
     assert report.handled_at is not None
 
@@ -122,7 +122,7 @@ def test_the_admin_override_closes_the_cleaning_order(actors):
     tag = lend_and_return(actors)
     device = devices.get_device(tag)
     loans.release_without_cleaning(device, by=actors["admin"])
-    assert services.open_orders(device) == []
+    assert orders.open_orders(device) == []
     order = db.session.scalar(select(WorkOrder).where(WorkOrder.device_id == device.id))
     assert order.status == WorkStatus.CANCELLED and "override" in order.notes
 
@@ -138,10 +138,10 @@ def test_two_people_finishing_the_same_cleaning_at_once(app):
         db.session.commit()
         tag = lend_and_return(actors)
         db.session.commit()
-        order_id = services.open_orders(devices.get_device(tag))[0].id
+        order_id = orders.open_orders(devices.get_device(tag))[0].id
     def finish(username):
-        order = services.get_order(order_id)
-        services.complete(order, passing(order), by=user_named(username))
+        order = orders.get_order(order_id)
+        orders.complete(order, passing(order), by=user_named(username))
 
     results = race(app, finish, ["tech1", "tech2"])
     assert sorted(results)[1] == "ok" and sorted(results)[0] in ("409", "StaleDataError"), results
@@ -191,16 +191,16 @@ def test_the_phone_flow_and_the_api(app, client, client_as, api_headers, make_ty
 def test_waiting_for_parts_and_device_figures(actors):
     tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
     device = devices.get_device(tag)
-    order = services.open_order(device, WorkKind.REPAIR, by=actors["maintenance"])
+    order = orders.open_order(device, WorkKind.REPAIR, by=actors["maintenance"])
     with pytest.raises(DomainError):
-        services.wait_for_parts(order, by=actors["maintenance"])  # not started yet
-    services.start(order, by=actors["maintenance"])
-    services.wait_for_parts(order, "รอยางใน", by=actors["maintenance"])
+        orders.wait_for_parts(order, by=actors["maintenance"])  # not started yet
+    orders.start(order, by=actors["maintenance"])
+    orders.wait_for_parts(order, "รอยางใน", by=actors["maintenance"])
     assert order.status == WorkStatus.WAITING_PARTS and device.status == DeviceStatus.IN_MAINTENANCE
-    services.start(order, by=actors["maintenance"])
-    services.complete(order, {}, by=actors["maintenance"], condition=Condition.GOOD)
-    figures = services.device_figures(device)
-    assert figures["orders"] == 1 and figures["repair_cost_satang"] == 0 and figures["downtime_days"] >= 0
+    orders.start(order, by=actors["maintenance"])
+    orders.complete(order, {}, by=actors["maintenance"], condition=Condition.GOOD)
+    found = figures.device_figures(device)
+    assert found["orders"] == 1 and found["repair_cost_satang"] == 0 and found["downtime_days"] >= 0
 
 
 def test_device_maintenance_figures_api(client, api_headers, make_device):

@@ -17,7 +17,7 @@ from devices import services as devices
 from devices.models import Condition, DeviceStatus
 from lending.services import loans, waitlist
 from lending_helpers import approved_request
-from maintenance import services
+from maintenance.services import figures, orders, preventive, retirement
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus
 
 STEPS = ["ล้างคราบ", "เช็ดน้ำยาฆ่าเชื้อ"]
@@ -25,7 +25,7 @@ ITEMS = ["เบรก", "ยาง"]
 
 
 def passing(order):
-    return {item: "pass" for item in services.checklist_for(order)}
+    return {item: "pass" for item in orders.checklist_for(order)}
 
 
 @pytest.fixture
@@ -48,9 +48,9 @@ def lend(actors, tag):
 
 
 def clean(actors, device):
-    for order in services.open_orders(device):
-        services.start(order, by=actors["maintenance"])
-        services.complete(order, passing(order), by=actors["maintenance"])
+    for order in orders.open_orders(device):
+        orders.start(order, by=actors["maintenance"])
+        orders.complete(order, passing(order), by=actors["maintenance"])
 
 
 def new_device(**fields):
@@ -61,23 +61,23 @@ def new_device(**fields):
 
 def test_an_estimate_past_60_percent_of_a_new_one_suggests_retiring(actors):
     device = new_device()
-    repair = services.open_order(device, WorkKind.REPAIR, by=actors["staff"], description="โครงร้าว")
-    assert services.retire_threshold_satang(device) == 210_000
-    services.set_estimate(repair, 210_000, by=actors["maintenance"])
-    assert not services.retire_suggested(repair)       # exactly 60%: still worth repairing
-    services.set_estimate(repair, 210_001, by=actors["maintenance"])
-    assert services.retire_suggested(repair) and services.estimate_share_percent(repair) == 60
-    services.set_estimate(repair, 280_000, by=actors["maintenance"])
-    assert services.estimate_share_percent(repair) == 80
-    cleaning = services.open_order(device, WorkKind.INSPECTION, by=actors["staff"])
+    repair = orders.open_order(device, WorkKind.REPAIR, by=actors["staff"], description="โครงร้าว")
+    assert retirement.retire_threshold_satang(device) == 210_000
+    retirement.set_estimate(repair, 210_000, by=actors["maintenance"])
+    assert not retirement.retire_suggested(repair)       # exactly 60%: still worth repairing
+    retirement.set_estimate(repair, 210_001, by=actors["maintenance"])
+    assert retirement.retire_suggested(repair) and retirement.estimate_share_percent(repair) == 60
+    retirement.set_estimate(repair, 280_000, by=actors["maintenance"])
+    assert retirement.estimate_share_percent(repair) == 80
+    cleaning = orders.open_order(device, WorkKind.INSPECTION, by=actors["staff"])
     with pytest.raises(DomainError) as info:
-        services.set_estimate(cleaning, 100, by=actors["maintenance"])
+        retirement.set_estimate(cleaning, 100, by=actors["maintenance"])
     assert info.value.code == 422 and "estimate_satang" in info.value.errors
     with pytest.raises(DomainError) as info:
-        services.set_estimate(repair, -1, by=actors["maintenance"])
+        retirement.set_estimate(repair, -1, by=actors["maintenance"])
     assert info.value.code == 422
     with pytest.raises(DomainError) as info:
-        services.set_estimate(repair, 100, by=actors["treasurer"])
+        retirement.set_estimate(repair, 100, by=actors["treasurer"])
     assert info.value.code == 403
 
 
@@ -85,9 +85,9 @@ def test_no_reference_price_means_no_suggestion(ctx):
     devices.create_type({"code": "CANE", "name_th": "ไม้เท้า", "name_en": "Cane"}, by=None)
     maker = create_user("m", "long-enough", ["maintenance"])
     device = devices.register_device(devices.get_type("CANE"), {}, by=None)
-    repair = services.open_order(device, WorkKind.REPAIR, by=maker)
-    services.set_estimate(repair, 10_000_000, by=maker)
-    assert services.retire_threshold_satang(device) is None and not services.retire_suggested(repair)
+    repair = orders.open_order(device, WorkKind.REPAIR, by=maker)
+    retirement.set_estimate(repair, 10_000_000, by=maker)
+    assert retirement.retire_threshold_satang(device) is None and not retirement.retire_suggested(repair)
 
 
 def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
@@ -95,34 +95,34 @@ def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
     loan = lend(actors, tag)
     device = devices.get_device(tag)
     with pytest.raises(DomainError) as info:       # on loan: it must come back first
-        services.request_retirement(device, RetirementKind.RETIRE, "เก่า", by=actors["maintenance"])
+        retirement.request_retirement(device, RetirementKind.RETIRE, "เก่า", by=actors["maintenance"])
     assert info.value.code == 409 and info.value.errors["state"] == ["on_loan"]
     loans.receive_return(loan, Condition.UNUSABLE, by=actors["staff"])
-    [cleaning] = services.open_orders(device)
-    repair = services.open_order(device, WorkKind.REPAIR, by=actors["staff"], description="โครงหัก")
-    services.set_estimate(repair, 300_000, by=actors["maintenance"])
+    [cleaning] = orders.open_orders(device)
+    repair = orders.open_order(device, WorkKind.REPAIR, by=actors["staff"], description="โครงหัก")
+    retirement.set_estimate(repair, 300_000, by=actors["maintenance"])
     with pytest.raises(DomainError) as info:
-        services.request_retirement(device, RetirementKind.RETIRE, "  ", by=actors["maintenance"])
+        retirement.request_retirement(device, RetirementKind.RETIRE, "  ", by=actors["maintenance"])
     assert info.value.code == 422 and "reason" in info.value.errors
     with pytest.raises(DomainError) as info:
-        services.request_retirement(device, RetirementKind.RETIRE, "x", by=actors["donor"])
+        retirement.request_retirement(device, RetirementKind.RETIRE, "x", by=actors["donor"])
     assert info.value.code == 403
-    asked = services.request_retirement(device, RetirementKind.RETIRE, "ซ่อมไม่คุ้ม", by=actors["maintenance"],
-                                        work_order=repair)
+    asked = retirement.request_retirement(device, RetirementKind.RETIRE, "ซ่อมไม่คุ้ม", by=actors["maintenance"],
+                                          work_order=repair)
     assert asked.estimate_satang == 300_000 and device.status == DeviceStatus.RETURNED  # nothing moves yet
     with pytest.raises(DomainError) as info:      # one request at a time
-        services.request_retirement(device, RetirementKind.LOST, "หาย", by=actors["staff"])
+        retirement.request_retirement(device, RetirementKind.LOST, "หาย", by=actors["staff"])
     assert info.value.code == 409
     for role in ("staff", "maintenance"):
         with pytest.raises(DomainError) as info:
-            services.decide(asked, True, by=actors[role])
+            retirement.decide(asked, True, by=actors[role])
         assert info.value.code == 403
-    services.decide(asked, True, "อนุมัติ", by=actors["supervisor"])
+    retirement.decide(asked, True, "อนุมัติ", by=actors["supervisor"])
     assert device.status == DeviceStatus.RETIRED and asked.status == DecisionStatus.APPROVED
     assert {o.status for o in (cleaning, repair)} == {WorkStatus.CANCELLED}
-    assert services.approved_for(device) is asked
+    assert retirement.approved_for(device) is asked
     with pytest.raises(DomainError) as info:      # decided once
-        services.decide(asked, False, "no", by=actors["supervisor"])
+        retirement.decide(asked, False, "no", by=actors["supervisor"])
     assert info.value.code == 409
     actions = {e.action for e in devices.device_history(device)}
     assert {"device.created", "device.delivered", "device.retirement_requested", "device.retired"} <= actions
@@ -133,14 +133,14 @@ def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
 
 def test_a_rejection_needs_a_note_and_leaves_the_device_in_service(actors):
     device = new_device()
-    asked = services.request_retirement(device, RetirementKind.LOST, "หาไม่เจอ", by=actors["staff"])
+    asked = retirement.request_retirement(device, RetirementKind.LOST, "หาไม่เจอ", by=actors["staff"])
     with pytest.raises(DomainError) as info:
-        services.decide(asked, False, " ", by=actors["supervisor"])
+        retirement.decide(asked, False, " ", by=actors["supervisor"])
     assert info.value.code == 422 and "note" in info.value.errors
-    services.decide(asked, False, "เจอแล้วที่ห้องเก็บของ", by=actors["supervisor"])
+    retirement.decide(asked, False, "เจอแล้วที่ห้องเก็บของ", by=actors["supervisor"])
     assert asked.status == DecisionStatus.REJECTED and device.status == DeviceStatus.AVAILABLE
-    again = services.request_retirement(device, RetirementKind.LOST, "หายจริง", by=actors["staff"])
-    services.decide(again, True, by=actors["admin"])
+    again = retirement.request_retirement(device, RetirementKind.LOST, "หายจริง", by=actors["staff"])
+    retirement.decide(again, True, by=actors["admin"])
     assert device.status == DeviceStatus.LOST
 
 
@@ -161,12 +161,12 @@ def test_two_requests_at_once_give_one_pending(app):
         db.session.commit()
 
     def ask(username):
-        services.request_retirement(devices.get_device(tag), RetirementKind.RETIRE, "เก่า", by=user_named(username))
+        retirement.request_retirement(devices.get_device(tag), RetirementKind.RETIRE, "เก่า", by=user_named(username))
 
     results = race(app, ask, ["s1", "s2"])
     assert sorted(results) == ["409", "ok"], results
     with app.app_context():
-        assert len(list(db.session.scalars(services.requests_query("pending")))) == 1
+        assert len(list(db.session.scalars(retirement.requests_query("pending")))) == 1
 
 
 def test_retirement_pages_and_the_label_page(app, client, client_as, make_type, make_device):
@@ -181,7 +181,7 @@ def test_retirement_pages_and_the_label_page(app, client, client_as, make_type, 
     queue = supervisor.get("/maintenance/retirements").get_data(as_text=True)
     assert "ล้อคด โครงร้าว" in queue
     with app.app_context():
-        request_id = db.session.scalar(select(services.requests_query("pending").subquery().c.id))
+        request_id = db.session.scalar(select(retirement.requests_query("pending").subquery().c.id))
     assert staff.post(f"/maintenance/retirements/{request_id}", data={"decision": "approve"}).status_code == 403
     rejected = supervisor.post(f"/maintenance/retirements/{request_id}", data={"decision": "reject", "note": ""})
     assert rejected.status_code == 422
@@ -246,20 +246,20 @@ def test_the_estimate_on_the_phone_page_and_the_api(client, client_as, api_heade
 def test_due_by_days_or_by_loans_whichever_comes_first(actors):
     old = new_device(acquired_on=dt.date.today() - dt.timedelta(days=120))
     fresh = new_device(acquired_on=dt.date.today() - dt.timedelta(days=10))
-    due = {d.device.tag: d for d in services.service_due().items}
+    due = {d.device.tag: d for d in preventive.service_due().items}
     assert set(due) == {old.tag} and due[old.tag].by_days and not due[old.tag].by_loans
-    inspection = services.open_order(old, WorkKind.PREVENTIVE, by=actors["maintenance"])
-    assert services.service_due().items[0].open_order_id == inspection.id
-    services.start(inspection, by=actors["maintenance"])
-    services.complete(inspection, passing(inspection), by=actors["maintenance"])
-    assert old.status == DeviceStatus.AVAILABLE and services.service_due().total == 0
+    inspection = orders.open_order(old, WorkKind.PREVENTIVE, by=actors["maintenance"])
+    assert preventive.service_due().items[0].open_order_id == inspection.id
+    orders.start(inspection, by=actors["maintenance"])
+    orders.complete(inspection, passing(inspection), by=actors["maintenance"])
+    assert old.status == DeviceStatus.AVAILABLE and preventive.service_due().total == 0
     # Two loans since the last inspection make the fresh one due long before 90 days.
     loan = lend(actors, fresh.tag)
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
     clean(actors, fresh)
-    assert services.service_due_for(fresh) is None
+    assert preventive.service_due_for(fresh) is None
     lend(actors, fresh.tag)
-    found = services.service_due_for(fresh)
+    found = preventive.service_due_for(fresh)
     assert found.by_loans and found.loans_since == 2 and found.on_loan and not found.by_days
     assert found.next_visit_on is not None
 
@@ -270,16 +270,16 @@ def test_a_device_on_loan_is_inspected_at_the_home(actors, app):
         lend(actors, device.tag)
     flags = devices.device_flags([device])
     assert device.id in flags
-    order = services.open_order(device, WorkKind.PREVENTIVE, by=actors["staff"], source="schedule")
-    assert services.at_home(order) and services.may_work_on(order, actors["assessor"])
-    services.start(order, by=actors["assessor"])              # a visitor does it at the home
+    order = orders.open_order(device, WorkKind.PREVENTIVE, by=actors["staff"], source="schedule")
+    assert orders.at_home(order) and orders.may_work_on(order, actors["assessor"])
+    orders.start(order, by=actors["assessor"])              # a visitor does it at the home
     assert device.status == DeviceStatus.ON_LOAN
-    services.complete(order, {ITEMS[0]: "pass", ITEMS[1]: "fail"}, by=actors["assessor"])
-    assert device.status == DeviceStatus.ON_LOAN and services.service_due_for(device) is None
-    [repair] = services.open_orders(device)                  # the failed item: a repair
+    orders.complete(order, {ITEMS[0]: "pass", ITEMS[1]: "fail"}, by=actors["assessor"])
+    assert device.status == DeviceStatus.ON_LOAN and preventive.service_due_for(device) is None
+    [repair] = orders.open_orders(device)                  # the failed item: a repair
     assert repair.kind == WorkKind.REPAIR and repair.parent_id == order.id
-    assert not services.may_work_on(repair, actors["assessor"])
-    assert services.device_figures(device)["downtime_days"] == 0.0  # it never left the home
+    assert not orders.may_work_on(repair, actors["assessor"])
+    assert figures.device_figures(device)["downtime_days"] == 0.0  # it never left the home
 
 
 def test_service_pages(app, client_as, make_type, make_device):
@@ -323,42 +323,42 @@ def test_type_figures_mtbf_and_turnaround(actors):
     b = new_device(acquired_on=(now - dt.timedelta(days=80)).date())
     loan = lend(actors, a.tag)
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
-    [cleaning] = services.open_orders(a)
-    services.start(cleaning, by=actors["maintenance"])
-    services.complete(cleaning, passing(cleaning), by=actors["maintenance"])
+    [cleaning] = orders.open_orders(a)
+    orders.start(cleaning, by=actors["maintenance"])
+    orders.complete(cleaning, passing(cleaning), by=actors["maintenance"])
     # Pin the times: returned 12 days ago, back in stock 10 days ago (2 days' turnaround).
     cleaning.opened_at, cleaning.ready_at = now - dt.timedelta(days=12), now - dt.timedelta(days=10)
-    repair = services.open_order(b, WorkKind.REPAIR, by=actors["staff"])
-    services.start(repair, by=actors["maintenance"])
-    services.add_part(repair, "ยาง", 1, 0, by=actors["maintenance"])
-    services.complete(repair, {}, by=actors["maintenance"], condition=Condition.GOOD)
+    repair = orders.open_order(b, WorkKind.REPAIR, by=actors["staff"])
+    orders.start(repair, by=actors["maintenance"])
+    orders.add_part(repair, "ยาง", 1, 0, by=actors["maintenance"])
+    orders.complete(repair, {}, by=actors["maintenance"], condition=Condition.GOOD)
     repair.opened_at, repair.ready_at = now - dt.timedelta(days=30), now - dt.timedelta(days=26)
-    services.open_order(b, WorkKind.REPAIR, by=actors["staff"])   # a second failure, still open (in stock)
+    orders.open_order(b, WorkKind.REPAIR, by=actors["staff"])   # a second failure, still open (in stock)
     db.session.flush()
-    [wc] = services.type_figures(now)
+    [wc] = figures.type_figures(now)
     assert wc["devices"] == 2 and wc["repairs"] == 2
     assert wc["turnaround_mean_days"] == 2.0 and wc["returns_turned_around"] == 1
     assert wc["downtime_days"] == 6.0
     # Both devices' days since acquisition, less 6 days out of service, over 2 failures.
     since = (now - dt.datetime.combine(a.acquired_on, dt.time(), tzinfo=dt.UTC)).total_seconds() / 86400
     assert wc["mtbf_days"] == pytest.approx((2 * since - 6) / 2, abs=0.06)
-    assert services.device_figures(a, now)["downtime_days"] == 2.0
-    assert services.device_figures(b, now)["repairs"] == 2
+    assert figures.device_figures(a, now)["downtime_days"] == 2.0
+    assert figures.device_figures(b, now)["repairs"] == 2
 
 
 def test_downtime_counts_overlapping_orders_once(actors):
     device = new_device()
     now = utcnow()
-    first = services.open_order(device, WorkKind.INSPECTION, by=actors["staff"])
-    services.start(first, by=actors["maintenance"])
-    services.complete(first, {ITEMS[0]: "fail", ITEMS[1]: "pass"}, by=actors["maintenance"])
-    [repair] = services.open_orders(device)
-    services.start(repair, by=actors["maintenance"])
-    services.complete(repair, {}, by=actors["maintenance"], condition=Condition.GOOD)
+    first = orders.open_order(device, WorkKind.INSPECTION, by=actors["staff"])
+    orders.start(first, by=actors["maintenance"])
+    orders.complete(first, {ITEMS[0]: "fail", ITEMS[1]: "pass"}, by=actors["maintenance"])
+    [repair] = orders.open_orders(device)
+    orders.start(repair, by=actors["maintenance"])
+    orders.complete(repair, {}, by=actors["maintenance"], condition=Condition.GOOD)
     assert device.status == DeviceStatus.AVAILABLE and first.ready_at is not None
     first.opened_at, first.ready_at = now - dt.timedelta(days=5), now - dt.timedelta(days=1)
     repair.opened_at, repair.ready_at = now - dt.timedelta(days=3), now - dt.timedelta(days=1)
-    assert services.device_figures(device, now)["downtime_days"] == 4.0
+    assert figures.device_figures(device, now)["downtime_days"] == 4.0
 
 
 def test_figures_pages_and_api(client, client_as, api_headers, make_type, make_device):

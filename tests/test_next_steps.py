@@ -13,7 +13,7 @@ from devices import services as devices
 from devices.models import DeviceStatus
 from lending.services import loans, waitlist
 from lending_helpers import approved_request
-from maintenance import services as maintenance
+from maintenance.services import orders, retirement
 from maintenance.models import RetirementKind
 
 ROLES = ("staff", "assessor", "supervisor", "maintenance", "treasurer", "admin")
@@ -41,8 +41,8 @@ def _device_in(status: DeviceStatus, users: dict[str, User]) -> str:
     device = devices.register_device(devices.get_type("WC"), {}, by=None)
     if status in (DeviceStatus.RETIRED, DeviceStatus.LOST):
         kind = RetirementKind.RETIRE if status == DeviceStatus.RETIRED else RetirementKind.LOST
-        maintenance.decide(maintenance.request_retirement(device, kind, "ทดสอบ", by=users["staff"]), True, "",
-                           by=users["supervisor"])
+        retirement.decide(retirement.request_retirement(device, kind, "ทดสอบ", by=users["staff"]), True, "",
+                          by=users["supervisor"])
     elif status != DeviceStatus.AVAILABLE:
         req = approved_request(users)
         waitlist.reserve(req, device, by=users["staff"], reason="ทดสอบ")
@@ -52,7 +52,7 @@ def _device_in(status: DeviceStatus, users: dict[str, User]) -> str:
             if status != DeviceStatus.ON_LOAN:
                 loans.receive_return(loan, device.condition, by=users["staff"])
                 if status == DeviceStatus.IN_MAINTENANCE:
-                    maintenance.start(maintenance.open_orders(device)[0], by=users["maintenance"])
+                    orders.start(orders.open_orders(device)[0], by=users["maintenance"])
     db.session.commit()
     assert device.status == status
     return device.tag

@@ -11,9 +11,9 @@ from dataclasses import replace
 import pypdfium2 as pdfium
 import pytest
 
+from core.money import amount_in_words, format_amount
 from fund.receipts import (BLESSING, CERTIFICATE_TITLE, RECEIPT_TITLE, TAX_NOTE, CertificateData,
-                           ReceiptData, amount_in_words, certificate_pdf, format_amount,
-                           receipt_pdf)
+                           ReceiptData, certificate_pdf, receipt_pdf)
 
 MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
 RECEIPT = ReceiptData(

@@ -26,11 +26,11 @@ from core.errors import MACHINE_CODES, DomainError, InvalidTransition, readable_
 from devices import services as devices
 from devices.models import ReportKind
 from lending_helpers import ADL_HOME_BOUND, PERSON, Api, national_id
-from maintenance import services as maintenance
+from maintenance.services import orders
 from maintenance.models import WorkKind
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "demo")
+PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "reports", "demo")
 LAZY = {"_l": 1, "lazy_ngettext": 2}  # the lazy translations and how many msgids each takes
 IMPORTS = {"_l": "lazy_gettext", "lazy_ngettext": "lazy_ngettext"}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([a-zA-Z%])")
@@ -343,7 +343,7 @@ def world(app, client, api_headers, make_type, make_device):
 
     with app.app_context():
         devices.report_problem(devices.get_device(tags[2]), ReportKind.PROBLEM, REPORTED)
-        repair = maintenance.open_order(devices.get_device(tags[3]), WorkKind.REPAIR, by=None).id
+        repair = orders.open_order(devices.get_device(tags[3]), WorkKind.REPAIR, by=None).id
         db.session.commit()
     lent = request("approved", national_id=NATIONAL_ID)
     assert lent["proposed_device_tag"] == tags[0]

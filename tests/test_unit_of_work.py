@@ -15,7 +15,7 @@ from devices import services as devices
 from devices.models import Device
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("devices", "lending", "maintenance", "fund", "labels", "demo")
+PACKAGES = ("devices", "lending", "maintenance", "fund", "labels", "reports", "demo")
 
 
 def _commits(path: Path, root: Path = ROOT) -> list[str]:

@@ -14,13 +14,13 @@ from stdnum.th import tin
 from core import audit, clock
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
+from core.money import MAX_SATANG, LazyBaht
 from core.users import User
 from devices import services as devices
 from devices.models import Acquisition, DeviceType
 from fund import memos
 from fund.models import (Allocation, DonatedDevice, Donation, DonationKind, Donor, DonorKind, PaymentMethod,
                          ValueSource)
-from fund.money import MAX_SATANG, LazyBaht
 from fund.services import ledger
 
 DONOR_FIELDS = ("name", "kind", "tax_id", "phone", "email", "address", "may_be_named")

@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 from core import audit, clock
 from core.db import db
 from core.errors import Conflict, ValidationError
+from core.money import MAX_SATANG, LazyBaht
 from core.users import User
 from devices import services as devices
 from devices.models import Acquisition, Device, DeviceType
 from fund import memos
 from fund.memos import Memo
 from fund.models import Allocation, Donation, DonationKind, Fund, PurchasedDevice, Purpose, Spending
-from fund.money import MAX_SATANG, LazyBaht
 from fund.services import donations as donation_services
 from fund.services import ledger
 

@@ -8,8 +8,8 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Float, ForeignKey,
                         Text, text)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
-from core.users import User, enum_column
+from core.db import UTCDateTime, db, enum_column, utcnow
+from core.users import User
 from devices.models import Condition, Device
 from lending.models.people import Person
 from lending.models.requests import DependencyGroup, LendingRequest, RequestItem

@@ -8,8 +8,8 @@ from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, Integer,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
-from core.users import User, enum_column
+from core.db import UTCDateTime, db, enum_column, utcnow
+from core.users import User
 
 
 class DisabilityType(enum.StrEnum):

@@ -8,8 +8,8 @@ from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, Float, ForeignKey,
                         Text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, utcnow
-from core.users import User, enum_column
+from core.db import UTCDateTime, db, enum_column, utcnow
+from core.users import User
 from devices.models import Device, DeviceType
 from lending.models.people import Person
 

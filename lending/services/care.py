@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from core import audit, clock
+from core.concurrency import check_version
 from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
@@ -83,12 +84,10 @@ def get_referral(referral_id: int) -> WelfareReferral:
 
 def update_referral(referral: WelfareReferral, status: ReferralStatus, outcome: str = "", *, version: int | None,
                     by: User) -> WelfareReferral:
-    """Record how the referral went. Raises Conflict for a stale version; ValidationError
-    when a finished referral has no outcome written."""
+    """Record how the referral went. Raises ValidationError without a version, Conflict for a
+    stale one; ValidationError when a finished referral has no outcome written."""
     STEPS.check(by, "care")
-    if version is not None and version != referral.version:
-        raise Conflict(_l("Someone else changed this referral meanwhile; reload it and try again."),
-                       {"version": [_l("Stale: the current version is %(version)d.", version=referral.version)]})
+    check_version(referral.version, version)
     outcome = (outcome or "").strip()
     if status in (ReferralStatus.HELPED, ReferralStatus.DECLINED, ReferralStatus.CLOSED) and not outcome:
         raise ValidationError(_l("Write how the referral ended."), {"outcome": [_l("Required when it is finished.")]})

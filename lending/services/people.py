@@ -10,6 +10,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import pin
 
 from core import audit, clock
+from core.concurrency import check_version
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
@@ -111,11 +112,10 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
 
 
 def update_person(person: Person, changes: Mapping[str, Any], *, version: int | None, by: User) -> Person:
-    """Raises Conflict for a stale version or a national ID registered to someone else."""
+    """Raises ValidationError without a version, Conflict for a stale one or for a national ID
+    registered to someone else."""
     STEPS.check(by, "edit_person")
-    if version != person.version:
-        raise Conflict(_l("Someone else changed this person's record meanwhile; reload it and try again."),
-                       {"version": [_l("Stale: the current version is %(version)d.", version=person.version)]})
+    check_version(person.version, version)
     clean = _clean(changes)
     if "first_name" in clean and not (clean["first_name"] or "").strip():
         raise ValidationError(_l("The first name is required."), {"first_name": [_l("This field is required.")]})

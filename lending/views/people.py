@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from core import clock
 from core.audit import record_access
@@ -13,8 +12,7 @@ from core.forms import int_or_none, submit
 from lending.forms import LifeStatusForm, NewPersonForm, PersonForm, ReferralForm
 from lending.labels import (CARE_TASK_LABELS, CARER_LABELS, CHRONIC_LABELS, DISABILITY_LABELS,
                             REFERRAL_STATUS_LABELS)
-from lending.models import Assessment, FollowUp, LendingRequest, Loan
-from lending.services import loans, people, pipeline
+from lending.services import history, people
 from lending.steps import STEPS
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -52,19 +50,14 @@ def person_view(person_id):
     actor = current_actor()
     person = people.get_person(person_id)
     record_access(actor, "person", person.id, "page.view")
+    past = history.person_history(person)
     return render_template(
         "lending/person_view.html", person=person, full_id=people.may_see_full_id(actor),
         disability_labels=DISABILITY_LABELS, chronic_labels=CHRONIC_LABELS, care_task_labels=CARE_TASK_LABELS,
         carer_labels=CARER_LABELS, referral_status_labels=REFERRAL_STATUS_LABELS, today=clock.today(),
         may_care=STEPS.allows(actor, "care"),
         life_form=LifeStatusForm(status=person.life_status.value, on=clock.today()), referral_form=ReferralForm(),
-        requests=list(db.session.scalars(pipeline.requests_query(person_id=person.id))),
-        person_loans=list(db.session.scalars(loans.loans_query(person_id=person.id))),
-        assessments=list(db.session.scalars(select(Assessment).join(Assessment.request)
-                                            .where(LendingRequest.person_id == person.id)
-                                            .order_by(Assessment.assessed_on))),
-        visits=list(db.session.scalars(select(FollowUp).join(FollowUp.loan).where(Loan.person_id == person.id)
-                                       .order_by(FollowUp.visited_on))))
+        requests=past.requests, person_loans=past.loans, assessments=past.assessments, visits=past.follow_ups)
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])

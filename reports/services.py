@@ -1,0 +1,28 @@
+"""The figures of the program reports, computed from the records (never entered by hand)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from core.db import db
+from devices import services as devices
+from fund.services import impact, ledger
+from lending.services import loans, pipeline
+
+
+def summary() -> dict[str, Any]:
+    """Program totals, ready for JSON: devices and requests by status, loans (all and open),
+    people served, device-days in use, savings to families and each fund's balance (satang)."""
+    program = impact.for_program()
+    return {
+        "devices_by_status": {status.value: count for status, count in devices.count_by_status().items()},
+        "requests_by_status": {status.value: count for status, count in pipeline.board_counts().items()},
+        "loans": program.loans,
+        "open_loans": db.session.scalar(select(func.count()).select_from(
+            loans.loans_query(open_only=True).subquery())),
+        "people_served": program.people_served,
+        "device_days": program.device_days,
+        "savings_to_families_satang": program.savings_satang,
+        "fund_balances_satang": {fund.code: balance for fund, balance in ledger.balances()},
+    }
