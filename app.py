@@ -15,6 +15,7 @@ import devices
 import labels
 import lending
 import maintenance
+from core import backup as backup_cli
 from core import cli as core_cli
 from core import clock
 from core.api import api, init_api
@@ -150,6 +151,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     core_cli.register(app)
+    backup_cli.register(app)
     demo_cli.register(app)
 
     @app.before_request
