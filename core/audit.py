@@ -12,8 +12,8 @@ commit order and holds the chain's lock only for that moment: on PostgreSQL an a
 lock, taken after every other lock of the transaction, so it cannot join a deadlock; on
 SQLite the transaction already holds the only write lock. The one UPDATE the database
 allows on the table is that sealing (see :func:`chain_trigger_statements`).
-``flask audit verify`` walks the chain and names any event changed or
-removed behind the app's back.
+``flask audit verify`` walks the chain and names any event changed or removed behind the
+app's back.
 """
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from flask import g, has_request_context
 from flask.cli import AppGroup
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, event, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from core.db import UTCDateTime, db, make_append_only, utcnow
 from core.users import User
@@ -103,7 +105,6 @@ def record(actor: User | None, action: str, object_type: str, object_id: Any,
     )
     db.session.add(event)
     db.session.flush()
-    db.session.info.setdefault(_UNSEALED, set()).add(event.id)
     return event
 
 
@@ -177,13 +178,26 @@ def seal(session, event_ids: Iterable[int]) -> int:
     links = chain_links(rows, *chain_head(session))
     if links:
         session.execute(seal_statement(), links)
+    for link in links:  # events still loaded in the session show their seal too
+        loaded = session.identity_map.get(identity_key(AuditEvent, link["event_id"]))
+        if loaded is not None:
+            for name in ("seq", "prev_hash", "hash"):
+                set_committed_value(loaded, name, link[name])
     return len(links)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_unsealed(session: Session, _context) -> None:
+    written = [obj.id for obj in session.new if isinstance(obj, AuditEvent)]
+    if written:
+        session.info.setdefault(_UNSEALED, set()).update(written)
 
 
 @event.listens_for(Session, "before_commit")
 def _seal_on_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint: its events are sealed with the whole transaction
+    session.flush()  # events added but not flushed yet are written, and noted, first
     ids = session.info.pop(_UNSEALED, None)
     if ids:
         seal(session, ids)

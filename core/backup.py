@@ -20,6 +20,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pathlib import Path
 import click
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
@@ -77,11 +79,15 @@ def current_revision() -> str | None:
 
 
 def known_revision(revision: str | None) -> bool:
+    """Whether ``revision`` is one of this app's migrations, named in full."""
+    if not revision:
+        return False
     config = current_app.extensions["migrate"].migrate.get_config()
     try:
-        return revision is not None and ScriptDirectory.from_config(config).get_revision(revision) is not None
-    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown id
+        script = ScriptDirectory.from_config(config).get_revision(revision)
+    except CommandError:
         return False
+    return script is not None and script.revision == revision
 
 
 def holds_data() -> bool:
@@ -225,12 +231,14 @@ def _pg_restore(path: Path) -> None:
     uri, env = _pg_target()
     server = server_major()
     db.engine.dispose()
-    script = _run([pg_tool("pg_restore", server), "--no-owner", "--no-privileges", "--file=-", str(path)],
-                  env, f"reading {path}").stdout
-    # The old schema goes and the backup comes in one transaction: a failure leaves the old data.
-    _run([pg_tool("psql", server), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
-          "--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public", "--file=-", f"--dbname={uri}"],
-         env, "restoring", input=script)
+    # The whole script first (a private file, not memory), so that psql never runs a cut-off one;
+    # then the old schema goes and the backup comes in one transaction: a failure leaves the old data.
+    with tempfile.NamedTemporaryFile(dir=current_app.instance_path, prefix=".restore-", suffix=".sql") as script:
+        _run([pg_tool("pg_restore", server), "--no-owner", "--no-privileges", f"--file={script.name}", str(path)],
+             env, f"reading {path}")
+        _run([pg_tool("psql", server), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
+              "--command=DROP SCHEMA public CASCADE", "--command=CREATE SCHEMA public", f"--file={script.name}",
+              f"--dbname={uri}"], env, "restoring")
 
 
 # --- the two operations -------------------------------------------------------------------------

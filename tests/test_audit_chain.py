@@ -113,6 +113,18 @@ def test_rolled_back_events_leave_no_hole(chain_app):
 
 
 @chained
+def test_every_event_the_session_writes_is_sealed_and_shows_it(chain_app):
+    with chain_app.app_context():
+        recorded = audit.record(None, "test.recorded", "thing", 1)
+        added = AuditEvent(action="test.added", object_type="thing", object_id="2")
+        db.session.add(added)   # not flushed yet: the commit writes it, then seals it
+        db.session.commit()
+        assert (recorded.seq, added.seq) == (13, 14)
+        assert added.prev_hash == recorded.hash and len(added.hash) == 64
+    assert verify(chain_app)[0] == 0
+
+
+@chained
 def test_concurrent_commits_never_fork_the_chain(chain_app):
     """Eight writers seal at the same moment, three times over: one line, no place taken twice."""
 

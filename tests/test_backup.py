@@ -227,6 +227,35 @@ def test_a_restore_refuses_a_backup_it_cannot_trust_and_changes_nothing(kind, tm
     close(app)
 
 
+@pytest.mark.postgres
+def test_a_postgres_restore_failing_late_leaves_the_old_data(tmp_path, monkeypatch):
+    """The old schema is dropped and the backup loaded in one transaction: a failure at its very
+    end (here a statement made to fail after the whole script) rolls it all back."""
+    app = migrated("postgresql", tmp_path)
+    with app.app_context():
+        devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
+                             "reference_price_satang": 350_000}, by=None)
+        db.session.commit()
+        good = backup.backup(tmp_path / "good.backup").path
+        devices.register_device(devices.get_type("WC"), {"brand": "Yuwell"}, by=None)
+        db.session.commit()
+    before, kept = state(app), set(Path(app.instance_path).glob("before-restore-*"))
+    real = backup._run
+
+    def failing_late(args, env, what, **kwargs):
+        if what == "restoring":
+            args = [*args[:-1], "--command=SELECT 1/0", args[-1]]
+        return real(args, env, what, **kwargs)
+
+    monkeypatch.setattr(backup, "_run", failing_late)
+    result = run(app, "restore", "--yes", str(good))
+    assert result.exit_code == 1 and "division by zero" in result.output
+    assert state(app) == before
+    for path in set(Path(app.instance_path).glob("before-restore-*")) - kept:
+        path.unlink()
+    close(app)
+
+
 def test_a_restore_refuses_a_backup_from_a_newer_app(tmp_path):
     app = migrated("sqlite", tmp_path)
     with app.app_context():
