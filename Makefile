@@ -28,6 +28,11 @@ system-deps:
 	  echo "Installing chromium (for the browser tests)"; \
 	  (apt-get update -qq && apt-get install -y -qq chromium) || \
 	  echo "WARNING: could not install chromium; the browser tests will be skipped"; fi
+	@# flask backup / flask restore on PostgreSQL run pg_dump, pg_restore and psql.
+	@if ! command -v pg_dump >/dev/null 2>&1; then \
+	  echo "Installing postgresql-client (pg_dump and pg_restore, for backups on PostgreSQL)"; \
+	  (apt-get update -qq && apt-get install -y -qq postgresql-client) || \
+	  echo "WARNING: could not install postgresql-client; flask backup will not work on PostgreSQL"; fi
 
 translations: deps
 	$(BIN)/pybabel compile -d translations

@@ -11,6 +11,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from core import backup as backup_cli
 from core import cli as core_cli
 from core import clock
 from core.api import api, init_api
@@ -152,6 +153,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     core_cli.register(app)
+    backup_cli.register(app)
     demo_cli.register(app)
 
     @app.before_request

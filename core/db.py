@@ -5,10 +5,16 @@ connection runs in WAL mode with foreign keys and a busy timeout, and write
 transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
 writes can fail at once with SQLITE_BUSY whatever the timeout, while an immediate one
 waits its turn for the write lock.
+
+The database holds health and personal data: the instance folder is the owner's alone
+(0700) and a SQLite file 0600, made so before SQLite first opens it, since SQLite gives its
+-wal and -shm files the database file's mode.
 """
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 
 from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -81,11 +87,41 @@ def configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write_lock() else "BEGIN")
 
 
+def private_file(path: Path) -> None:
+    """Make ``path`` readable and writable by its owner only, creating it empty if missing."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite engine (None for an in-memory or URI-named database)."""
+    name = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _private_storage(app, engine: Engine) -> None:
+    instance = Path(app.instance_path)
+    try:
+        if instance.is_dir():
+            instance.chmod(0o700)
+        path = sqlite_file(engine)
+        if path is not None and path.parent.is_dir():
+            private_file(path)
+            for extra in ("-wal", "-shm", "-journal"):
+                if (companion := Path(f"{path}{extra}")).exists():
+                    companion.chmod(0o600)
+    except OSError as exc:  # a folder owned by someone else: say so, and start anyway
+        app.logger.warning("could not make the storage private: %s", exc)
+
+
 def init_storage(app) -> None:
-    """Bind the database to the app and tune SQLite engines."""
+    """Bind the database to the app, keep its files private and tune SQLite engines."""
     db.init_app(app)
     with app.app_context():
         engine = db.engine
+        _private_storage(app, engine)
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine)
 
