@@ -51,10 +51,7 @@ CONTENT_SECURITY_POLICY = (
 )
 # The camera (scanning labels) and the location (recorded at a delivery) for the app's own
 # pages; every other powerful feature for nobody.
-PERMISSIONS_POLICY = (
-    "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), serial=(), bluetooth=(), "
-    "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=(), fullscreen=(self)"
-)
+PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), serial=(), bluetooth=()"
 
 
 def _database_url(app: Flask) -> str:

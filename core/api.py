@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core import accounts
 from core.auth import bearer_token, current_actor, public, require_login, require_role, token_lifetime
-from core.json_input import refuse_deep_json
+from core.input_guards import refuse_deep_json
 from core.limits import LOGIN_LIMIT, limiter
 from core.passwords import MAX_LENGTH
 from core.users import DEFAULT_TOKEN_DAYS, authenticate, issue_token, token_row

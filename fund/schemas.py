@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from core.json_input import code_field
+from core.input_guards import code_field
 from fund import memos
 from fund.models import DonorKind, PaymentMethod, ValueSource
 from fund.money import MAX_SATANG

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from core import clock
-from core.json_input import code_field, id_field
+from core.input_guards import code_field, id_field
 from devices.models import Condition
 from lending.models import (CareTask, Carer, Channel, ChronicCondition, DependencyGroup, DisabilityType, ItemStatus,
                             LifeStatus, Outcome, ReferralStatus, RequestStatus, Urgency)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from core.json_input import code_field, id_field
+from core.input_guards import code_field, id_field
 from devices.models import Condition
 from devices.schemas import MAX_SATANG
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind

@@ -1,4 +1,4 @@
-"""Guards on JSON input that every API schema shares: nesting depth, ids and strings.
+"""Guards on input that the API's schemas and the pages share: nesting depth, ids and strings.
 
 - A body nested deeper than ``MAX_DEPTH`` is refused with a 400 before any parser reads it:
   Python's parser (Flask's and webargs' alike) recurses once per level and fails with a
@@ -56,6 +56,16 @@ def refuse_deep_json() -> None:
         raise DomainError(_l("The request body nests more than %(num)d levels deep.", num=MAX_DEPTH),
                           {"json": [_l("Send a flatter body: at most %(num)d levels of arrays and objects.",
                                        num=MAX_DEPTH)]})
+
+
+def id_or_none(value) -> int | None:
+    """An id typed or posted in a form or a query string (text), or None when it is not one
+    or is past the database's integer."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def id_field(*, strict: bool = True, **kwargs) -> fields.Integer:
