@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import flask_wtf
 from flask import flash
-from flask_babel import LazyString, get_translations, ngettext
+from flask_babel import LazyString, get_translations, lazy_ngettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
 from wtforms import SelectChoice
@@ -116,8 +116,10 @@ class PasswordForm(FlaskForm):
                                      render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
-        description=_l("At least %(num)d characters, not a common password: a few unrelated words are easy to "
-                       "remember and hard to guess.", num=MIN_LENGTH),
+        description=lazy_ngettext("At least %(num)d character, not a common password: a few unrelated words are "
+                                  "easy to remember and hard to guess.",
+                                  "At least %(num)d characters, not a common password: a few unrelated words are "
+                                  "easy to remember and hard to guess.", MIN_LENGTH),
         render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH})
     confirm = PasswordField(_l("New password again"),
                             validators=[DataRequired(), EqualTo("new_password", _l("The two new passwords differ."))],

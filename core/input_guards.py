@@ -17,8 +17,8 @@ from array import array
 from itertools import accumulate
 
 from flask import request
-from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate
+from flask_babel import lazy_ngettext
+from marshmallow import fields, validate
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.errors import DomainError
@@ -53,9 +53,11 @@ def refuse_deep_json() -> None:
     if len(body) > MAX_BYTES:
         raise RequestEntityTooLarge()
     if body.count(b"[") + body.count(b"{") > MAX_DEPTH and json_depth(body) > MAX_DEPTH:
-        raise DomainError(_l("The request body nests more than %(num)d levels deep.", num=MAX_DEPTH),
-                          {"json": [_l("Send a flatter body: at most %(num)d levels of arrays and objects.",
-                                       num=MAX_DEPTH)]})
+        raise DomainError(lazy_ngettext("The request body nests more than %(num)d level deep.",
+                                        "The request body nests more than %(num)d levels deep.", MAX_DEPTH),
+                          {"json": [lazy_ngettext("Send a flatter body: at most %(num)d level of arrays and objects.",
+                                                  "Send a flatter body: at most %(num)d levels of arrays and objects.",
+                                                  MAX_DEPTH)]})
 
 
 def id_or_none(value) -> int | None:
@@ -74,12 +76,9 @@ def id_field(*, strict: bool = True, **kwargs) -> fields.Integer:
     return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
-def _string(value):
-    if not isinstance(value, str):
-        raise ValidationError("Not a valid string.")
-    return value
-
-
 def code_field(serialize, **kwargs) -> fields.Function:
-    """A string read from the client and written by ``serialize(obj)`` (a tag, a type or fund code)."""
-    return fields.Function(serialize, deserialize=_string, **kwargs)
+    """A string read from the client and written by ``serialize(obj)`` (a tag, a type or fund code).
+
+    Read by marshmallow's own String field, so anything else gets its "Not a valid string."
+    """
+    return fields.Function(serialize, deserialize=fields.String().deserialize, **kwargs)

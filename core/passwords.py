@@ -11,6 +11,7 @@ publishes: only the demo loader sets it (``core.users.create_user(..., enforce_p
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 10
@@ -26,9 +27,11 @@ def password_problems(password: str, *, username: str = "") -> list:
     """Why ``password`` may not be used (messages for the reader), or an empty list."""
     password = password or ""
     if len(password) < MIN_LENGTH:
-        return [_l("A password has at least %(num)d characters.", num=MIN_LENGTH)]
+        return [lazy_ngettext("A password has at least %(num)d character.",
+                              "A password has at least %(num)d characters.", MIN_LENGTH)]
     if len(password) > MAX_LENGTH:
-        return [_l("A password has at most %(num)d characters.", num=MAX_LENGTH)]
+        return [lazy_ngettext("A password has at most %(num)d character.",
+                              "A password has at most %(num)d characters.", MAX_LENGTH)]
     if password == DEMO_PASSWORD:
         return [_l("This is the demo data's published password; choose another.")]
     name = (username or "").strip().casefold()
