@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from core import accounts
 from core.auth import bearer_token, current_actor, public, require_login, require_role, token_lifetime
-from core.input_guards import refuse_deep_json
+from core.input_guards import guard_json_body
 from core.limits import LOGIN_LIMIT, limiter
 from core.passwords import MAX_LENGTH
 from core.users import DEFAULT_TOKEN_DAYS, authenticate, issue_token, token_row
@@ -80,7 +80,7 @@ def init_api(app) -> None:
     app.config.setdefault("API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    app.before_request(refuse_deep_json)
+    app.before_request(guard_json_body)
 
 
 def step_route(blp: Blueprint, rule: str, *, schema, response, roles, load, doc: str):

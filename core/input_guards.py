@@ -42,7 +42,7 @@ def json_depth(body: bytes) -> int:
     return max(accumulate(array("b", brackets.translate(_STEPS))), default=0)
 
 
-def refuse_deep_json() -> None:
+def guard_json_body() -> None:
     """Before every request: a JSON body over ``MAX_BYTES`` is a 413, one nested past
     ``MAX_DEPTH`` a 400, before any parser reads it."""
     if not request.is_json:
