@@ -51,6 +51,9 @@ CONTENT_SECURITY_POLICY = (
     "worker-src 'self' blob:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+# The camera (scanning labels) and the location (recorded at a delivery) for the app's own
+# pages; every other powerful feature for nobody.
+PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), serial=(), bluetooth=()"
 
 
 def _database_url(app: Flask) -> str:
@@ -74,6 +77,14 @@ def _secret_key(app: Flask) -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _whole_days(env, name: str, default: int) -> int:
+    """A setting counted in whole days (0 or more); anything else stops the start, naming it."""
+    value = env.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
+        raise RuntimeError(f"{name} must be a whole number of days, not {value!r}")
+    return int(value)
 
 
 def _configure(app: Flask, overrides: dict | None) -> None:
@@ -101,6 +112,11 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         PER_PAGE=25,
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
+        API_TOKEN_DAYS=_whole_days(env, "API_TOKEN_DAYS", 30) or 30,
+        # Strict-Transport-Security on answers given over HTTPS; 0 sends none.
+        HSTS_MAX_AGE=_whole_days(env, "HSTS_DAYS", 365) * 86400,
+        # The public scan page writes one row per client and device within this window.
+        SCAN_REPEAT_MINUTES=30,
     )
     app.config.update(overrides or {})
     app.config.setdefault("TRUST_PROXY", env.get("TRUST_PROXY", "") == "1")
@@ -167,8 +183,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if "request_id" in g:
             response.headers["X-Request-Id"] = g.request_id
-        if request.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if request.is_secure and app.config["HSTS_MAX_AGE"]:
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
+        if request.endpoint != "static" and not response.cache_control.private:
+            # Pages, PDFs and API answers may hold personal data: no browser or proxy keeps a copy.
+            # Only an answer the view marked private itself (a device's label) may be kept a while.
+            response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html":
             # Pages follow the browser's language until the user chooses one (core.i18n).
             response.vary.add("Accept-Language")

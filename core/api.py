@@ -1,4 +1,4 @@
-"""The JSON API's shared parts: the flask-smorest ``Api`` and the token endpoint."""
+"""The JSON API's shared parts: the flask-smorest ``Api``, the token and password endpoints."""
 from __future__ import annotations
 
 from flask import abort
@@ -6,23 +6,31 @@ from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 
-from core.auth import current_actor, public, require_role
+from core import accounts
+from core.auth import bearer_token, current_actor, public, require_login, require_role, token_lifetime
+from core.input_guards import guard_json_body
 from core.limits import LOGIN_LIMIT, limiter
-from core.users import authenticate, issue_token
+from core.passwords import MAX_LENGTH
+from core.users import DEFAULT_TOKEN_DAYS, authenticate, issue_token, token_row
 
 api = Api()
 
-bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="API tokens")
+bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="API tokens and passwords")
 
 
 class TokenRequestSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_LENGTH))
 
 
 class TokenSchema(Schema):
     token = fields.String(required=True)
     expires_at = fields.DateTime(required=True)
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_LENGTH))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=MAX_LENGTH))
 
 
 @bp.route("/token")
@@ -32,12 +40,35 @@ class TokenResource(MethodView):
     @bp.arguments(TokenRequestSchema)
     @bp.response(201, TokenSchema)
     def post(self, data):
-        """Exchange a username and password for a bearer token (valid 90 days)."""
+        """Exchange a username and password for a bearer token.
+
+        The token lasts the server's ``API_TOKEN_DAYS`` (30 days unless set otherwise), and ends
+        sooner at ``DELETE``, when the user logs out, changes the password or is deactivated.
+        """
         user = authenticate(data["username"], data["password"])
         if user is None:
             abort(401)
-        token, row = issue_token(user)
+        token, row = issue_token(user, token_lifetime())
         return {"token": token, "expires_at": row.expires_at}
+
+    @require_login
+    @bp.response(204)
+    def delete(self):
+        """Revoke the token this request presents (the client is done with it)."""
+        row = token_row(bearer_token() or "", token_lifetime())
+        if row is None:
+            abort(401)
+        accounts.revoke_token(row)
+
+
+@bp.route("/password", methods=["POST"])
+@require_login
+@limiter.limit(LOGIN_LIMIT)
+@bp.arguments(PasswordChangeSchema)
+@bp.response(204)
+def change_password(data):
+    """Change one's own password. Every session and token of the account ends, this one too."""
+    accounts.change_own_password(current_actor(), data["current_password"], data["new_password"])
 
 
 def init_api(app) -> None:
@@ -46,8 +77,10 @@ def init_api(app) -> None:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    app.before_request(guard_json_body)
 
 
 def step_route(blp: Blueprint, rule: str, *, schema, response, roles, load, doc: str):

@@ -7,11 +7,13 @@ a test walks the URL map and fails on any view that says neither.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 
 from core.db import db
@@ -22,12 +24,20 @@ login_manager.login_view = "auth.login"
 login_manager.session_protection = "basic"
 
 ACCESS_ATTR = "_access"
+SESSION_ID = re.compile(r"[0-9]{1,10}:[0-9]{1,10}")
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def _load_user(session_id: str) -> User | None:
+    # "id:version" (User.get_id): a cookie made before the user's sessions were ended, by a
+    # logout, a new password or a deactivation, names an older version and is refused.
+    if not SESSION_ID.fullmatch(session_id or ""):
+        return None
+    user_id, version = session_id.split(":")
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -41,12 +51,21 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def bearer_user() -> User | None:
+def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return user_for_token(token.strip())
+    return token.strip()
+
+
+def token_lifetime() -> dt.timedelta:
+    return dt.timedelta(days=current_app.config["API_TOKEN_DAYS"])
+
+
+def bearer_user() -> User | None:
+    token = bearer_token()
+    return user_for_token(token, token_lifetime()) if token else None
 
 
 def current_actor() -> User | None:
@@ -102,6 +121,11 @@ def require_role(*roles: Role | str) -> Callable:
 def require_internal(view):
     """Anyone who works for the center (every role but donor)."""
     return require_role(*INTERNAL_ROLES)(view)
+
+
+def require_login(view):
+    """Anyone logged in, whatever their role (donors too)."""
+    return require_role(*Role)(view)
 
 
 def public(view):

@@ -1,4 +1,4 @@
-"""Command-line tools for accounts: ``flask users create|list|set-password``."""
+"""Command-line tools for accounts: ``flask users create|list|set-password|deactivate|reactivate``."""
 from __future__ import annotations
 
 import click
@@ -7,11 +7,20 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from core import accounts
 from core.db import db
 from core.errors import DomainError
-from core.users import Role, User, create_user, find_user
+from core.users import Role, User, create_user
 
 users = AppGroup("users", help="Manage user accounts.")
+
+
+def _refused(exc: DomainError) -> click.ClickException:
+    db.session.rollback()
+    with force_locale("en"):  # the command line speaks English, like the rest of its output
+        detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+        message = str(exc.message)
+    return click.ClickException(f"{message} ({detail})" if detail else message)
 
 
 @users.command("create")
@@ -25,11 +34,7 @@ def create(username, roles, password, display_name):
     try:
         user = create_user(username, password, roles, display_name=display_name)
     except DomainError as exc:
-        db.session.rollback()
-        with force_locale("en"):  # the command line speaks English, like the rest of its output
-            detail = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
-            message = str(exc.message)
-        raise click.ClickException(f"{message} ({detail})" if detail else message) from exc
+        raise _refused(exc) from exc
     db.session.commit()
     click.echo(f"created {user.username} with roles {', '.join(sorted(user.roles))}")
 
@@ -38,15 +43,37 @@ def create(username, roles, password, display_name):
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def set_password(username, password):
-    """Set a new password for USERNAME."""
-    user = find_user(username)
-    if user is None:
-        raise click.ClickException(f"no user {username!r}")
-    if len(password) < 8:
-        raise click.ClickException("the password must be at least 8 characters")
-    user.set_password(password)
+    """Set a new password for USERNAME; their sessions and API tokens end."""
+    try:
+        accounts.set_password(accounts.get_user(username), password, by=None)
+    except DomainError as exc:
+        raise _refused(exc) from exc
     db.session.commit()
-    click.echo(f"password changed for {username}")
+    click.echo(f"password changed for {username}; their sessions and API tokens have ended")
+
+
+@users.command("deactivate")
+@click.argument("username")
+def deactivate(username):
+    """Stop USERNAME from logging in; their sessions and API tokens end at once."""
+    try:
+        accounts.deactivate(accounts.get_user(username), by=None)
+    except DomainError as exc:
+        raise _refused(exc) from exc
+    db.session.commit()
+    click.echo(f"{username} deactivated; their sessions and API tokens have ended")
+
+
+@users.command("reactivate")
+@click.argument("username")
+def reactivate(username):
+    """Let USERNAME log in again."""
+    try:
+        accounts.reactivate(accounts.get_user(username), by=None)
+    except DomainError as exc:
+        raise _refused(exc) from exc
+    db.session.commit()
+    click.echo(f"{username} reactivated")
 
 
 @users.command("list")

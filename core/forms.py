@@ -1,19 +1,20 @@
-"""Forms of the core pages (login, language) and the one way pages submit a form."""
+"""Forms of the core pages (login, language, password, accounts) and the one way pages submit a form."""
 from __future__ import annotations
 
 import flask_wtf
 from flask import flash
-from flask_babel import LazyString, get_translations, ngettext
+from flask_babel import LazyString, get_translations, lazy_ngettext, ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
 from wtforms import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 from wtforms.widgets import TextInput
 
 from core.dates import date_error, date_hint, format_date_input, parse_date_input
 from core.db import db
 from core.errors import DomainError
 from core.i18n import current_locale
+from core.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class _AppTranslations:
@@ -108,6 +109,25 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
     next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        description=lazy_ngettext("At least %(num)d character, not a common password: a few unrelated words are "
+                                  "easy to remember and hard to guess.",
+                                  "At least %(num)d characters, not a common password: a few unrelated words are "
+                                  "easy to remember and hard to guess.", MIN_LENGTH),
+        render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH})
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(), EqualTo("new_password", _l("The two new passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class AccountForm(FlaskForm):
+    """The deactivate and reactivate buttons of the users page (a CSRF token only)."""
 
 
 class LanguageForm(FlaskForm):

@@ -10,11 +10,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, enum_column, utcnow
 from core.errors import Conflict, ValidationError
+from core.passwords import password_problems
 
 _hasher = PasswordHasher()
 
@@ -23,7 +24,10 @@ def use_fast_hashing() -> None:
     """Cheap argon2 parameters, for the test suite only (it creates hundreds of users)."""
     global _hasher
     _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-TOKEN_LIFETIME = dt.timedelta(days=90)
+
+
+# How long a bearer token lasts unless the app's API_TOKEN_DAYS says otherwise.
+DEFAULT_TOKEN_DAYS = 30
 LOCALES = ("th", "en")
 
 
@@ -50,6 +54,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id kept in the session cookie: raising it ends every session of the user.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -65,6 +71,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session cookie (core.auth loads it)
+        return f"{self.id}:{self.session_version}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
@@ -113,18 +122,21 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username == username))
 
 
-def create_user(username: str, password: str, roles, *, display_name: str = "") -> User:
+def create_user(username: str, password: str, roles, *, display_name: str = "",
+                enforce_policy: bool = True) -> User:
     """Create a user with roles.
 
-    Raises ValidationError for an empty name, a short password or an unknown role, and
-    Conflict when the username is taken.
+    Raises ValidationError for an empty name, a password the policy refuses (core.passwords)
+    or an unknown role, and Conflict when the username is taken. Only the demo loader passes
+    ``enforce_policy=False``, to give its users the published demo password.
     """
     username = (username or "").strip()
     errors: dict[str, list] = {}
     if not username or len(username) > 64:
         errors["username"] = [_l("A username has 1 to 64 characters.")]
-    if len(password or "") < 8:
-        errors["password"] = [_l("A password has at least 8 characters.")]
+    problems = password_problems(password, username=username) if enforce_policy else []
+    if problems:
+        errors["password"] = problems
     try:
         role_set = {Role(r) for r in roles}
     except ValueError:
@@ -155,16 +167,36 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def issue_token(user: User) -> tuple[str, ApiToken]:
+def issue_token(user: User, lifetime: dt.timedelta | None = None) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
-    row = ApiToken(user=user, token_hash=_token_digest(token), expires_at=utcnow() + TOKEN_LIFETIME)
+    lifetime = lifetime or dt.timedelta(days=DEFAULT_TOKEN_DAYS)
+    row = ApiToken(user=user, token_hash=_token_digest(token), expires_at=utcnow() + lifetime)
     db.session.add(row)
     db.session.flush()
     return token, row
 
 
-def user_for_token(token: str) -> User | None:
+def token_row(token: str, lifetime: dt.timedelta | None = None) -> ApiToken | None:
+    """The live token row of ``token``: None when unknown, expired, older than ``lifetime``
+    (the lifetime configured now, should it be shorter than when the token was made) or its
+    user deactivated."""
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
-    if row is None or row.expires_at <= utcnow() or not row.user.active:
+    now = utcnow()
+    if row is None or row.expires_at <= now or not row.user.active:
         return None
-    return row.user
+    if lifetime is not None and row.created_at + lifetime <= now:
+        return None
+    return row
+
+
+def user_for_token(token: str, lifetime: dt.timedelta | None = None) -> User | None:
+    row = token_row(token, lifetime)
+    return row.user if row is not None else None
+
+
+def end_sessions(user: User) -> None:
+    """End every session and delete every token of ``user`` at once (logout, a new password,
+    deactivation): a session cookie carries the version it was made with (``User.get_id``)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.session.flush()

@@ -1,9 +1,8 @@
 """The demo data set's contents: device types, devices and people of Ban Suan."""
 from __future__ import annotations
 
+from core.passwords import DEMO_PASSWORD  # noqa: F401 - the demo users' password, refused on any other account
 from core.users import Role
-
-DEMO_PASSWORD = "bansuan-demo"
 
 USERS = [  # username, display name, roles
     ("admin", "ผู้ดูแลระบบ", [Role.ADMIN]),

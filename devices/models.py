@@ -124,14 +124,20 @@ class Device(db.Model):
 
 
 class ScanEvent(db.Model):
-    """One opening of a device's scan page: who (or nobody logged in) and when."""
+    """One opening of a device's scan page: who (or nobody logged in) and when.
+
+    An anonymous visitor is known only by ``client_key``, a keyed hash of their network
+    address (never the address itself), so that their repeats can be told apart and collapsed.
+    """
 
     __tablename__ = "scan_events"
+    __table_args__ = (Index("ix_scan_events_client", "device_id", "client_key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    client_key: Mapped[str | None] = mapped_column(String(32))
 
     user: Mapped[User | None] = relationship(lazy="joined")
 

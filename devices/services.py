@@ -5,6 +5,7 @@ never commit: the view or CLI command that called them does, once.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -234,8 +235,22 @@ def device_history(device: Device, limit: int | None = None):
 
 # --- scans and public reports --------------------------------------------------------
 
-def record_scan(device: Device, user: User | None) -> ScanEvent:
-    scan = ScanEvent(device_id=device.id, user_id=user.id if user else None)
+def record_scan(device: Device, user: User | None, *, client_key: str | None = None,
+                repeat_window: dt.timedelta | None = None) -> ScanEvent | None:
+    """Log an opening of the device's scan page.
+
+    An anonymous visitor's openings from the same client (``client_key``) within
+    ``repeat_window`` of their last logged one are the same scan: nothing more is written
+    (returns None), so that reloading the public page cannot fill the table.
+    """
+    if user is None and client_key and repeat_window:
+        seen = db.session.scalar(select(ScanEvent.id).where(
+            ScanEvent.device_id == device.id, ScanEvent.client_key == client_key, ScanEvent.user_id.is_(None),
+            ScanEvent.at > utcnow() - repeat_window).limit(1))
+        if seen is not None:
+            return None
+    scan = ScanEvent(device_id=device.id, user_id=user.id if user else None,
+                     client_key=client_key if user is None else None)
     db.session.add(scan)
     db.session.flush()
     return scan

@@ -1,6 +1,11 @@
 """Pages for device types, devices, their history, and the scan landing page ``/d/{tag}``."""
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -167,7 +172,8 @@ def scan(tag):
     mark_write_intent()
     device = services.get_device(tag)
     actor = current_actor()
-    services.record_scan(device, actor)
+    services.record_scan(device, actor, client_key=_client_key(),
+                         repeat_window=dt.timedelta(minutes=current_app.config["SCAN_REPEAT_MINUTES"]))
     if actor is None or not actor.has_role(*INTERNAL_ROLES):
         return AfterCommit(render_template, "devices/scan_public.html", device=device, form=ProblemReportForm())
     panels = services.scan_panels(device, actor)  # may log access to personal data: before the commit
@@ -186,6 +192,20 @@ def scan(tag):
 
 
 LENDING_STEPS = ("reserve", "deliver")
+
+
+def _client_key() -> str:
+    """The visitor's network address (an IPv6 one by its /64, which one phone may rotate
+    through) as a keyed hash: repeats can be recognised, the address is not kept."""
+    address = request.remote_addr or ""
+    try:
+        if ipaddress.ip_address(address).version == 6:
+            address = str(ipaddress.ip_network(f"{address}/64", strict=False).network_address)
+    except ValueError:
+        pass
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(secret, b"scan-client:" + address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _hold_panel(device: Device) -> dict | None:

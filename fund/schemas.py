@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.input_guards import code_field
 from core.money import Satang
 from fund import memos
 from fund.models import DonorKind, PaymentMethod, ValueSource
@@ -65,8 +66,7 @@ class DonationSchema(Schema):
     donor_id = _id(required=True)
     kind = fields.String(dump_only=True)
     amount_satang = Satang(minimum=1)
-    fund = fields.Function(lambda d: d.fund.code if d.fund else None, deserialize=lambda v: v,
-                           validate=validate.Length(max=20))
+    fund = code_field(lambda d: d.fund.code if d.fund else None, validate=validate.Length(max=20))
     method = fields.Enum(PaymentMethod, by_value=True, load_default=PaymentMethod.TRANSFER)
     received_on = fields.Date()
     description = fields.String(validate=validate.Length(max=2000), load_default="")
@@ -86,8 +86,7 @@ class ChosenAllocationSchema(Schema):
 class SpendingSchema(Schema):
     id = fields.Integer(dump_only=True)
     purpose = fields.String(dump_only=True)
-    device_type = fields.Function(lambda s: s.device_type.code if s.device_type else None, deserialize=lambda v: v,
-                                  validate=validate.Length(max=8))
+    device_type = code_field(lambda s: s.device_type.code if s.device_type else None, validate=validate.Length(max=8))
     amount_satang = Satang(minimum=1, required=True)
     fund = fields.String(load_only=True, validate=validate.Length(max=20), load_default=None, allow_none=True)
     count = fields.Integer(strict=True, load_only=True, validate=validate.Range(min=1, max=100), load_default=None)

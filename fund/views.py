@@ -100,14 +100,25 @@ def _date(value):
         return None
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(value: str) -> str:
+    """Text as a spreadsheet shows it, never run: a cell that starts like a formula
+    (``=HYPERLINK(...)`` in a typed memo, a donor's name) gets a leading apostrophe."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _csv(entries):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["entry", "date", "kind", "memo", "reverses", "account", "fund", "amount_baht"])
     for entry in entries:
         for posting in entry.postings:
-            writer.writerow([entry.id, entry.entry_date.isoformat(), entry.kind, memos.text(entry),
-                             entry.reverses_id or "", posting.account.code, posting.fund.code,
+            # Numbers stay numbers (an amount may be negative); every text cell is made safe.
+            writer.writerow([entry.id, entry.entry_date.isoformat(), _text_cell(entry.kind),
+                             _text_cell(str(memos.text(entry))), entry.reverses_id or "",
+                             _text_cell(posting.account.code), _text_cell(posting.fund.code),
                              format_amount(posting.amount_satang, grouping=False)])
     response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
     response.headers["Content-Type"] = "text/csv; charset=utf-8"

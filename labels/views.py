@@ -1,6 +1,8 @@
 """Label routes: one PNG per device and A4 PDF sheets for a selection of devices."""
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +19,7 @@ from labels.render import DEFAULT_LAYOUT, LAYOUTS, LabelData, label_png, sheet_p
 bp = Blueprint("labels", __name__, url_prefix="/labels")
 
 MAX_TAGS = 500
+START = re.compile(r"[0-9]{1,3}")
 LAYOUT_NAMES = {
     "3x8": _l("A4, 24 labels of 70 × 37 mm (3 across, 8 down)"),
     "2x7": _l("A4, 14 labels of 99.1 × 38.1 mm (2 across, 7 down)"),
@@ -64,7 +67,8 @@ def sheet():
     if layout not in LAYOUTS:
         errors["layout"] = [_l("Unknown layout; choose one of: %(keys)s", keys=", ".join(LAYOUTS))]
     start = request.args.get("start", "1")
-    if not start.isdigit() or not 1 <= int(start) <= LAYOUTS.get(layout, LAYOUTS[DEFAULT_LAYOUT]).per_sheet:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not START.fullmatch(start) or not 1 <= int(start) <= LAYOUTS.get(layout, LAYOUTS[DEFAULT_LAYOUT]).per_sheet:
         errors["start"] = [_l("The first position must be a number within the sheet.")]
     if errors:
         raise ValidationError(_l("The label sheet cannot be made."), errors)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from core import clock
+from core.input_guards import code_field, id_field
 from devices.models import Condition
 from lending.models import (CareTask, Carer, Channel, ChronicCondition, DependencyGroup, DisabilityType, ItemStatus,
                             LifeStatus, Outcome, ReferralStatus, RequestStatus, Urgency)
@@ -36,8 +37,8 @@ class ConsentSchema(Schema):
 class PersonSchema(Schema):
     id = fields.Integer(dump_only=True)
     # The API shows the whole ID only to roles that need it; others get it masked.
-    national_id = fields.Function(lambda p: p.national_id if getattr(p, "show_full_id", False)
-                                  else p.masked_national_id, deserialize=lambda v: v, allow_none=True)
+    national_id = code_field(lambda p: p.national_id if getattr(p, "show_full_id", False)
+                             else p.masked_national_id, allow_none=True)
     title = _text(40)
     first_name = _text(80, 1, required=True)
     last_name = _text(80)
@@ -108,7 +109,7 @@ class RequestItemSchema(Schema):
 
 class RequestSchema(Schema):
     id = fields.Integer(dump_only=True)
-    person_id = fields.Integer(strict=True, required=True)
+    person_id = id_field(required=True)
     device_type = fields.String(validate=validate.Length(min=1, max=8),
                                 metadata={"description": "The type code of the device asked for (or device_types)."})
     device_types = fields.List(fields.String(validate=validate.Length(min=1, max=8)), load_only=True,
@@ -145,7 +146,7 @@ class RequestDumpSchema(RequestSchema):
 class RequestQuerySchema(Schema):
     status = _enum(RequestStatus, load_default=None)
     type = _text(8, load_default="")
-    person_id = fields.Integer(load_default=None)
+    person_id = id_field(strict=False, load_default=None)
 
 
 class ScheduleSchema(Schema):
@@ -154,7 +155,7 @@ class ScheduleSchema(Schema):
 
 
 class RecommendationSchema(Schema):
-    item_id = fields.Integer(strict=True, required=True)
+    item_id = id_field(required=True)
     recommended_type = fields.String(required=True, validate=validate.Length(min=1, max=8))
 
 
@@ -173,8 +174,8 @@ class AssessmentSchema(Schema):
     floor = _text(40)
     bedside_space_cm = _measure(1000)
     suitable = fields.Boolean(required=True)
-    recommended_type = fields.Function(lambda a: a.recommended_type.code if a.recommended_type else None,
-                                       deserialize=lambda v: v, validate=validate.Length(max=8), allow_none=True)
+    recommended_type = code_field(lambda a: a.recommended_type.code if a.recommended_type else None,
+                                  validate=validate.Length(max=8), allow_none=True)
     recommendations = fields.List(fields.Nested(RecommendationSchema), load_only=True,
                                   validate=validate.Length(max=6),
                                   metadata={"description": "For requests of several devices: the type recommended "
@@ -189,27 +190,26 @@ ITEM_ID = {"description": "One item of a request of several devices (default: ev
 class DecisionSchema(Schema):
     approved = fields.Boolean(required=True)
     reason = _text(2000, load_default="")
-    item_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata=ITEM_ID)
+    item_id = id_field(load_default=None, allow_none=True, metadata=ITEM_ID)
 
 
 class ReservationSchema(Schema):
     device_tag = _text(32, allow_none=True)
     reason = _text(2000, load_default="")
-    item_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata=ITEM_ID)
+    item_id = id_field(load_default=None, allow_none=True, metadata=ITEM_ID)
 
 
 class CancelSchema(Schema):
     reason = _text(2000, 1, required=True)
-    item_id = fields.Integer(strict=True, load_default=None, allow_none=True, metadata=ITEM_ID)
+    item_id = id_field(load_default=None, allow_none=True, metadata=ITEM_ID)
 
 
 class LoanSchema(Schema):
     id = fields.Integer(dump_only=True)
     number = fields.String(dump_only=True)
-    request_id = fields.Integer(strict=True, required=True)
+    request_id = id_field(required=True)
     item_id = fields.Integer(dump_only=True)
-    device_tag = fields.Function(lambda loan: loan.device.tag, deserialize=lambda v: v,
-                                 validate=validate.Length(min=1, max=32), required=True)
+    device_tag = code_field(lambda loan: loan.device.tag, validate=validate.Length(min=1, max=32), required=True)
     person_id = fields.Integer(dump_only=True)
     instructions = fields.List(_text(300), load_default=list, validate=validate.Length(max=30))
     acknowledged_by = _text(120, 1, required=True)
@@ -229,7 +229,7 @@ class LoanSchema(Schema):
 
 class LoanQuerySchema(Schema):
     open = fields.Boolean(load_default=None)
-    person_id = fields.Integer(load_default=None)
+    person_id = id_field(strict=False, load_default=None)
 
 
 class FollowUpSchema(Schema):

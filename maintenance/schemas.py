@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from core.input_guards import code_field, id_field
 from core.money import Satang
 from devices.models import Condition
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
@@ -17,8 +18,7 @@ class PartSchema(Schema):
 
 class WorkOrderSchema(Schema):
     id = fields.Integer(dump_only=True)
-    device_tag = fields.Function(lambda o: o.device.tag, deserialize=lambda v: v, required=True,
-                                 validate=validate.Length(min=1, max=32))
+    device_tag = code_field(lambda o: o.device.tag, required=True, validate=validate.Length(min=1, max=32))
     kind = fields.Enum(WorkKind, by_value=True, required=True)
     status = fields.Function(lambda o: o.status.value, dump_only=True)
     source = fields.String(dump_only=True)
@@ -68,11 +68,10 @@ class EstimateSchema(Schema):
 
 class RetirementSchema(Schema):
     id = fields.Integer(dump_only=True)
-    device_tag = fields.Function(lambda r: r.device.tag, deserialize=lambda v: v, required=True,
-                                 validate=validate.Length(min=1, max=32))
+    device_tag = code_field(lambda r: r.device.tag, required=True, validate=validate.Length(min=1, max=32))
     kind = fields.Enum(RetirementKind, by_value=True, required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    work_order_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    work_order_id = id_field(allow_none=True, load_default=None)
     status = fields.Function(lambda r: r.status.value, dump_only=True)
     estimate_satang = fields.Integer(dump_only=True)
     requested_by = fields.Function(lambda r: r.requested_by.username if r.requested_by else None, dump_only=True)

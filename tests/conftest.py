@@ -150,8 +150,10 @@ def login(app):
     """``login(client, user_id)`` puts a user in the client's session."""
 
     def _login(test_client, user_id):
+        with app.app_context():
+            session_id = db.session.get(User, user_id).get_id()  # "id:version", as a real login keeps it
         with test_client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = session_id
             session["_fresh"] = True
         return test_client
 

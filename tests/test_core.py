@@ -131,10 +131,10 @@ def test_duplicate_username_conflicts(ctx):
 def test_users_cli(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "nurse", "--role", "assessor", "--role", "staff",
-                                 "--password", "nurse-pass-1"])
+                                 "--password", "ward-lamp-7-tea"])
     assert result.exit_code == 0, result.output
     assert "assessor, staff" in result.output
-    result = runner.invoke(args=["users", "create", "nurse", "--role", "staff", "--password", "nurse-pass-1"])
+    result = runner.invoke(args=["users", "create", "nurse", "--role", "staff", "--password", "ward-lamp-7-tea"])
     assert result.exit_code != 0 and "taken already" in result.output
     result = runner.invoke(args=["users", "create", "x", "--role", "wizard", "--password", "long-enough"])
     assert result.exit_code != 0

@@ -11,6 +11,7 @@ from core.auth import current_actor
 from core.db import db
 from core.forms import attempt
 from core.errors import NotFound
+from core.input_guards import id_or_none
 from core.users import User
 from lending.services import worklist
 from lending.steps import STEPS
@@ -45,7 +46,7 @@ def zones():
     """Which moo each home visitor covers (one ``tambon/moo`` per line)."""
     status = 200
     if request.method == "POST":
-        user = db.session.get(User, request.form.get("user_id", type=int) or 0)
+        user = db.session.get(User, id_or_none(request.form.get("user_id")) or 0)
         if user is None:
             raise NotFound(_l("There is no such user."), {"user_id": [_l("Unknown user.")]})
         _saved, error = attempt(lambda: worklist.set_zones(user, _parse_zones(request.form.get("zones", "")[:4000]),

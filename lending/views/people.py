@@ -22,8 +22,9 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 @STEPS.route("read_people")
 def person_list():
     q, tambon, moo = (request.args.get(k, "")[:80] for k in ("q", "tambon", "moo"))
-    page = db.paginate(people.search_query(q, tambon, moo), per_page=current_app.config["PER_PAGE"],
-                       error_out=False)
+    page_number = min(max(request.args.get("page", 1, type=int), 1), 100_000)  # past that: an empty page
+    page = db.paginate(people.search_query(q, tambon, moo), page=page_number, per_page=current_app.config["PER_PAGE"],
+                       max_per_page=200, error_out=False)
     if q or tambon or moo:
         record_access(current_actor(), "people", "search", "page.search")
     return render_template("lending/person_list.html", page=page, q=q, tambon=tambon, moo=moo,

@@ -14,6 +14,7 @@ from core.auth import current_actor
 from core.db import db
 from core.forms import submit
 from core.i18n import current_locale
+from core.input_guards import id_or_none
 from core.audit import history
 from core.users import Role, User, UserRole
 from devices import holds
@@ -53,14 +54,14 @@ def _assessor_choices():
 def request_new():
     form = RequestForm()
     form.device_type.choices = _type_choices()
-    person_id = request.values.get("person_id", type=int)
+    person_id = id_or_none(request.values.get("person_id"))
     person = people.get_person(person_id) if person_id else None
     if person is not None:
         form.person_id.data = str(person.id)
     q = request.args.get("q", "")[:80]
     matches = list(db.session.scalars(people.search_query(q).limit(10))) if q and person is None else []
     created, status = submit(form, lambda: pipeline.submit(
-        people.get_person(int(form.person_id.data)), [devices.get_type(code) for code in form.device_type.data],
+        people.get_person(id_or_none(form.person_id.data) or 0), [devices.get_type(code) for code in form.device_type.data],
         {f: getattr(form, f).data for f in ("channel", "urgency", "requested_by_name", "requested_by_relation",
                                             "requested_by_phone", "reason")}, by=current_actor()))
     if created is not None:

@@ -54,7 +54,7 @@ VALUES_BY_NAME = {
     "token": lambda d: d.share_token,
 }
 # Forms whose empty submit must fail validation (so that the sweep changes no data).
-EMPTY_SUBMITS = ["auth.login", "people.person_new", "people.person_edit", "devices.type_new", "devices.type_edit",
+EMPTY_SUBMITS = ["auth.login", "auth.change_password", "people.person_new", "people.person_edit", "devices.type_new", "devices.type_edit",
                  "fund.donor_new", "fund.donation_new", "fund.in_kind_new", "fund.purchase_new",
                  "requests.assessment", "loans.follow_up", "loans.deliver"]
 # Who looks at a request in each state.
