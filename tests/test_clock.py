@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import BANGKOK, at_bangkok
 from core import clock
 from core.dates import format_date_input
 from core.db import db
+from fixtures.core import BANGKOK, Api, at_bangkok
+from fixtures.lending import ADL_HOME_BOUND, PERSON
 from fund.models import JournalEntry
 from fund.services import donations, ledger
 from lending.models import ConsentRecord
-from lending_helpers import ADL_HOME_BOUND, PERSON, Api
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTIONS = ["ล็อกเบรกทุกครั้งก่อนลุกหรือนั่ง"]

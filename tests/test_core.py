@@ -6,12 +6,13 @@ import datetime as dt
 import pytest
 
 from app import _database_url, create_app
-from conftest import PASSWORD, build_app
 from core import dates
 from core.auth import access_of, safe_next
 from core.db import db
 from core.users import ApiToken, User, authenticate, create_user
 from core.errors import Conflict, ValidationError
+from fixtures.core import build_app
+from fixtures.users import PASSWORD
 
 
 def test_every_route_states_who_may_use_it(app):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from fixtures.core import BASE_URL, both_databases
 
-from conftest import BASE_URL, both_databases
 
 
 @pytest.fixture

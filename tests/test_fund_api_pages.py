@@ -5,11 +5,11 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import func, select
 
-from conftest import PASSWORD
 from core.db import db
+from fixtures.core import Api
+from fixtures.users import PASSWORD
 from fund.models import Allocation, Donor, Fund, JournalEntry
 from fund.services import ledger
-from lending_helpers import Api
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from conftest import both_databases
+from fixtures.core import Api, both_databases
 from fund.money import LazyBaht
-from lending_helpers import Api
 
 
 def test_money_in_a_message_prints_when_shown(app):

@@ -5,15 +5,14 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import func, select
 
-from conftest import both_databases
 from core.db import db
 from core.errors import ValidationError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Device
+from fixtures.core import Api, both_databases
 from fund.models import DonatedDevice, Donation, ValueSource
 from fund.services import donations, impact, ledger
-from lending_helpers import Api
 from test_receipts import norm
 
 

@@ -12,15 +12,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import both_databases, build_app, database_url
 from core.db import db
 from core.users import create_user, issue_token
 from devices import services as devices
 from devices.models import Device
+from fixtures.core import Api, both_databases, build_app, database_url
 from fund.models import (Allocation, DonatedDevice, Donation, Fund, JournalEntry, PaymentMethod, Posting,
                          PurchasedDevice, Purpose, Spending)
 from fund.services import donations, ledger, spending
-from lending_helpers import Api
 
 KEYS = itertools.count()
 STATS: collections.Counter = collections.Counter()

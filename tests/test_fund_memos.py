@@ -9,15 +9,14 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import build_app, database_url
 from core.db import db
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition
+from fixtures.core import Api, build_app, database_url
 from fund import memos
 from fund.models import Fund, JournalEntry, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
-from lending_helpers import Api
 from maintenance import services as maintenance
 from maintenance.models import WorkKind
 

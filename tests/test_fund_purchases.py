@@ -7,15 +7,14 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from conftest import both_databases
 from core.db import db
 from core.errors import ValidationError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Acquisition, Device
+from fixtures.core import Api, both_databases
 from fund.models import JournalEntry, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
-from lending_helpers import Api
 
 ROWS = [{"brand": "Yuwell", "model": "H051", "serial": "YU-1001", "location": "ชั้นวาง A1"},
         {"brand": "Yuwell", "model": "H051", "serial": "YU-1002", "location": "ชั้นวาง A2"},

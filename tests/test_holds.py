@@ -12,13 +12,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from conftest import both_databases
 from core.audit import AuditEvent
 from core.db import db
 from core.users import User, UserRole
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, HoldOverride, ReportKind
-from lending_helpers import ADL_BED_BOUND, ADL_HOME_BOUND, PERSON, Api
+from fixtures.core import Api, both_databases
+from fixtures.lending import ADL_BED_BOUND, ADL_HOME_BOUND, PERSON
 from maintenance import services as maintenance
 from maintenance.models import WorkKind
 

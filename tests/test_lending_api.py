@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from core.audit import AccessEvent
 from core.db import db
+from fixtures.core import Api
+from fixtures.lending import ADL_BED_BOUND, ADL_HOME_BOUND, ADL_SOCIAL_BOUND, PERSON, national_id
 from lending.models import Loan
-from lending_helpers import ADL_BED_BOUND, ADL_HOME_BOUND, ADL_SOCIAL_BOUND, PERSON, Api, national_id
 from lending.services.people import normalize_national_id
 from core.errors import ValidationError
 

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
 
 from core.dates import format_baht
 from core.db import db
 from core.i18n import format_number
 from core.users import User
+from fixtures.users import PASSWORD
 
 ENGLISH = '<html lang="en"'
 THAI = '<html lang="th"'

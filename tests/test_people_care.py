@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 import pytest
+from fixtures.core import Api, at_bangkok
+from fixtures.lending import ADL_BED_BOUND, PERSON
 
-from conftest import at_bangkok
-from lending_helpers import ADL_BED_BOUND, PERSON, Api
 
 INSTRUCTIONS = ["ล็อกเบรก"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import both_databases
 from core.db import db
+from fixtures.core import Api, both_databases
+from fixtures.lending import ADL_BED_BOUND, PERSON
 from lending.models import RequestItem
-from lending_helpers import ADL_BED_BOUND, PERSON, Api
 
 BED_STEPS = ["ปรับระดับหัวเตียงด้วยมือหมุน"]
 

@@ -10,12 +10,12 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import both_databases, build_app, database_url
 from core import audit
 from core.audit import AuditEvent
 from core.db import db
 from devices import services
 from devices.models import Device
+from fixtures.core import both_databases, build_app, database_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -25,7 +25,8 @@ from core.db import db
 from core.errors import MACHINE_CODES, DomainError, InvalidTransition, readable_messages
 from devices import services as devices
 from devices.models import ReportKind
-from lending_helpers import ADL_HOME_BOUND, PERSON, Api, national_id
+from fixtures.core import Api
+from fixtures.lending import ADL_HOME_BOUND, PERSON, national_id
 from maintenance import services as maintenance
 from maintenance.models import WorkKind
 

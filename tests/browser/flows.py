@@ -33,13 +33,13 @@ from core.users import User
 from devices import services as devices
 from devices.forms import STATUS_LABELS
 from devices.models import DeviceStatus
+from fixtures.lending import national_id
 from labels.render import label_png
 from labels.views import label_data
 from lending import adl
 from lending.forms import REQUEST_STATUS_LABELS
 from lending.models import RequestStatus
 from lending.services import loans, people, pipeline, waitlist
-from lending_helpers import national_id
 
 ADL_HOME_BOUND = dict(zip(adl.KEYS, [1, 1, 1, 1, 1, 1, 0, 0, 1, 1]))  # total 8: home-bound
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser.conftest import VIEWPORTS, format_violations, problems, run_axe
-from conftest import build_app
 from core.auth import access_of
+from fixtures.core import build_app
 
 # Routes that are not HTML pages, or only redirect to one that the sweep opens anyway.
 NOT_PAGES = {
