@@ -16,18 +16,18 @@ INSTRUCTIONS = ["ล็อกเบรกทุกครั้งก่อนล
 
 
 @pytest.fixture
-def staff(client, api_headers):
-    return Api(client, api_headers("staff"))
+def staff(api_as):
+    return api_as("staff")
 
 
 @pytest.fixture
-def assessor(client, api_headers):
-    return Api(client, api_headers("assessor"))
+def assessor(api_as):
+    return api_as("assessor")
 
 
 @pytest.fixture
-def supervisor(client, api_headers):
-    return Api(client, api_headers("supervisor"))
+def supervisor(api_as):
+    return api_as("supervisor")
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from core.db import db
 from core.errors import MACHINE_CODES, DomainError, InvalidTransition, readable_messages
 from devices import services as devices
 from devices.models import ReportKind
-from fixtures.core import Api
 from fixtures.lending import ADL_HOME_BOUND, PERSON, national_id
 from maintenance import services as maintenance
 from maintenance.models import WorkKind
@@ -320,7 +319,7 @@ def test_english_runs_finds_sentences_and_leaves_codes_names_and_thai_alone():
 
 
 @pytest.fixture
-def world(app, client, api_headers, make_type, make_device):
+def world(app, api_as, make_type, make_device):
     """A center with one of each thing an error can be about.
 
     BS-WC-00001 is on loan (delivered today); 00002 is in stock, edited once (version 2) and
@@ -329,7 +328,7 @@ def world(app, client, api_headers, make_type, make_device):
     """
     make_type("WC")
     tags = [make_device("WC", brand=BRAND) for _ in range(4)]
-    api = {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor", "maintenance")}
+    api = {role: api_as(role) for role in ("staff", "assessor", "supervisor", "maintenance")}
 
     def request(step: str, **person) -> dict:
         who = api["staff"].post("/api/v1/people", {**PERSON, "national_id": None, **person}, expect=201)
