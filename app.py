@@ -11,8 +11,6 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-import devices
-import labels
 import lending
 import maintenance
 from core import cli as core_cli

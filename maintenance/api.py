@@ -11,8 +11,8 @@ from devices import services as devices
 from devices.api import SelectPage
 from maintenance import services
 from maintenance.models import RetirementKind
-from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema, NoBodySchema,
-                                 PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
+from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema,
+                                 NoBodySchema, PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
                                  TypeFiguresSchema, WorkOrderQuerySchema, WorkOrderSchema)
 
 bp = Blueprint("maintenance_api", __name__, url_prefix="/api/v1", description="Work orders")

@@ -126,7 +126,8 @@ def test_people_validation_and_duplicates(staff):
     nid = national_id("310050123456")
     new_person(staff, national_id=nid)
     response = staff.call("post", "/api/v1/people", json={**PERSON, "national_id": nid})
-    assert response.status_code == 409 and response.get_json()["errors"]["national_id"] == ["ลงทะเบียนแล้ว"]  # Thai unless the client asks otherwise
+    # Thai unless the client asks otherwise.
+    assert response.status_code == 409 and response.get_json()["errors"]["national_id"] == ["ลงทะเบียนแล้ว"]
     response = staff.call("post", "/api/v1/people", json={**PERSON, "national_id": "1101700230709"})
     assert response.status_code == 422 and "national_id" in response.get_json()["errors"]
     for bad, field in ((({**PERSON, "consent": None}), "consent"), ({**PERSON, "postcode": "2000"}, "postcode"),

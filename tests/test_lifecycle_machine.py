@@ -119,12 +119,16 @@ class LifecycleMachine(RuleBasedStateMachine):
             result = call(self.actors[who] if who else None)
         except DomainError as exc:
             db.session.rollback()
+            refused = exc
+        else:
+            refused = None
+        if refused is not None:
             STATS[f"{step} refused"] += 1
             assert snapshot() == before, (step, who, "a refused step changed something")
             if who is not None and who not in allowed:
-                assert isinstance(exc, PermissionDenied), (step, who, exc)
+                assert isinstance(refused, PermissionDenied), (step, who, refused)
             else:
-                assert not valid, (step, who, f"refused: {exc.message}", exc.errors)
+                assert not valid, (step, who, f"refused: {refused.message}", refused.errors)
             return None
         db.session.commit()
         STATS[f"{step} ok"] += 1

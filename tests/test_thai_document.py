@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import replace
 from itertools import accumulate, groupby
-from typing import Callable
+from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pytest

@@ -35,7 +35,8 @@ HOME_VISITORS = (Role.STAFF, Role.ASSESSOR)
 audit.ACTION_LABELS.update({
     "work_order.opened": _l("Work order opened"), "work_order.started": _l("Work started"),
     "work_order.part_added": _l("Part added"), "work_order.done": _l("Work order finished"),
-    "work_order.cancelled": _l("Work order cancelled"), "work_order.waiting_parts": _l("Waiting for parts"), "device.cleaning_started": _l("Cleaning or repair started"),
+    "work_order.cancelled": _l("Work order cancelled"), "work_order.waiting_parts": _l("Waiting for parts"),
+    "device.cleaning_started": _l("Cleaning or repair started"),
     "device.back_in_stock": _l("Back in stock"),
     "device.held_in_workshop": _l("Kept in the workshop: a reported problem waits to be triaged"),
     "device.condition_set": _l("Condition recorded after the work"),
