@@ -9,8 +9,8 @@ from app import _database_url, create_app
 from core import dates
 from core.auth import access_of, safe_next
 from core.db import db
-from core.users import ApiToken, User, authenticate, create_user
 from core.errors import Conflict, ValidationError
+from core.users import ApiToken, User, authenticate, create_user
 from fixtures.core import build_app
 from fixtures.users import PASSWORD
 

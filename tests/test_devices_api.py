@@ -10,7 +10,6 @@ from devices import services
 from fixtures.core import BASE_URL, both_databases, build_app
 
 
-
 @pytest.fixture
 def staff(api_headers):
     return api_headers("staff")

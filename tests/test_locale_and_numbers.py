@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from core.dates import format_baht
-from core.forms import LoginForm
 from core.db import db
+from core.forms import LoginForm
 from core.i18n import format_number
 from core.users import User
 from fixtures.users import PASSWORD

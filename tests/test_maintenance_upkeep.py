@@ -23,6 +23,7 @@ from lending.services import loans, waitlist
 from maintenance import services
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus
 
+
 @pytest.fixture
 def actors(actors):
     """Every role, and wheelchairs serviced every 90 days or every two loans."""

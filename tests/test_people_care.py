@@ -2,7 +2,6 @@
 welfare referrals; and each home visitor's day ("my work") with the volunteers' zones."""
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
@@ -10,7 +9,6 @@ from core.db import db
 from core.users import User, UserRole
 from fixtures.core import at_bangkok
 from fixtures.lending import ADL_BED_BOUND, PERSON
-
 
 INSTRUCTIONS = ["ล็อกเบรก"]
 

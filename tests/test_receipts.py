@@ -14,7 +14,6 @@ from fund.receipts import (BLESSING, CERTIFICATE_TITLE, RECEIPT_TITLE, TAX_NOTE,
                            format_amount, receipt_pdf)
 
 
-
 def extract(pdf: bytes, raw: bool = False) -> tuple[int, str, dict[str, str], tuple[float, float]]:
     """(page count, text (normalised unless ``raw``), metadata, first page size in mm)."""
     with pdfium.PdfDocument(pdf) as doc:

@@ -15,9 +15,9 @@ import logging
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import accumulate, groupby
-from collections.abc import Callable
 
 import pypdfium2 as pdfium
 import pytest

@@ -42,11 +42,11 @@ from flask import got_request_exception, url_for
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from browser.camera import Camera
 from core.db import db
 from core.users import User
 from demo.catalog import DEMO_PASSWORD
 from devices.models import Device
-from browser.camera import Camera
 from fixtures.core import build_app
 from fund.models import Donation, Donor
 from lending.models import LendingRequest, Loan
