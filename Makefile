@@ -48,6 +48,7 @@ run: setup migrate
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: setup
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -W error $(PYTEST_ARGS)
 
 # Refresh the message catalogs after changing strings (then translate the new entries).

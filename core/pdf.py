@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
-from itertools import accumulate, combinations
+from itertools import accumulate, combinations, pairwise
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
+from collections.abc import Callable
 
 from fpdf import FPDF
 from pythainlp.corpus import thai_words
@@ -186,7 +187,7 @@ def fit_lines(text: str, width: float, size: float, measure: Measure, style: str
     for n in range(2, max_lines + 1):
         for cuts in combinations(range(1, len(pieces)), n - 1):
             bounds = (0, *cuts, len(pieces))
-            lines = [_join(pieces[a:b]) for a, b in zip(bounds, bounds[1:])]
+            lines = [_join(pieces[a:b]) for a, b in pairwise(bounds)]
             line_size = min(fit_size(line, width, size, measure, style) for line in lines)
             score = line_size * (1.0 if all(pieces[c - 1][1] for c in cuts) else 0.9)
             if score > best_score:
@@ -226,12 +227,12 @@ class ThaiDocument(FPDF):
         return "".join(c if c == "\n" or ord(c) in cmap else "?"
                        for c in _INVISIBLE.sub("", text))
 
-    def cell(self, w: Optional[float] = None, h: Optional[float] = None, text: str = "",
+    def cell(self, w: float | None = None, h: float | None = None, text: str = "",
              *args: Any, **kwargs: Any) -> bool:
         """fpdf2's ``cell`` with ``text`` made printable first."""
         return super().cell(w, h, self.printable(text), *args, **kwargs)
 
-    def measure(self, text: str, style: str = "", size: Optional[float] = None) -> float:
+    def measure(self, text: str, style: str = "", size: float | None = None) -> float:
         """Shaped width in mm of ``text`` as printed in ``style`` at ``size`` pt (a ``Measure``).
 
         Cached: a sheet of labels repeats the same few strings, and shaping is the slow part.
@@ -249,7 +250,7 @@ class ThaiDocument(FPDF):
     # ---- lines and fitting -----------------------------------------------------------
 
     def lines(self, text: str, width: float, style: str = "",
-              size: Optional[float] = None) -> list[str]:
+              size: float | None = None) -> list[str]:
         """``text`` broken into lines no wider than ``width`` mm (see ``wrap``); sets the font."""
         self.set_font(FONT_FAMILY, style, size or self.font_size_pt)
         return wrap(self.printable(text), width, self.get_string_width)
@@ -276,7 +277,7 @@ class ThaiDocument(FPDF):
             self.add_page()
 
     def paragraph(self, text: str, x: float, width: float, style: str = "",
-                  size: Optional[float] = None, *, line_height: Optional[float] = None,
+                  size: float | None = None, *, line_height: float | None = None,
                   align: str = "L", keep_together: bool = False) -> int:
         """Wrapped ``text`` from the current y at ``x``; leaves y below it. Returns the line count.
 

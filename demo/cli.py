@@ -178,7 +178,7 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
              for name, display, roles in USERS}
     admin = users["admin"]
     givers = _fund_demo(users, today)
-    for code, th, en, price, interval, life, count, instructions in TYPES:
+    for code, th, en, price, interval, life, _count, instructions in TYPES:
         device_type = devices.create_type(
             {"code": code, "name_th": th, "name_en": en, "reference_price_satang": price * 100,
              "reference_price_date": today.replace(day=1), "service_interval_days": interval,

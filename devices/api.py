@@ -5,7 +5,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_internal
-from core.db import db
 from core.paging import SelectPage
 from devices import holds, services
 from devices.models import Device, DeviceType

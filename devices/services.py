@@ -31,7 +31,8 @@ from devices.steps import STEPS
 TYPE_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{0,7}$")
 TAG_PREFIX_RE = re.compile(r"^[A-Z0-9]{1,8}$")
 TYPE_FIELDS = ("name_th", "name_en", "reference_price_satang", "reference_price_date",
-               "reference_price_source", "service_interval_days", "service_interval_loans", "expected_life_years", "description",
+               "reference_price_source", "service_interval_days", "service_interval_loans", "expected_life_years",
+               "description",
                "instructions", "first_follow_up_days", "follow_up_interval_days", "cleaning_steps",
                "contact_time_minutes", "inspection_items")
 DEVICE_FIELDS = ("brand", "model", "serial", "condition", "location", "acquisition", "acquired_on",

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from core.auth import current_actor, require_role
+from core.auth import current_actor
 from core.db import db
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.idempotency import idempotent

@@ -22,7 +22,8 @@ from core.money import format_amount, format_baht
 from core.users import Role
 from devices import services as devices
 from fund import memos
-from fund.forms import DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm, PurchaseForm
+from fund.forms import (DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm,
+                        PurchaseForm)
 from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose, ValueSource
 from fund.receipts import CertificateData, ReceiptData, certificate_pdf, receipt_pdf
 from fund.services import donations, impact, ledger, spending
@@ -228,8 +229,8 @@ def purchase_new():
 
     bought, status = submit(form, save)
     if bought is not None:
-        flash(ngettext("Purchase recorded; %(num)d device registered.", "Purchase recorded; %(num)d devices registered.",
-                       len(bought.devices)), "success")
+        flash(ngettext("Purchase recorded; %(num)d device registered.",
+                       "Purchase recorded; %(num)d devices registered.", len(bought.devices)), "success")
         return redirect(url_for("labels.print_form", tags=",".join(p.device.tag for p in bought.devices)))
     form.one_row_per_device()
     return render_template("fund/purchase.html", form=form, title=title), status

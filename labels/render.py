@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
-from typing import Sequence
+from collections.abc import Sequence
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont, features
@@ -183,7 +183,7 @@ def _plan(label: LabelData, w_mm: float, h_mm: float, measure: Measure) -> _Plan
     ref_avail = LABEL_W_MM - LABEL_H_MM - _QR_TEXT_GAP_MM - _PAD_RIGHT_MM
     scale = h_mm / LABEL_H_MM * min(max(avail / ref_avail, 1.0), _MAX_GROW)
     for _ in range(6):
-        def fit(text: str, style: str, base_pt: float) -> tuple[str, str, float]:
+        def fit(text: str, style: str, base_pt: float, scale: float = scale) -> tuple[str, str, float]:
             return text, style, fit_size(text, avail, base_pt * scale, measure, style)
 
         top = [fit(label.tag, "B", _SIZE_TAG), fit(label.type_th, "", _SIZE_TYPE_TH),

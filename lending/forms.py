@@ -115,7 +115,8 @@ class AssessmentForm(FlaskForm):
     steps_at_entrance = IntegerField(_l("Steps at the entrance"), validators=[Optional(), NumberRange(min=0, max=100)],
                                      render_kw={"inputmode": "numeric"})
     floor = SelectField(_l("Floor"), choices=[SelectChoice("", "–"), SelectChoice("tile", _l("Tile or smooth")),
-                                               SelectChoice("wood", _l("Wood")), SelectChoice("concrete", _l("Concrete")),
+                                               SelectChoice("wood", _l("Wood")),
+                                               SelectChoice("concrete", _l("Concrete")),
                                                SelectChoice("earth", _l("Earth or uneven"))],
                         validators=[Optional()])
     bedside_space_cm = _measure(_l("Free space beside the bed (cm)"), 1000)

@@ -11,8 +11,8 @@ from devices import services as devices
 from maintenance.services import figures, orders, preventive, retirement
 from maintenance.models import RetirementKind
 from maintenance.steps import STEPS
-from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema, NoBodySchema,
-                                 PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
+from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema,
+                                 NoBodySchema, PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
                                  TypeFiguresSchema, WorkOrderQuerySchema, WorkOrderSchema)
 
 bp = Blueprint("maintenance_api", __name__, url_prefix="/api/v1", description="Work orders")
@@ -113,8 +113,8 @@ def _decision(rule: str, approve: bool, name: str, doc: str):
     def action(found, data, actor):
         retirement.decide(found, approve, data["note"], by=actor)
     action.__name__ = name
-    return step_route(bp, rule, schema=RetirementDecisionSchema, response=RetirementSchema, roles=STEPS.roles("decide_retirement"),
-                      load=retirement.get_request, doc=doc)(action)
+    return step_route(bp, rule, schema=RetirementDecisionSchema, response=RetirementSchema,
+                      roles=STEPS.roles("decide_retirement"), load=retirement.get_request, doc=doc)(action)
 
 
 approve_retirement = _decision("/retirements/<int:request_id>/approve", True, "approve_retirement",

@@ -29,7 +29,8 @@ DUE_PAGE = 100
 
 @bp.app_context_processor
 def _labels():
-    return {"may_step": lambda step: STEPS.allows(current_actor(), step), "work_kind_labels": KIND_LABELS, "work_status_labels": STATUS_LABELS, "work_source_labels": SOURCE_LABELS,
+    return {"may_step": lambda step: STEPS.allows(current_actor(), step), "work_kind_labels": KIND_LABELS,
+            "work_status_labels": STATUS_LABELS, "work_source_labels": SOURCE_LABELS,
             "retirement_labels": RETIREMENT_LABELS, "decision_labels": DECISION_LABELS}
 
 

@@ -3,6 +3,7 @@ names every event changed or removed behind the app's back (triggers dropped, as
 holding the database file would)."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import build_app, database_url, race
+from fixtures.core import build_app, database_url, race
 from core import audit
 from core.audit import AuditEvent, chain_hash
 from core.db import db
@@ -86,7 +87,7 @@ def test_an_intact_trail_passes_in_commit_order(chain_app):
     events = chain(chain_app)
     assert [e.seq for e in events] == list(range(1, 13))
     assert events[0].prev_hash == audit.GENESIS
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(events))
     code, output = verify(chain_app)
     assert code == 0, output
     assert f"intact: 12 events; head #12 {events[-1].hash}" in output
@@ -97,10 +98,9 @@ def test_an_intact_trail_passes_in_commit_order(chain_app):
 def test_rolled_back_events_leave_no_hole(chain_app):
     with chain_app.app_context():
         audit.record(None, "test.kept", "thing", 2)
-        with pytest.raises(RuntimeError):
-            with db.session.begin_nested():
-                audit.record(None, "test.undone", "thing", 3)
-                raise RuntimeError("a savepoint rolled back")
+        with pytest.raises(RuntimeError), db.session.begin_nested():
+            audit.record(None, "test.undone", "thing", 3)
+            raise RuntimeError("a savepoint rolled back")
         audit.record(None, "test.kept", "thing", 4)
         db.session.commit()
         audit.record(None, "test.undone", "thing", 5)

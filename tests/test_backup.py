@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 
 from app import create_app
-from conftest import build_app, database_url
+from fixtures.core import build_app, database_url
 from core import audit, backup
 from core.db import db
 from devices import services as devices

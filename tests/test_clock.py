@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import BANGKOK, at_bangkok
 from core import clock
 from core.dates import format_date_input
 from core.db import db
+from fixtures.core import BANGKOK, at_bangkok
+from fixtures.lending import ADL_HOME_BOUND, PERSON
 from fund.models import JournalEntry
 from fund.services import donations, ledger
 from lending.models import ConsentRecord
-from lending_helpers import ADL_HOME_BOUND, PERSON, Api
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTIONS = ["ล็อกเบรกทุกครั้งก่อนลุกหรือนั่ง"]
@@ -91,10 +91,10 @@ def test_the_time_zone_is_a_setting(app):
 
 
 @pytest.fixture
-def apis(client, api_headers, make_type, make_device):
+def apis(api_as, make_type, make_device):
     make_type("WC", instructions=INSTRUCTIONS)
     make_device("WC")
-    return {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor", "treasurer")}
+    return {role: api_as(role) for role in ("staff", "assessor", "supervisor", "treasurer")}
 
 
 def _lend(apis) -> tuple[dict, dict]:

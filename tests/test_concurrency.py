@@ -6,7 +6,8 @@ from flask_babel import force_locale
 
 from core.concurrency import check_version
 from core.errors import Conflict, ValidationError
-from lending_helpers import PERSON, Api
+from fixtures.core import Api
+from fixtures.lending import PERSON
 
 
 def test_check_version_lets_the_read_version_through():

@@ -5,7 +5,9 @@ import json
 
 import pytest
 
-from conftest import BASE_URL, both_databases
+from core.db import db
+from devices import services
+from fixtures.core import BASE_URL, both_databases, build_app
 
 
 @pytest.fixture
@@ -84,10 +86,6 @@ def test_register_device_generates_tags_per_type(client, admin, staff, make_type
 
 
 def test_tag_prefix_is_a_setting(tmp_path, make_user):
-    from conftest import build_app
-    from core.db import db
-    from devices import services
-
     app = build_app(f"sqlite:///{tmp_path / 'p.db'}", TAG_PREFIX="CB")
     with app.app_context():
         device_type = services.create_type({"code": "WLK", "name_th": "วอล์คเกอร์", "name_en": "Walker"}, by=None)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from core.audit import AuditEvent
 from core.db import db
 from devices.models import Device, ProblemReport, ScanEvent
+from devices.services import get_type
 
 
 def text(response) -> str:
@@ -36,8 +37,6 @@ def test_admin_creates_and_edits_a_device_type(admin, app):
         "name_th": "เตียงผู้ป่วย", "name_en": "Hospital bed", "reference_price": "13000", "version": "1"})
     assert response.status_code == 302
     with app.app_context():
-        from devices.services import get_type
-
         assert get_type("BED").reference_price_satang == 1_300_000
 
 

@@ -14,7 +14,7 @@ import functools
 import pytest
 from sqlalchemy import func, select
 
-from conftest import both_databases
+from fixtures.core import both_databases
 from core import audit
 from core.db import db
 from core.idempotency import IdempotencyKey
@@ -22,7 +22,8 @@ from devices import services as device_services
 from fund.models import JournalEntry
 from fund.services import ledger
 from lending.models import Loan
-from lending_helpers import ADL_HOME_BOUND, PERSON, Api
+from fixtures.core import Api
+from fixtures.lending import ADL_HOME_BOUND, PERSON
 from maintenance.models import WorkOrder
 from snapshot import differences, snapshot
 

@@ -5,26 +5,23 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import func, select
 
-from conftest import PASSWORD
 from core.db import db
+from devices.services import get_type
+from fixtures.users import PASSWORD
 from fund.models import Allocation, Donor, Fund, JournalEntry
 from fund.services import ledger
-from lending_helpers import Api
 
 
 @pytest.fixture
-def treasurer(client, api_headers, app, make_type):
+def treasurer(app, treasurer_api, make_type):
     make_type("WC")
     make_type("BED", name_th="เตียงผู้ป่วย", name_en="Bed")
     with app.app_context():
         ledger.ensure_chart()
-        bed = db.session.scalar(select(Fund.id))  # noqa: F841 (chart exists)
-        from devices.services import get_type
-
         db.session.add(Fund(code="BEDS", name_th="กองทุนเตียง", name_en="Beds only", restricted=True,
                             device_type_id=get_type("BED").id))
         db.session.commit()
-    return Api(client, api_headers("treasurer"))
+    return treasurer_api
 
 
 def entries(app):

@@ -9,9 +9,9 @@ import re
 import pytest
 from flask_babel import force_locale
 
-from conftest import both_databases
+from fixtures.core import both_databases
+from fixtures.fund import give
 from core.money import LazyBaht
-from lending_helpers import Api
 
 
 def test_money_in_a_message_prints_when_shown(app):
@@ -24,13 +24,10 @@ def test_money_in_a_message_prints_when_shown(app):
 
 
 @pytest.fixture
-def api(client, api_headers, make_type):
+def api(treasurer_api, make_type):
     make_type("WC")
-    treasurer = Api(client, api_headers("treasurer"))
-    donor = treasurer.post("/api/v1/donors", {"name": "ก"}, expect=201)
-    treasurer.gift = treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 100_000},
-                                    expect=201)
-    return treasurer
+    treasurer_api.gift = give(treasurer_api, 100_000)
+    return treasurer_api
 
 
 def answers(api, method, path, body=None):

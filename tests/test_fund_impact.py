@@ -5,10 +5,10 @@ import datetime as dt
 
 import pytest
 
-from conftest import BANGKOK
 from core.db import db
 from core.users import create_user
 from devices import services as devices
+from fixtures.core import BANGKOK
 from fund.models import PaymentMethod, Purpose
 from fund.services import donations, impact, ledger, spending
 from lending.models import LendingRequest, Loan, RequestItem

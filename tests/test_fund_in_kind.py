@@ -5,28 +5,23 @@ import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import func, select
 
-from conftest import both_databases
 from core.db import db
 from core.errors import ValidationError
-from core.users import create_user
-from devices import services as devices
 from devices.models import Device
+from fixtures.core import both_databases
+from fixtures.devices import new_type
+from fixtures.documents import norm
 from fund.models import DonatedDevice, Donation, ValueSource
 from fund.services import donations, impact, ledger
-from lending_helpers import Api
-from test_receipts import norm
 
 
 @pytest.fixture
-def treasurer(ctx):
-    user = create_user("t", "long-enough", ["treasurer"])
-    ledger.ensure_chart()
-    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
-                         "reference_price_satang": 350_000}, by=None)
-    devices.create_type({"code": "BED", "name_th": "เตียง", "name_en": "Bed", "reference_price_satang": 1_290_000},
-                        by=None)
-    devices.create_type({"code": "NEW", "name_th": "ยังไม่มีราคา", "name_en": "No price yet"}, by=None)
-    return user
+def treasurer(treasurer):
+    """The treasurer, and types with a reference new price (WC, BED) and one without (NEW)."""
+    new_type(reference_price_satang=350_000)
+    new_type("BED", "เตียง", "Bed", reference_price_satang=1_290_000)
+    new_type("NEW", "ยังไม่มีราคา", "No price yet")
+    return treasurer
 
 
 def account_totals() -> dict[str, int]:
@@ -78,10 +73,10 @@ def test_a_stated_value_beats_the_reference_price_even_without_one(treasurer):
 # --- API and pages ----------------------------------------------------------------------------
 
 @pytest.fixture
-def api(client, api_headers, make_type):
+def api(treasurer_api, make_type):
     make_type("WC")                                   # reference new price ฿3,500.00
     make_type("NEW", "ยังไม่มีราคา", "No price yet", price=0)
-    return Api(client, api_headers("treasurer"))
+    return treasurer_api
 
 
 @both_databases

@@ -12,15 +12,15 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import both_databases, build_app, database_url
 from core.db import db
 from core.users import create_user, issue_token
 from devices import services as devices
 from devices.models import Device
+from fixtures.core import Api, both_databases, build_app, database_url
+from fixtures.devices import new_type
 from fund.models import (Allocation, DonatedDevice, Donation, Fund, JournalEntry, PaymentMethod, Posting,
                          PurchasedDevice, Purpose, Spending)
 from fund.services import donations, ledger, spending
-from lending_helpers import Api
 
 KEYS = itertools.count()
 STATS: collections.Counter = collections.Counter()
@@ -218,13 +218,10 @@ def test_journal_is_append_only_in_the_database(app):
 # --- which fund pays first ---------------------------------------------------------------------
 
 @pytest.fixture
-def funded(ctx):
+def funded(treasurer):
     """WC and BED types; funds GENERAL, BEDS (beds only), REPAIRS (repairs only), BEDFIX (bed repairs only),
     each holding ฿1,000 from its own donation."""
-    treasurer = create_user("t", "long-enough", ["treasurer"])
-    ledger.ensure_chart()
-    wc = devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair"}, by=None)
-    bed = devices.create_type({"code": "BED", "name_th": "เตียง", "name_en": "Bed"}, by=None)
+    wc, bed = new_type(), new_type("BED", "เตียง", "Bed")
     for code, restriction in (("BEDS", {"device_type_id": bed.id}), ("REPAIRS", {"purpose": Purpose.REPAIR}),
                               ("BEDFIX", {"device_type_id": bed.id, "purpose": Purpose.REPAIR})):
         db.session.add(Fund(code=code, name_th=code, name_en=code, restricted=True, **restriction))

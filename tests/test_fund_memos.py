@@ -9,26 +9,24 @@ from flask_migrate import upgrade
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import build_app, database_url
 from core.db import db
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition
+from fixtures.core import build_app, database_url
+from fixtures.devices import new_type
+from fixtures.fund import give
 from fund import memos
 from fund.models import Fund, JournalEntry, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
-from lending_helpers import Api
 from maintenance.services import orders
 from maintenance.models import WorkKind
 
 
 @pytest.fixture
-def books(ctx):
+def books(treasurer):
     """One entry of each kind, standard and typed; returns them by name."""
-    treasurer = create_user("t", "long-enough", ["treasurer"])
-    ledger.ensure_chart()
-    wc = devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
-                              "reference_price_satang": 350_000}, by=None)
+    wc = new_type(reference_price_satang=350_000)
     donor = donations.create_donor({"name": "ร้านใจดี"}, by=treasurer)
     made = {"donation": donations.donate_cash(donor, 2_000_000, "GENERAL", PaymentMethod.CASH, by=treasurer).entry_id,
             "in_kind": donations.donate_in_kind(donor, [{"type": "WC"}], by=treasurer).entry_id}
@@ -83,11 +81,10 @@ def test_a_memo_whose_parameters_no_longer_fit_shows_as_stored(app, books):
 # --- pages, CSV and API -----------------------------------------------------------------------
 
 @pytest.fixture
-def api(client, api_headers, make_type):
+def api(treasurer_api, make_type):
     make_type("WC")
-    treasurer = Api(client, api_headers("treasurer"))
-    donor = treasurer.post("/api/v1/donors", {"name": "บริษัท ก"}, expect=201)
-    treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 1_000_000}, expect=201)
+    treasurer = treasurer_api
+    give(treasurer, 1_000_000, "บริษัท ก")
     bought = treasurer.post("/api/v1/purchases", {"device_type": "WC", "amount_satang": 350_000}, expect=201)
     treasurer.post(f"/api/v1/ledger/entries/{bought['entry_id']}/reverse", {}, expect=201)
     treasurer.post("/api/v1/purchases", {"device_type": "WC", "amount_satang": 350_000, "count": 1,
@@ -140,8 +137,7 @@ def _repair_paid_by_the_fund() -> tuple[int, str]:
     worker = create_user("m", "long-enough", ["maintenance"])
     treasurer = create_user("t", "long-enough", ["treasurer"])
     ledger.ensure_chart()
-    wc = devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
-                              "inspection_items": ["เบรก"]}, by=None)
+    wc = new_type(inspection_items=["เบรก"])
     db.session.add(Fund(code="REPAIRS", name_th="กองทุนซ่อม", name_en="Repairs", restricted=True,
                         purpose=Purpose.REPAIR))
     db.session.add(Fund(code="CHAIRS", name_th="กองทุนรถเข็น", name_en="Wheelchairs", restricted=True,

@@ -7,15 +7,15 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
-from conftest import both_databases
 from core.db import db
 from core.errors import ValidationError
-from core.users import create_user
 from devices import services as devices
 from devices.models import Acquisition, Device
+from fixtures.core import both_databases
+from fixtures.devices import new_type
+from fixtures.fund import give
 from fund.models import JournalEntry, PaymentMethod, Purpose
-from fund.services import donations, ledger, spending
-from lending_helpers import Api
+from fund.services import donations, spending
 
 ROWS = [{"brand": "Yuwell", "model": "H051", "serial": "YU-1001", "location": "ชั้นวาง A1"},
         {"brand": "Yuwell", "model": "H051", "serial": "YU-1002", "location": "ชั้นวาง A2"},
@@ -23,12 +23,9 @@ ROWS = [{"brand": "Yuwell", "model": "H051", "serial": "YU-1001", "location": "�
 
 
 @pytest.fixture
-def money(ctx):
+def money(treasurer):
     """A treasurer, a wheelchair type and ฿20,000 in the general fund."""
-    treasurer = create_user("t", "long-enough", ["treasurer"])
-    ledger.ensure_chart()
-    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
-                         "reference_price_satang": 350_000}, by=None)
+    new_type(reference_price_satang=350_000)
     donor = donations.create_donor({"name": "ก"}, by=treasurer)
     donations.donate_cash(donor, 2_000_000, "GENERAL", PaymentMethod.TRANSFER, by=treasurer)
     return treasurer
@@ -90,12 +87,10 @@ def test_a_repair_registers_no_device(money):
 # --- API --------------------------------------------------------------------------------------
 
 @pytest.fixture
-def api(client, api_headers, make_type, app):
+def api(treasurer_api, make_type):
     make_type("WC")
-    treasurer = Api(client, api_headers("treasurer"))
-    donor = treasurer.post("/api/v1/donors", {"name": "ร้านใจดี"}, expect=201)
-    treasurer.post("/api/v1/donations", {"donor_id": donor["id"], "amount_satang": 5_000_000}, expect=201)
-    return treasurer
+    give(treasurer_api, 5_000_000, "ร้านใจดี")
+    return treasurer_api
 
 
 @both_databases

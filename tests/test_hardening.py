@@ -9,11 +9,11 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from conftest import at_bangkok, build_app
+from fixtures.core import at_bangkok, build_app
 from core.db import db
 from devices.models import ScanEvent
 from fund.services import ledger
-from lending_helpers import Api
+from fixtures.core import Api
 
 
 # --- Cache-Control, Permissions-Policy, HSTS -----------------------------------------------------

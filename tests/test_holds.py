@@ -12,13 +12,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from conftest import both_databases
 from core.audit import AuditEvent
 from core.db import db
 from core.users import User, UserRole
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, HoldOverride, ReportKind
-from lending_helpers import ADL_BED_BOUND, ADL_HOME_BOUND, PERSON, Api
+from fixtures.core import both_databases
+from fixtures.lending import ADL_BED_BOUND, ADL_HOME_BOUND, PERSON
 from maintenance.services import orders
 from maintenance.models import WorkKind
 
@@ -27,9 +27,9 @@ STEPS = ["ล้างคราบ"]
 
 
 @pytest.fixture
-def api(client, api_headers, make_type):
+def api(api_as, make_type):
     make_type("WC", inspection_items=ITEMS, cleaning_steps=STEPS, service_interval_days=90)
-    return {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor", "maintenance")}
+    return {role: api_as(role) for role in ("staff", "assessor", "supervisor", "maintenance")}
 
 
 def approved(api, adl=ADL_HOME_BOUND, urgency="normal"):
@@ -138,13 +138,13 @@ def _clean(device):
         if order.kind == WorkKind.CLEANING:
             orders.start(order, by=_user("maintenance"))
             orders.complete(order, {i: "pass" for i in orders.checklist_for(order)},
-                            by=_user("maintenance"))
+                                 by=_user("maintenance"))
 
 
 @both_databases
-def test_a_supervisor_may_lend_it_anyway_with_a_reason(app, client, api_headers, make_type, make_device):
+def test_a_supervisor_may_lend_it_anyway_with_a_reason(app, api_as, make_type, make_device):
     make_type("WC", inspection_items=ITEMS)
-    api = {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor", "maintenance")}
+    api = {role: api_as(role) for role in ("staff", "assessor", "supervisor", "maintenance")}
     tag = make_device("WC")
     make_hold(app, tag, "open_report", api)
     req = approved(api)

@@ -12,6 +12,7 @@ from core import audit
 from core.errors import PermissionDenied
 from core.steps import Steps
 from core.users import Role, User, UserRole
+from devices import services as device_services
 from devices import signals
 from fund.models import Purpose
 from lending.steps import STEPS as LENDING
@@ -43,7 +44,6 @@ def test_importing_a_service_loads_no_pages_forms_or_pdf_writer():
 
 
 def test_no_process_wide_registry_lists_in_devices():
-    import devices.services as device_services
     for name in ("NEXT_ACTIONS", "ACTION_ENDPOINTS", "SCAN_PANELS", "DEVICE_PANELS", "DEVICE_FLAGS"):
         assert not hasattr(device_services, name)
 

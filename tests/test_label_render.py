@@ -7,9 +7,9 @@ import math
 
 import pypdfium2 as pdfium
 import pytest
-import zxingcpp
 from PIL import Image
 
+from fixtures.documents import RENDER_DPI, decode_qr, pdf_pages
 from labels.render import (
     DEFAULT_LAYOUT,
     LAYOUTS,
@@ -26,7 +26,6 @@ TYPES = [
     ("BD", "เตียงผู้ป่วยปรับระดับ", "Hospital bed"),
     ("WK", "ไม้เท้าสี่ขา", "Walker"),
 ]
-RENDER_DPI = 200
 
 
 def make_label(n: int, kind: int = 0) -> LabelData:
@@ -37,29 +36,6 @@ def make_label(n: int, kind: int = 0) -> LabelData:
 
 def make_labels(count: int) -> list[LabelData]:
     return [make_label(i + 1, i) for i in range(count)]
-
-
-def decode_qr(img: Image.Image) -> list[str]:
-    return [
-        r.text
-        for r in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
-    ]
-
-
-def pdf_pages(data: bytes) -> list[tuple[Image.Image, str]]:
-    """(rendered image, extracted text) for every page."""
-    doc = pdfium.PdfDocument(data)
-    try:
-        out = []
-        for page in doc:
-            img = page.render(scale=RENDER_DPI / 72).to_pil().convert("L")
-            textpage = page.get_textpage()
-            out.append((img, textpage.get_text_range()))
-            textpage.close()
-            page.close()
-        return out
-    finally:
-        doc.close()
 
 
 def test_thai_shaping_available() -> None:

@@ -6,8 +6,8 @@ import io
 import pytest
 from PIL import Image, features
 
-from conftest import BASE_URL
-from test_label_render import decode_qr, pdf_pages
+from fixtures.core import BASE_URL
+from fixtures.documents import decode_qr, pdf_pages
 
 
 def test_pillow_uses_raqm_for_thai():

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from core.audit import AccessEvent
 from core.db import db
+from fixtures.core import Api
+from fixtures.lending import ADL_BED_BOUND, ADL_HOME_BOUND, ADL_SOCIAL_BOUND, PERSON, national_id
 from lending.models import Loan
-from lending_helpers import ADL_BED_BOUND, ADL_HOME_BOUND, ADL_SOCIAL_BOUND, PERSON, Api, national_id
 from lending.services.people import normalize_national_id
 from core.errors import ValidationError
 
@@ -15,18 +16,18 @@ INSTRUCTIONS = ["ล็อกเบรกทุกครั้งก่อนล
 
 
 @pytest.fixture
-def staff(client, api_headers):
-    return Api(client, api_headers("staff"))
+def staff(api_as):
+    return api_as("staff")
 
 
 @pytest.fixture
-def assessor(client, api_headers):
-    return Api(client, api_headers("assessor"))
+def assessor(api_as):
+    return api_as("assessor")
 
 
 @pytest.fixture
-def supervisor(client, api_headers):
-    return Api(client, api_headers("supervisor"))
+def supervisor(api_as):
+    return api_as("supervisor")
 
 
 @pytest.fixture
@@ -125,7 +126,8 @@ def test_people_validation_and_duplicates(staff):
     nid = national_id("310050123456")
     new_person(staff, national_id=nid)
     response = staff.call("post", "/api/v1/people", json={**PERSON, "national_id": nid})
-    assert response.status_code == 409 and response.get_json()["errors"]["national_id"] == ["ลงทะเบียนแล้ว"]  # Thai unless the client asks otherwise
+    # Thai unless the client asks otherwise.
+    assert response.status_code == 409 and response.get_json()["errors"]["national_id"] == ["ลงทะเบียนแล้ว"]
     response = staff.call("post", "/api/v1/people", json={**PERSON, "national_id": "1101700230709"})
     assert response.status_code == 422 and "national_id" in response.get_json()["errors"]
     for bad, field in ((({**PERSON, "consent": None}), "consent"), ({**PERSON, "postcode": "2000"}, "postcode"),

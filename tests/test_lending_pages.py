@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from core.audit import AccessEvent
 from core.db import db
+from fixtures.lending import ADL_BED_BOUND, ADL_HOME_BOUND, national_id
 from lending.models import Loan, LendingRequest
-from lending_helpers import ADL_BED_BOUND, ADL_HOME_BOUND, national_id
 
 INSTRUCTIONS = ["ล็อกเบรกทุกครั้งก่อนลุกหรือนั่ง", "ตรวจลมยางทุกสัปดาห์"]
 KEYS = ("feeding", "grooming", "transfer", "toilet", "mobility", "dressing", "stairs", "bathing", "bowels", "bladder")

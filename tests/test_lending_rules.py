@@ -7,38 +7,32 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from conftest import at_bangkok, both_databases, race, user_named
 from core.db import db
 from core.errors import DomainError, InvalidTransition
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
+from fixtures.core import at_bangkok, both_databases, race
+from fixtures.devices import new_type
+from fixtures.lending import ADL_HOME_BOUND, PERSON, approved_request
+from fixtures.users import make_actors, user_named
 from lending import adl
 from lending.labels import REQUEST_STATUS_LABELS
 from lending.models import DependencyGroup, Loan, RequestStatus
 from lending.services import loans, people, pipeline, waitlist
-from lending_helpers import ADL_HOME_BOUND, PERSON
 
 INSTRUCTIONS = ["ล็อกเบรก", "ตรวจลมยาง"]
 
 
-@pytest.fixture
-def users(ctx):
-    made = {role: create_user(role, "long-enough", [role]) for role in ("staff", "assessor", "supervisor", "admin")}
-    db.session.commit()
-    return made
-
-
-def reserved_request(users, tag_count=1):
-    device_type = devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair",
-                                       "instructions": INSTRUCTIONS}, by=None)
+def reserved_request(actors, tag_count=1):
+    device_type = new_type(instructions=INSTRUCTIONS)
     tags = [devices.register_device(device_type, {}, by=None).tag for _ in range(tag_count)]
     person = people.create_person({k: v for k, v in PERSON.items() if k != "consent"}, PERSON["consent"],
-                                  by=users["staff"])
-    req = pipeline.submit(person, device_type, {"channel": "phone"}, by=users["staff"])
-    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=users["assessor"])
-    pipeline.decide(req, True, "", by=users["supervisor"])
-    waitlist.reserve(req, by=users["staff"])
+                                  by=actors["staff"])
+    req = pipeline.submit(person, device_type, {"channel": "phone"}, by=actors["staff"])
+    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
+    pipeline.decide(req, True, "", by=actors["supervisor"])
+    waitlist.reserve(req, by=actors["staff"])
     db.session.commit()
     return req.id, tags
 
@@ -57,30 +51,30 @@ def test_barthel_items_follow_the_thai_scoring():
     assert adl.item_errors([0] * 10) == [] and adl.item_errors([True] + [0] * 9) != []
 
 
-def test_follow_up_schedule_first_within_seven_days_then_monthly(users):
+def test_follow_up_schedule_first_within_seven_days_then_monthly(actors):
     with at_bangkok(2026, 11, 24, 9):
-        request_id, tags = reserved_request(users)
+        request_id, tags = reserved_request(actors)
         req = pipeline.get_request(request_id)
         loan = loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
-                             by=users["staff"])
+                             by=actors["staff"])
     assert loan.next_follow_up_on == dt.date(2026, 12, 1)
     assert [area for area, _ in loans.due_follow_ups(dt.date(2026, 11, 24))] == [("บ้านสวน", "4")]
     assert loans.due_follow_ups(dt.date(2026, 11, 23), horizon_days=0) == []
     loans.record_follow_up(loan, {"in_use": True, "condition": "good", "outcome": "stable",
-                                  "visited_on": dt.date(2026, 11, 30)}, by=users["assessor"])
+                                  "visited_on": dt.date(2026, 11, 30)}, by=actors["assessor"])
     assert loan.next_follow_up_on == dt.date(2026, 12, 30)
     with at_bangkok(2027, 1, 5, 9):
         loans.record_follow_up(loan, {"in_use": False, "condition": "good", "outcome": "died"},
-                               by=users["assessor"])
+                               by=actors["assessor"])
     assert loan.pickup_requested_on == dt.date(2027, 1, 5) and loan.next_follow_up_on is None
     assert loans.pickups() == [loan] and loans.due_follow_ups(dt.date(2027, 2, 1)) == []
 
 
-def test_the_database_allows_one_open_loan_per_device(users):
-    request_id, tags = reserved_request(users)
+def test_the_database_allows_one_open_loan_per_device(actors):
+    request_id, tags = reserved_request(actors)
     req = pipeline.get_request(request_id)
     loan = loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
-                         by=users["staff"])
+                         by=actors["staff"])
     db.session.commit()
     db.session.add(Loan(device_id=loan.device_id, person_id=loan.person_id, request_id=req.id + 1000,
                         acknowledged_by="y"))
@@ -89,12 +83,12 @@ def test_the_database_allows_one_open_loan_per_device(users):
     db.session.rollback()
 
 
-def test_services_check_roles(users):
-    request_id, tags = reserved_request(users)
+def test_services_check_roles(actors):
+    request_id, tags = reserved_request(actors)
     req = pipeline.get_request(request_id)
     with pytest.raises(DomainError) as info:
         loans.deliver(req, devices.get_device(tags[0]), instructions=INSTRUCTIONS, acknowledged_by="x",
-                      by=users["assessor"])
+                      by=actors["assessor"])
     assert info.value.code == 403
 
 
@@ -102,9 +96,7 @@ def test_services_check_roles(users):
 def test_two_staff_delivering_the_same_device_at_once(app):
     """Real concurrent connections: exactly one delivery wins, the other gets a 409."""
     with app.app_context():
-        staff = {role: create_user(role, "long-enough", [role])
-                 for role in ("staff", "assessor", "supervisor")}
-        db.session.commit()
+        staff = make_actors("staff", "assessor", "supervisor")
         staff["staff2"] = create_user("staff2", "long-enough", ["staff"])
         db.session.commit()
         request_id, tags = reserved_request(staff)
@@ -124,19 +116,12 @@ def test_two_staff_delivering_the_same_device_at_once(app):
 @both_databases
 def test_two_reservations_of_one_device_at_once(app):
     with app.app_context():
-        actors = {role: create_user(role, "long-enough", [role]) for role in ("staff", "assessor", "supervisor")}
-        db.session.commit()
+        actors = make_actors("staff", "assessor", "supervisor")
         first, tags = reserved_request(actors)
         # Release it, then two approved requests race for the same chair.
         pipeline.cancel(pipeline.get_request(first), "test", by=actors["staff"])
         db.session.commit()
-        ids = []
-        for _ in range(2):
-            person = people.create_person({"first_name": "ก"}, {"given_by": "ก"}, by=actors["staff"])
-            req = pipeline.submit(person, devices.get_type("WC"), {"channel": "phone"}, by=actors["staff"])
-            pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
-            pipeline.decide(req, True, "", by=actors["supervisor"])
-            ids.append(req.id)
+        ids = [approved_request(actors).id for _ in range(2)]
         db.session.commit()
     def reserve(request_id):
         # Both give a reason to go out of turn: the race is for the chair alone.
@@ -159,34 +144,34 @@ ALLOWED = {  # step -> the states it may start from
 }
 
 
-def _request_in(state: str, users) -> tuple:
+def _request_in(state: str, actors) -> tuple:
     """A request brought to ``state`` through the services, and a spare available device."""
     device_type = devices.get_type("WC")
-    person = people.create_person({"first_name": "ทดสอบ"}, {"given_by": "ทดสอบ"}, by=users["staff"])
-    req = pipeline.submit(person, device_type, {"channel": "phone"}, by=users["staff"])
+    person = people.create_person({"first_name": "ทดสอบ"}, {"given_by": "ทดสอบ"}, by=actors["staff"])
+    req = pipeline.submit(person, device_type, {"channel": "phone"}, by=actors["staff"])
     if state == "cancelled":
-        pipeline.cancel(req, "ทดสอบ", by=users["staff"])
+        pipeline.cancel(req, "ทดสอบ", by=actors["staff"])
     elif state != "submitted":
         if state == "assessment_scheduled":
-            pipeline.schedule_assessment(req, dt.date(2026, 12, 1), None, by=users["staff"])
+            pipeline.schedule_assessment(req, dt.date(2026, 12, 1), None, by=actors["staff"])
         else:
-            pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=users["assessor"])
+            pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
             if state == "rejected":
-                pipeline.decide(req, False, "ไม่เหมาะสม", by=users["supervisor"])
+                pipeline.decide(req, False, "ไม่เหมาะสม", by=actors["supervisor"])
             elif state != "assessed":
                 if state == "waitlisted":
                     for device in db.session.scalars(select(devices.Device)):
                         if device.status == DeviceStatus.AVAILABLE:
                             devices.set_status(device, DeviceStatus.LOST, expect=(DeviceStatus.AVAILABLE,),
                                                by=None, action="test.hidden")
-                pipeline.decide(req, True, "", by=users["supervisor"])
+                pipeline.decide(req, True, "", by=actors["supervisor"])
                 if state in ("reserved", "delivered", "closed"):
-                    waitlist.reserve(req, by=users["staff"])
+                    waitlist.reserve(req, by=actors["staff"])
                 if state in ("delivered", "closed"):
                     loan = loans.deliver(req, req.device, instructions=INSTRUCTIONS, acknowledged_by="x",
-                                         by=users["staff"])
+                                         by=actors["staff"])
                     if state == "closed":
-                        loans.receive_return(loan, Condition.GOOD, by=users["staff"])
+                        loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
     assert req.status.value == state
     spare = devices.register_device(device_type, {}, by=None)
     return req, spare
@@ -206,19 +191,18 @@ STEPS = {
 
 @pytest.mark.parametrize("state", [s.value for s in RequestStatus])
 @pytest.mark.parametrize("step", list(STEPS))
-def test_every_step_from_every_state(users, state, step):
-    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair", "instructions": INSTRUCTIONS},
-                        by=None)
+def test_every_step_from_every_state(actors, state, step):
+    new_type(instructions=INSTRUCTIONS)
     devices.register_device(devices.get_type("WC"), {}, by=None)
-    req, spare = _request_in(state, users)
+    req, spare = _request_in(state, actors)
     db.session.commit()
     if state in ALLOWED[step]:
-        STEPS[step](req, spare, users)
+        STEPS[step](req, spare, actors)
         db.session.commit()
         assert req.status.value != state or step in ("schedule", "assess")
     else:
         with pytest.raises(InvalidTransition) as info:
-            STEPS[step](req, spare, users)
+            STEPS[step](req, spare, actors)
         assert info.value.current_state == state
         assert str(REQUEST_STATUS_LABELS[RequestStatus(state)]) in str(info.value.message)  # named, in Thai
         db.session.rollback()

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PASSWORD
 
 from core.money import format_baht
 from core.db import db
+from core.forms import LoginForm
 from core.i18n import format_number
 from core.users import User
+from fixtures.users import PASSWORD
 
 ENGLISH = '<html lang="en"'
 THAI = '<html lang="th"'
@@ -121,7 +122,6 @@ def test_a_negative_amount_puts_the_minus_before_the_baht_sign():
 
 
 def test_wtforms_own_messages_are_in_the_readers_language(app):
-    from core.forms import LoginForm
     for lang, expected in (("th", "กรุณากรอกช่องนี้"), ("en", "This field is required.")):
         with app.test_request_context("/login", method="POST", data={}, headers={"Accept-Language": lang}):
             form = LoginForm(meta={"csrf": False})

@@ -4,34 +4,27 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from conftest import both_databases, race, user_named
 from core.db import db
 from core.errors import DomainError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, ReportKind
+from fixtures.core import both_databases, race
+from fixtures.devices import new_type
+from fixtures.lending import approved_request
+from fixtures.maintenance import ITEMS, STEPS, passing
+from fixtures.users import make_actors, user_named
 from fund.models import Allocation, PaymentMethod
 from fund.services import donations, ledger
-from lending.services import loans, people, pipeline, waitlist
-from lending_helpers import ADL_HOME_BOUND, approved_request
+from lending.services import loans, waitlist
 from maintenance.services import figures, orders
 from maintenance.models import WorkKind, WorkOrder, WorkStatus
-
-STEPS = ["ล้างคราบ", "เช็ดน้ำยาฆ่าเชื้อ"]
-
-
-def passing(order):
-    return {item: "pass" for item in orders.checklist_for(order)}
 
 
 def lend_and_return(actors):
     """Take one wheelchair through a loan and back; returns its tag."""
-    wc = devices.get_type("WC")
-    tag = devices.register_device(wc, {}, by=None).tag
-    person = people.create_person({"first_name": "ก"}, {"given_by": "ก"}, by=actors["staff"])
-    req = pipeline.submit(person, wc, {"channel": "phone"}, by=actors["staff"])
-    pipeline.record_assessment(req, {"adl_items": ADL_HOME_BOUND, "suitable": True}, by=actors["assessor"])
-    pipeline.decide(req, True, "", by=actors["supervisor"])
+    tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
+    req = approved_request(actors)
     waitlist.reserve(req, by=actors["staff"])
     loan = loans.deliver(req, req.device, instructions=[], acknowledged_by="x", by=actors["staff"])
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
@@ -39,14 +32,11 @@ def lend_and_return(actors):
 
 
 @pytest.fixture
-def actors(ctx):
-    made = {r: create_user(r, "long-enough", [r]) for r in ("staff", "assessor", "supervisor", "maintenance",
-                                                           "treasurer", "admin")}
-    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair", "cleaning_steps": STEPS,
-                         "contact_time_minutes": 10, "inspection_items": ["เบรก", "ยาง"],
-                         "reference_price_satang": 350_000}, by=None)
+def actors(actors):
+    """Every role, and wheelchairs cleaned in two steps with ten minutes' contact time."""
+    new_type(cleaning_steps=STEPS, contact_time_minutes=10, inspection_items=ITEMS, reference_price_satang=350_000)
     db.session.commit()
-    return made
+    return actors
 
 
 def waiting_request(actors):
@@ -94,7 +84,7 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     before = db.session.scalar(select(func.count()).select_from(Allocation))
     with pytest.raises(DomainError) as info:  # the fund is empty: refused, nothing written
         orders.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
-                        condition=Condition.GOOD)
+                          condition=Condition.GOOD)
     assert info.value.code == 409
     db.session.rollback()
     assert orders.get_order(repair.id).status == WorkStatus.IN_PROGRESS or \
@@ -104,7 +94,7 @@ def test_a_failed_inspection_opens_a_repair_and_the_fund_pays_it(actors):
     gift = donations.donate_cash(donor, 100_000, ledger.GENERAL_FUND, PaymentMethod.CASH, by=actors["treasurer"])
     repair = orders.get_order(repair.id)
     orders.complete(repair, {}, by=actors["maintenance"], labour_hours=1, labour_rate_satang=20_000,
-                    condition=Condition.GOOD)
+                      condition=Condition.GOOD)
     assert repair.total_satang == 50_000 and repair.spending_id is not None
     assert donations.allocated(gift) == 50_000
     assert devices.get_device(tag).status == DeviceStatus.AVAILABLE
@@ -130,12 +120,10 @@ def test_the_admin_override_closes_the_cleaning_order(actors):
 @both_databases
 def test_two_people_finishing_the_same_cleaning_at_once(app):
     with app.app_context():
-        actors = {r: create_user(r, "long-enough", [r]) for r in ("staff", "assessor", "supervisor")}
         for name in ("tech1", "tech2"):
             create_user(name, "long-enough", ["maintenance"])
-        devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair", "cleaning_steps": STEPS},
-                            by=None)
-        db.session.commit()
+        new_type(cleaning_steps=STEPS)
+        actors = make_actors("staff", "assessor", "supervisor")
         tag = lend_and_return(actors)
         db.session.commit()
         order_id = orders.open_orders(devices.get_device(tag))[0].id

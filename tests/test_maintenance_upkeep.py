@@ -8,49 +8,29 @@ import json
 import pytest
 from sqlalchemy import select
 
-from conftest import at_bangkok, both_databases, race, user_named
 from core import clock
 from core.db import db, utcnow
 from core.errors import DomainError
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
+from fixtures.core import at_bangkok, both_databases, race
+from fixtures.devices import new_type
+from fixtures.lending import approved_request, lend
+from fixtures.maintenance import ITEMS, STEPS, clean, passing
+from fixtures.users import user_named
 from lending.services import loans, waitlist
-from lending_helpers import approved_request
 from maintenance.services import figures, orders, preventive, retirement
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkOrder, WorkStatus
 
-STEPS = ["ล้างคราบ", "เช็ดน้ำยาฆ่าเชื้อ"]
-ITEMS = ["เบรก", "ยาง"]
-
-
-def passing(order):
-    return {item: "pass" for item in orders.checklist_for(order)}
-
 
 @pytest.fixture
-def actors(ctx):
-    made = {r: create_user(r, "long-enough", [r]) for r in ("staff", "assessor", "supervisor", "maintenance",
-                                                           "treasurer", "admin", "donor")}
-    devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair", "cleaning_steps": STEPS,
-                         "inspection_items": ITEMS, "reference_price_satang": 350_000,
-                         "service_interval_days": 90, "service_interval_loans": 2}, by=None)
+def actors(actors):
+    """Every role, and wheelchairs serviced every 90 days or every two loans."""
+    new_type(cleaning_steps=STEPS, inspection_items=ITEMS, reference_price_satang=350_000,
+             service_interval_days=90, service_interval_loans=2)
     db.session.commit()
-    return made
-
-
-def lend(actors, tag):
-    """Deliver the device to a new person; returns the loan."""
-    device = devices.get_device(tag)
-    req = approved_request(actors, device.type.code)
-    waitlist.reserve(req, device, by=actors["staff"])
-    return loans.deliver(req, device, instructions=[], acknowledged_by="x", by=actors["staff"])
-
-
-def clean(actors, device):
-    for order in orders.open_orders(device):
-        orders.start(order, by=actors["maintenance"])
-        orders.complete(order, passing(order), by=actors["maintenance"])
+    return actors
 
 
 def new_device(**fields):
@@ -92,7 +72,7 @@ def test_no_reference_price_means_no_suggestion(ctx):
 
 def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
     tag = new_device().tag
-    loan = lend(actors, tag)
+    loan = lend(actors, devices.get_device(tag))
     device = devices.get_device(tag)
     with pytest.raises(DomainError) as info:       # on loan: it must come back first
         retirement.request_retirement(device, RetirementKind.RETIRE, "เก่า", by=actors["maintenance"])
@@ -108,7 +88,7 @@ def test_retiring_needs_a_supervisor_and_closes_the_open_orders(actors):
         retirement.request_retirement(device, RetirementKind.RETIRE, "x", by=actors["donor"])
     assert info.value.code == 403
     asked = retirement.request_retirement(device, RetirementKind.RETIRE, "ซ่อมไม่คุ้ม", by=actors["maintenance"],
-                                          work_order=repair)
+                                        work_order=repair)
     assert asked.estimate_satang == 300_000 and device.status == DeviceStatus.RETURNED  # nothing moves yet
     with pytest.raises(DomainError) as info:      # one request at a time
         retirement.request_retirement(device, RetirementKind.LOST, "หาย", by=actors["staff"])
@@ -156,8 +136,7 @@ def test_two_requests_at_once_give_one_pending(app):
     with app.app_context():
         for name in ("s1", "s2"):
             create_user(name, "long-enough", ["staff"])
-        devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair"}, by=None)
-        tag = devices.register_device(devices.get_type("WC"), {}, by=None).tag
+        tag = devices.register_device(new_type(), {}, by=None).tag
         db.session.commit()
 
     def ask(username):
@@ -254,11 +233,11 @@ def test_due_by_days_or_by_loans_whichever_comes_first(actors):
     orders.complete(inspection, passing(inspection), by=actors["maintenance"])
     assert old.status == DeviceStatus.AVAILABLE and preventive.service_due().total == 0
     # Two loans since the last inspection make the fresh one due long before 90 days.
-    loan = lend(actors, fresh.tag)
+    loan = lend(actors, fresh)
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
     clean(actors, fresh)
     assert preventive.service_due_for(fresh) is None
-    lend(actors, fresh.tag)
+    lend(actors, fresh)
     found = preventive.service_due_for(fresh)
     assert found.by_loans and found.loans_since == 2 and found.on_loan and not found.by_days
     assert found.next_visit_on is not None
@@ -267,7 +246,7 @@ def test_due_by_days_or_by_loans_whichever_comes_first(actors):
 def test_a_device_on_loan_is_inspected_at_the_home(actors, app):
     with at_bangkok(2026, 5, 14, 9):  # lent when it was new, 200 days ago: due while at the home
         device = new_device(acquired_on=clock.today())
-        lend(actors, device.tag)
+        lend(actors, device)
     flags = devices.device_flags([device])
     assert device.id in flags
     order = orders.open_order(device, WorkKind.PREVENTIVE, by=actors["staff"], source="schedule")
@@ -321,7 +300,7 @@ def test_type_figures_mtbf_and_turnaround(actors):
     # Within the 90 days' service interval, so that it may be lent.
     a = new_device(acquired_on=(now - dt.timedelta(days=80)).date())
     b = new_device(acquired_on=(now - dt.timedelta(days=80)).date())
-    loan = lend(actors, a.tag)
+    loan = lend(actors, a)
     loans.receive_return(loan, Condition.GOOD, by=actors["staff"])
     [cleaning] = orders.open_orders(a)
     orders.start(cleaning, by=actors["maintenance"])

@@ -10,7 +10,7 @@ from marshmallow import ValidationError as SchemaError
 from werkzeug.datastructures import MultiDict
 from wtforms.validators import InputRequired, Optional
 
-from conftest import both_databases
+from fixtures.core import both_databases
 from core.forms import FlaskForm
 from core.money import (MAX_BAHT, MAX_SATANG, LazyBaht, MoneyField, Satang, baht_to_satang, format_amount,
                         format_baht, satang_to_baht)
@@ -26,7 +26,7 @@ def test_baht_to_satang_rounds_half_a_satang_to_even(baht, satang):
 
 def test_satang_to_baht_keeps_two_places_exactly():
     assert str(satang_to_baht(125_000)) == "1250.00" and str(satang_to_baht(-5)) == "-0.05"
-    assert satang_to_baht(None) is None and MAX_BAHT == Decimal("21474836.47")
+    assert satang_to_baht(None) is None and Decimal("21474836.47") == MAX_BAHT
     assert all(baht_to_satang(satang_to_baht(n)) == n for n in (0, 1, 99, 100, 123_456_789, MAX_SATANG))
 
 

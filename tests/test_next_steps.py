@@ -8,11 +8,12 @@ import re
 import pytest
 
 from core.db import db
-from core.users import User, create_user
+from core.users import User
 from devices import services as devices
 from devices.models import DeviceStatus
+from fixtures.devices import new_type
+from fixtures.lending import approved_request
 from lending.services import loans, waitlist
-from lending_helpers import approved_request
 from maintenance.services import orders, retirement
 from maintenance.models import RetirementKind
 
@@ -38,11 +39,11 @@ def _buttons(page: str) -> list[str]:
 
 def _device_in(status: DeviceStatus, users: dict[str, User]) -> str:
     """A device brought to ``status`` through the services, with what goes with it."""
-    device = devices.register_device(devices.get_type("WC"), {}, by=None)
+    device = devices.register_device(new_type(), {}, by=None)
     if status in (DeviceStatus.RETIRED, DeviceStatus.LOST):
         kind = RetirementKind.RETIRE if status == DeviceStatus.RETIRED else RetirementKind.LOST
         retirement.decide(retirement.request_retirement(device, kind, "ทดสอบ", by=users["staff"]), True, "",
-                          by=users["supervisor"])
+                           by=users["supervisor"])
     elif status != DeviceStatus.AVAILABLE:
         req = approved_request(users)
         waitlist.reserve(req, device, by=users["staff"], reason="ทดสอบ")
@@ -58,27 +59,16 @@ def _device_in(status: DeviceStatus, users: dict[str, User]) -> str:
     return device.tag
 
 
-@pytest.fixture
-def users(app):
-    """User ids by role. Requests run outside any app context of the test's own (a request in a
-    context the test holds would share its ``g``, and so the first request's actor)."""
-    with app.app_context():
-        made = {role: create_user(f"{role}-x", "long-enough-9", [role]).id for role in ROLES}
-        devices.create_type({"code": "WC", "name_th": "รถเข็น", "name_en": "Wheelchair"}, by=None)
-        db.session.commit()
-    return made
-
-
 def _tag_in(app, status, user_ids) -> str:
     with app.app_context():
         return _device_in(status, {role: db.session.get(User, uid) for role, uid in user_ids.items()})
 
 
 @pytest.mark.parametrize("status", list(DeviceStatus))
-def test_every_step_offered_opens_for_the_role(app, users, login, status):
-    tag = _tag_in(app, status, users)
+def test_every_step_offered_opens_for_the_role(app, actor_ids, login, status):
+    tag = _tag_in(app, status, actor_ids)
     for role in ROLES:
-        client = login(app.test_client(), users[role])
+        client = login(app.test_client(), actor_ids[role])
         for method, url in _steps(client.get(f"/d/{tag}").get_data(as_text=True)):
             response = getattr(client, method)(url, follow_redirects=True)
             assert response.status_code not in (403, 500), (role, status.value, method, url)
@@ -88,11 +78,11 @@ def test_every_step_offered_opens_for_the_role(app, users, login, status):
                 assert tried.status_code not in (403, 500), (role, status.value, url, landing, step)
 
 
-def test_the_check_sees_the_steps_and_the_buttons(app, users, login):
-    tag = _tag_in(app, DeviceStatus.RETURNED, users)
-    staff = login(app.test_client(), users["staff"])
+def test_the_check_sees_the_steps_and_the_buttons(app, actor_ids, login):
+    tag = _tag_in(app, DeviceStatus.RETURNED, actor_ids)
+    staff = login(app.test_client(), actor_ids["staff"])
     offered = _steps(staff.get(f"/d/{tag}").get_data(as_text=True))
     assert ("get", f"/maintenance/d/{tag}/retire") in offered
-    technician = login(app.test_client(), users["maintenance"])
+    technician = login(app.test_client(), actor_ids["maintenance"])
     order_page = technician.get(f"/maintenance/d/{tag}", follow_redirects=True).get_data(as_text=True)
     assert _buttons(order_page) == ["start", "part", "finish"]

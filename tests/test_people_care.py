@@ -2,20 +2,22 @@
 welfare referrals; and each home visitor's day ("my work") with the volunteers' zones."""
 from __future__ import annotations
 
-
 import pytest
+from sqlalchemy import select
 
-from conftest import at_bangkok
-from lending_helpers import ADL_BED_BOUND, PERSON, Api
+from core.db import db
+from core.users import User, UserRole
+from fixtures.core import at_bangkok
+from fixtures.lending import ADL_BED_BOUND, PERSON
 
 INSTRUCTIONS = ["ล็อกเบรก"]
 
 
 @pytest.fixture
-def api(client, api_headers, make_type, make_device):
+def api(api_as, make_type, make_device):
     make_type("WC", instructions=INSTRUCTIONS)
     make_type("AIR", "ที่นอนลม", "Air mattress")
-    return {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor")}
+    return {role: api_as(role) for role in ("staff", "assessor", "supervisor")}
 
 
 def lent(api, make_device, person_id=None, **person):
@@ -133,10 +135,6 @@ def test_my_work_is_my_zones_and_the_people_i_assessed(app, api, make_device, ma
 
 
 def _assessor_id(app):
-    from sqlalchemy import select
-
-    from core.db import db
-    from core.users import User, UserRole
     with app.app_context():
         return db.session.scalar(select(User.id).join(User.role_rows).where(UserRole.role == "assessor")
                                  .order_by(User.id).limit(1))

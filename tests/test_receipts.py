@@ -4,49 +4,14 @@ Thai line breaking and glyph coverage are tested for every document in test_thai
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import replace
 
 import pypdfium2 as pdfium
 import pytest
 
+from fixtures.documents import CERTIFICATE, RECEIPT, norm
 from core.money import amount_in_words, format_amount
-from fund.receipts import (BLESSING, CERTIFICATE_TITLE, RECEIPT_TITLE, TAX_NOTE, CertificateData,
-                           ReceiptData, certificate_pdf, receipt_pdf)
-
-MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"
-RECEIPT = ReceiptData(
-    receipt_label="2570/00012",
-    date_text="24 พ.ย. 2569",
-    center_name="ศูนย์กายอุปกรณ์ เทศบาลเมืองบ้านสวน",
-    fund_owner="กองทุนสวัสดิการชุมชน เทศบาลเมืองบ้านสวน",
-    center_address="99 ถนนสุขุมวิท ตำบลบ้านสวน อำเภอเมืองชลบุรี จังหวัดชลบุรี 20000",
-    center_phone="038-184-5555",
-    center_tax_id="0994000123456",
-    donor_name="นางสมศรี ใจดี",
-    donor_tax_id="3101700123456",
-    donor_address="12/3 หมู่ 4 ถนนสุขุมวิท ตำบลบ้านสวน อำเภอเมืองชลบุรี จังหวัดชลบุรี 20000",
-    amount_satang=125_050,
-    fund_name="กองทุนทั่วไป (ไม่จำกัดวัตถุประสงค์)",
-    method_text="โอนเงิน",
-    treasurer_name="นางสาวพรทิพย์ รักงาน",
-)
-CERTIFICATE = CertificateData(
-    date_text="24 พ.ย. 2569",
-    center_name="ศูนย์กายอุปกรณ์ เทศบาลเมืองบ้านสวน",
-    fund_owner="กองทุนสวัสดิการชุมชน เทศบาลเมืองบ้านสวน",
-    donor_name="บริษัท ชลบุรีการแพทย์ จำกัด",
-    items=("รถเข็นวีลแชร์ (มาตรฐาน) 2 คัน", "เตียงผู้ป่วยปรับระดับ 1 เตียง",
-           "ที่นอนลมป้องกันแผลกดทับ 3 ชุด"),
-    signer_name="นายประเสริฐ มั่นคง",
-    signer_title="ประธานกองทุนสวัสดิการชุมชน",
-)
-
-
-def norm(text: str) -> str:
-    """No whitespace and no Thai combining marks (pdfium returns stacked marks reordered)."""
-    return re.sub(rf"[\s\u200b{MARKS}]", "", unicodedata.normalize("NFC", text))
+from fund.receipts import BLESSING, CERTIFICATE_TITLE, RECEIPT_TITLE, TAX_NOTE, certificate_pdf, receipt_pdf
 
 
 def extract(pdf: bytes, raw: bool = False) -> tuple[int, str, dict[str, str], tuple[float, float]]:

@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from conftest import both_databases
 from core.db import db
+from fixtures.core import both_databases
+from fixtures.lending import ADL_BED_BOUND, PERSON
 from lending.models import RequestItem
-from lending_helpers import ADL_BED_BOUND, PERSON, Api
 
 BED_STEPS = ["ปรับระดับหัวเตียงด้วยมือหมุน"]
 
 
 @pytest.fixture
-def api(client, api_headers, make_type, make_device):
+def api(api_as, make_type, make_device):
     make_type("BED", "เตียงผู้ป่วย", "Hospital bed", instructions=BED_STEPS)
     make_type("AIR", "ที่นอนลม", "Air mattress")
     make_type("WC")
-    return {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor")}
+    return {role: api_as(role) for role in ("staff", "assessor", "supervisor")}
 
 
 def two_items(api, **extra):

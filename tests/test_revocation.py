@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from conftest import PASSWORD, build_app, user_named
+from fixtures.core import build_app
+from fixtures.users import PASSWORD, user_named
 from core.audit import AuditEvent
 from core.db import db
 from core.passwords import DEMO_PASSWORD

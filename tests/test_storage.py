@@ -10,12 +10,12 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
-from conftest import both_databases, build_app, database_url
 from core import audit
 from core.audit import AuditEvent
 from core.db import db
 from devices import services
 from devices.models import Device
+from fixtures.core import both_databases, build_app, database_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -156,7 +156,8 @@ def test_existing_requests_and_loans_migrate_to_one_item_each(app_before_items):
         f"'delivered', {now}, {now}, 'เหมาะสม', 1, {now}, '', 1)",
         "INSERT INTO requests (id, person_id, device_type_id, channel, urgency, requested_by_name, "
         "requested_by_relation, requested_by_phone, reason, status, created_at, status_changed_at, decision_reason, "
-        f"cancel_reason, version) VALUES (2, 1, 1, 'line', 'high', '', '', '', '', 'assessed', {now}, {now}, '', '', 1)",
+        f"cancel_reason, version) VALUES (2, 1, 1, 'line', 'high', '', '', '', '', 'assessed', {now}, {now}, '', '', "
+        "1)",
         "INSERT INTO loans (id, device_id, person_id, request_id, delivered_at, instructions, acknowledged_by, "
         f"acknowledged_relation, photo_type, return_notes) VALUES (1, 1, 1, 1, {now}, '[]', 'ก', '', '', '')",
         "INSERT INTO follow_ups (id, loan_id, visited_on, in_use, condition, outcome, problems, notes, created_at) "

@@ -15,17 +15,16 @@ import logging
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import accumulate, groupby
-from typing import Callable
 
 import pypdfium2 as pdfium
 import pytest
 from pythainlp.tokenize import word_tokenize
-from test_agreement import DATA
-from test_receipts import CERTIFICATE, RECEIPT
 
 from core.pdf import EXTRA_WORDS, LINE_HEIGHT, ThaiDocument, fit_lines
+from fixtures.documents import AGREEMENT, CERTIFICATE, MARKS, RECEIPT
 from fund.receipts import certificate_pdf, receipt_pdf
 from labels.render import LabelData, sheet_pdf
 from lending.agreement import agreement_pdf
@@ -39,7 +38,6 @@ SAMPLE = ("ผู้ยืมและผู้ดูแลจะใช้กา
 SPACELESS = ("โรงพยาบาลส่งเสริมสุขภาพตำบลประสานงานกับสำนักงานสาธารณสุขจังหวัดและคณะกรรมการกองทุน"
              "หลักประกันสุขภาพเพื่อจัดหากายอุปกรณ์สำหรับผู้ป่วยติดเตียงผู้สูงอายุและผู้พิการในชุมชน"
              "โดยนักกายภาพบำบัดประเมินความเหมาะสมก่อนส่งมอบ")
-MARKS = "\u0e31\u0e34-\u0e3a\u0e47-\u0e4e"  # the zero-width (combining) marks
 NOT_FIRST = re.compile(f"[{MARKS}ะาำๅๆ]|ฯ(?!ลฯ)")  # never start a line (ฯลฯ may)
 CODES = ("BS-WC-00042", "038-184-5555", "Alternating", "mattress", "๑๒๓๔๕")
 
@@ -69,7 +67,7 @@ def doc():
     pdf.output()  # closes the font files fpdf2 keeps open until then
 
 
-TEXTS = [SAMPLE, SPACELESS, " ".join(DATA.instructions),
+TEXTS = [SAMPLE, SPACELESS, " ".join(AGREEMENT.instructions),
          f"{RECEIPT.donor_address} ผู้บริจาคสามารถนำไปใช้สิทธิลดหย่อนภาษีได้ตามที่กฎหมายกำหนด"
          " เลขที่ 2570/00012 กรุงเทพฯ ต่างๆ นานา"]
 
@@ -150,7 +148,7 @@ def _label(text: str) -> bytes:
 # Each document with ``text`` in a field that wraps.
 DOCUMENTS: dict[str, Callable[[str], bytes]] = {
     "label": _label,
-    "agreement": lambda text: agreement_pdf(replace(DATA, instructions=(text,))),
+    "agreement": lambda text: agreement_pdf(replace(AGREEMENT, instructions=(text,))),
     "receipt": lambda text: receipt_pdf(replace(RECEIPT, donor_address=text)),
     "certificate": lambda text: certificate_pdf(replace(CERTIFICATE, items=(text,))),
 }

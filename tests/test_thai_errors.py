@@ -25,12 +25,12 @@ from core.db import db
 from core.errors import MACHINE_CODES, DomainError, InvalidTransition, readable_messages
 from devices import services as devices
 from devices.models import ReportKind
-from lending_helpers import ADL_HOME_BOUND, PERSON, Api, national_id
+from fixtures.lending import ADL_HOME_BOUND, PERSON, national_id
 from maintenance.services import orders
 from maintenance.models import WorkKind
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "reports", "demo")
+PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "demo")
 LAZY = {"_l": 1, "lazy_ngettext": 2}  # the lazy translations and how many msgids each takes
 IMPORTS = {"_l": "lazy_gettext", "lazy_ngettext": "lazy_ngettext"}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([a-zA-Z%])")
@@ -319,7 +319,7 @@ def test_english_runs_finds_sentences_and_leaves_codes_names_and_thai_alone():
 
 
 @pytest.fixture
-def world(app, client, api_headers, make_type, make_device):
+def world(app, api_as, make_type, make_device):
     """A center with one of each thing an error can be about.
 
     BS-WC-00001 is on loan (delivered today); 00002 is in stock, edited once (version 2) and
@@ -328,7 +328,7 @@ def world(app, client, api_headers, make_type, make_device):
     """
     make_type("WC")
     tags = [make_device("WC", brand=BRAND) for _ in range(4)]
-    api = {role: Api(client, api_headers(role)) for role in ("staff", "assessor", "supervisor", "maintenance")}
+    api = {role: api_as(role) for role in ("staff", "assessor", "supervisor", "maintenance")}
 
     def request(step: str, **person) -> dict:
         who = api["staff"].post("/api/v1/people", {**PERSON, "national_id": None, **person}, expect=201)

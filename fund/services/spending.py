@@ -110,8 +110,8 @@ def _devices_bought(purpose: Purpose, device_type: DeviceType | None, device_cou
     if items and device_count and len(items) != device_count:
         raise ValidationError(
             _l("The devices listed do not match the number bought."),
-            {"devices": [lazy_ngettext("List the %(num)d device bought.", "List one device for each of the %(num)d bought.",
-                                       device_count)]})
+            {"devices": [lazy_ngettext("List the %(num)d device bought.",
+                                       "List one device for each of the %(num)d bought.", device_count)]})
     rows = [{f: (item.get(f) or "").strip() for f in DEVICE_FIELDS} for item in items] or \
         [dict.fromkeys(DEVICE_FIELDS, "") for _ in range(device_count)]
     errors: dict[str, dict[str, list]] = {}

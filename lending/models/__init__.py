@@ -8,8 +8,8 @@ from lending.models.requests import (GROUP_RANK, OPEN_ITEM_STATES, OPEN_REQUEST_
                                      RequestItem, RequestStatus, Urgency)
 
 __all__ = [
-    "GROUP_RANK", "NURSE_ONLY_TASKS", "OPEN_ITEM_STATES", "OPEN_REFERRAL_STATES", "OPEN_REQUEST_STATES", "PICKUP_OUTCOMES",
-    "RESERVABLE_ITEM_STATES", "URGENCY_RANK", "ItemStatus", "RequestItem",
+    "GROUP_RANK", "NURSE_ONLY_TASKS", "OPEN_ITEM_STATES", "OPEN_REFERRAL_STATES", "OPEN_REQUEST_STATES",
+    "PICKUP_OUTCOMES", "RESERVABLE_ITEM_STATES", "URGENCY_RANK", "ItemStatus", "RequestItem",
     "Assessment", "CareNeed", "CareTask", "Carer", "Channel", "ChronicCondition", "ConsentRecord", "DependencyGroup",
     "DisabilityType", "FollowUp", "LendingRequest", "LifeStatus", "Loan", "Outcome", "Person", "ReferralStatus",
     "RequestStatus", "Urgency", "VolunteerZone", "WelfareReferral",

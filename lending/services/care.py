@@ -67,7 +67,8 @@ def refer(person: Person, reason: str, *, by: User, on: dt.date | None = None) -
                        {"state": [ReferralStatus.REFERRED.value]})
     on = on or clock.today()
     if on > clock.today():
-        raise ValidationError(_l("The date cannot be in the future."), {"referred_on": [_l("The date cannot be in the future.")]})
+        raise ValidationError(_l("The date cannot be in the future."),
+                              {"referred_on": [_l("The date cannot be in the future.")]})
     referral = WelfareReferral(person=person, reason=reason, referred_on=on, referred_by_id=by.id)
     db.session.add(referral)
     db.session.flush()

@@ -337,7 +337,7 @@ def cancel_items(req: LendingRequest, chosen: list[RequestItem], reason: str, *,
 
 def board_counts() -> dict[RequestStatus, int]:
     rows = db.session.execute(select(LendingRequest.status, db.func.count()).group_by(LendingRequest.status))
-    return {status: count for status, count in rows}
+    return dict(rows.all())
 
 
 def requests_query(status: RequestStatus | None = None, type_code: str = "", person_id: int | None = None):

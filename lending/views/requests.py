@@ -61,7 +61,8 @@ def request_new():
     q = request.args.get("q", "")[:80]
     matches = list(db.session.scalars(people.search_query(q).limit(10))) if q and person is None else []
     created, status = submit(form, lambda: pipeline.submit(
-        people.get_person(id_or_none(form.person_id.data) or 0), [devices.get_type(code) for code in form.device_type.data],
+        people.get_person(id_or_none(form.person_id.data) or 0),
+        [devices.get_type(code) for code in form.device_type.data],
         {f: getattr(form, f).data for f in ("channel", "urgency", "requested_by_name", "requested_by_relation",
                                             "requested_by_phone", "reason")}, by=current_actor()))
     if created is not None:

@@ -18,6 +18,7 @@ from core.db import db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.users import User
 from devices import services as devices
+from devices.labels import STATUS_LABELS as DEVICE_STATUS_LABELS
 from devices.models import Condition, Device, DeviceStatus, ProblemReport, ReportKind, ReportSource
 from fund import memos
 from fund.models import Purpose
@@ -75,7 +76,11 @@ def checklist_for(order: WorkOrder) -> list[str]:
 
 def open_order(device: Device, kind: WorkKind, *, by: User | None, source: str = "manual", description: str = "",
                problem_report: ProblemReport | None = None, parent: WorkOrder | None = None) -> WorkOrder:
-    """Open a work order. Raises Conflict when the device already has an open cleaning order."""
+    """Open a work order. Raises InvalidTransition for a device out of service (retired or
+    lost), Conflict when the device already has an open cleaning order."""
+    if device.status in (DeviceStatus.RETIRED, DeviceStatus.LOST):
+        raise InvalidTransition(_l("%(tag)s is %(state)s.", tag=device.tag, state=DEVICE_STATUS_LABELS[device.status]),
+                                device.status.value)
     order = WorkOrder(device_id=device.id, kind=kind, source=source, description=description,
                       problem_report_id=problem_report.id if problem_report else None,
                       parent_id=parent.id if parent else None, opened_by_id=by.id if by else None)

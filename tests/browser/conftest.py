@@ -19,6 +19,8 @@ What a test gets:
 - ``login(page, username, lang="th")``: log in through the login form.
 - ``set_language(page, lang)``: switch language through the header's language form.
 - ``axe(page)``: run axe-core's WCAG 2.2 A/AA rules on the page, fail listing the violations.
+- ``camera_page(video)``: a staff page whose camera films ``video`` (``browser.camera.y4m_of``
+  makes one of a label), in a Chromium of its own (``camera``).
 - ``live_server.url_for(endpoint, **values)``, ``live_server.demo`` (tags, ids and tokens
   picked from the demo data, see :class:`Demo`), ``live_server.app`` for database checks.
 
@@ -40,11 +42,12 @@ from flask import got_request_exception, url_for
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from conftest import build_app
+from browser.camera import Camera
 from core.db import db
 from core.users import User
 from demo.catalog import DEMO_PASSWORD
 from devices.models import Device
+from fixtures.core import build_app
 from fund.models import Donation, Donor
 from lending.models import LendingRequest, Loan
 from maintenance.models import OPEN_STATES, WorkOrder
@@ -341,6 +344,42 @@ def login(live_server) -> Callable:
         return page
 
     return _login
+
+
+@pytest.fixture(scope="package")  # as the shared browser
+def camera(browser, tmp_path_factory):
+    """The Chromium with a fake camera (``browser.camera``)."""
+    found = Camera(browser, tmp_path_factory.mktemp("camera"), CHROMIUM, CHROMIUM_ARGS)
+    yield found
+    found.chromium.close()
+
+
+@pytest.fixture
+def camera_page(camera, live_server):
+    """``camera_page(video, viewport=VIEWPORTS["phone"])``: a staff page, in Thai, whose camera
+    films ``video`` (Y4M bytes). Watched like ``new_page``'s pages."""
+    contexts, watches = [], []
+
+    def _open(video: bytes, viewport=VIEWPORTS["phone"]):
+        camera.film(video)
+        context = camera.chromium.new_context(viewport=viewport, locale="th-TH")
+        contexts.append(context)
+        context.grant_permissions(["camera"], origin=live_server.url)
+        context.add_init_script(CSP_LISTENER)
+        page = context.new_page()
+        watch = Watch()
+        watch.attach(page)
+        watches.append(watch)
+        live_server.set_locale("staff", "th")
+        login_as(page, live_server, "staff")
+        return page
+
+    live_server.errors.clear()
+    yield _open
+    for context in contexts:
+        context.close()
+    seen = [p for w in watches for p in w.problems] + live_server.errors
+    assert not seen, "problems on the page:\n  " + "\n  ".join(seen)
 
 
 def run_axe(page) -> list[dict]:

@@ -6,26 +6,21 @@ the status badge in the page's language (the labels come from the app's catalogs
 ``check`` is called on every page passed through (the ``axe`` fixture, or None to skip).
 
 The keyboard helpers move the focus with Tab as a keyboard user does and check at every
-stop that the focus can be seen. The camera helpers make a video of a label and give a
-Chromium whose fake camera films it (the ``camera_page`` fixture: import it, with ``camera``,
-into the test module).
+stop that the focus can be seen.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import io
-import os
 import random
 import re
 from collections.abc import Callable
 
-import pytest
 from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import select
 
-from browser.conftest import CHROMIUM, CHROMIUM_ARGS, CSP_LISTENER, VIEWPORTS, Watch, login_as
 from core import clock
 from core.dates import format_date, format_date_input
 from core.db import db
@@ -33,15 +28,13 @@ from core.users import User
 from devices import services as devices
 from devices.forms import STATUS_LABELS
 from devices.models import DeviceStatus
-from labels.render import label_png
-from labels.views import label_data
+from fixtures.lending import national_id
 from lending import adl
 from lending.forms import REQUEST_STATUS_LABELS
 from lending.models import RequestStatus
 from lending.services import loans, people, pipeline, waitlist
-from lending_helpers import national_id
 
-ADL_HOME_BOUND = dict(zip(adl.KEYS, [1, 1, 1, 1, 1, 1, 0, 0, 1, 1]))  # total 8: home-bound
+ADL_HOME_BOUND = dict(zip(adl.KEYS, [1, 1, 1, 1, 1, 1, 0, 0, 1, 1], strict=True))  # total 8: home-bound
 
 
 def photo_png() -> bytes:
@@ -118,99 +111,6 @@ def _expect_badge(live_server, page, kind: str, status, label) -> None:
     label = in_language(live_server, label, page.locator("html").get_attribute("lang"))
     assert f"{kind}-{status.value}" in shown[0] and shown[1] == label, (
         f"{page.url}: expected the badge {label!r} ({status.value}), found {shown}")
-
-
-# --- the camera -----------------------------------------------------------------------------
-
-FRAME_SIZE = (640, 480)
-
-
-def y4m_of(image: Image.Image, frames: int = 20, *, shift: float = 0.0, mirror: bool = False) -> bytes:
-    """A still YUV4MPEG2 video (4:2:0) of ``image`` on white, half the frame wide, in the middle
-    (where qr-scanner looks: a square of 2/3 of the frame's height).
-
-    ``shift`` moves the image right by that share of the frame (a label half out of view).
-    ``mirror`` flips the frame: qr-scanner shows a camera that does not face away (as
-    Chromium's fake one) mirrored, so a mirrored frame reads the right way round on the page.
-    Chromium's fake camera plays the file in a loop.
-    """
-    width, height = FRAME_SIZE
-    canvas = Image.new("RGB", FRAME_SIZE, "white")
-    scale = min(width * 0.5 / image.width, height * 0.5 / image.height)
-    label = image.convert("RGB").resize((round(image.width * scale), round(image.height * scale)),
-                                        Image.Resampling.LANCZOS)
-    canvas.paste(label, ((width - label.width) // 2 + round(shift * width), (height - label.height) // 2))
-    if mirror:
-        canvas = canvas.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    y, cb, cr = canvas.convert("YCbCr").split()
-    half = (width // 2, height // 2)
-    planes = (y.tobytes() + cb.resize(half, Image.Resampling.BOX).tobytes()
-              + cr.resize(half, Image.Resampling.BOX).tobytes())
-    header = f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode()
-    return header + (b"FRAME\n" + planes) * frames
-
-
-class Camera:
-    """A Chromium of its own, like the shared one, whose fake camera films a Y4M file.
-
-    Chromium takes the file at launch and opens it each time a page starts the camera, so
-    ``film`` puts another video in its place (a new file: the one being read stays intact).
-    """
-
-    def __init__(self, browser, folder):
-        self.video = folder / "camera.y4m"
-        self.film(y4m_of(Image.new("L", (8, 8), 255), frames=1))
-        self.chromium = browser.browser_type.launch(
-            executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                                  f"--use-file-for-fake-video-capture={self.video}"])
-
-    def film(self, video: bytes) -> None:
-        fresh = self.video.with_suffix(".new")
-        fresh.write_bytes(video)
-        os.replace(fresh, self.video)
-
-
-@pytest.fixture(scope="package")  # as the shared browser
-def camera(browser, tmp_path_factory):
-    """The Chromium with a fake camera (import this fixture into the test module)."""
-    found = Camera(browser, tmp_path_factory.mktemp("camera"))
-    yield found
-    found.chromium.close()
-
-
-@pytest.fixture
-def camera_page(camera, live_server):
-    """``camera_page(video, viewport=VIEWPORTS["phone"])``: a staff page, in Thai, whose camera
-    films ``video`` (Y4M bytes). Watched like ``new_page``'s pages."""
-    contexts, watches = [], []
-
-    def _open(video: bytes, viewport=VIEWPORTS["phone"]):
-        camera.film(video)
-        context = camera.chromium.new_context(viewport=viewport, locale="th-TH")
-        contexts.append(context)
-        context.grant_permissions(["camera"], origin=live_server.url)
-        context.add_init_script(CSP_LISTENER)
-        page = context.new_page()
-        watch = Watch()
-        watch.attach(page)
-        watches.append(watch)
-        live_server.set_locale("staff", "th")
-        login_as(page, live_server, "staff")
-        return page
-
-    live_server.errors.clear()
-    yield _open
-    for context in contexts:
-        context.close()
-    seen = [p for w in watches for p in w.problems] + live_server.errors
-    assert not seen, "problems on the page:\n  " + "\n  ".join(seen)
-
-
-def label_of(live_server, tag: str) -> Image.Image:
-    """The device's label as the app draws it (the PNG of ``/labels/<tag>.png``)."""
-    with live_server.app.test_request_context(base_url=live_server.url):
-        return Image.open(io.BytesIO(label_png(label_data(devices.get_device(tag)))))
 
 
 # --- keyboard -------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser.conftest import VIEWPORTS, format_violations, problems, run_axe
-from conftest import build_app
 from core.auth import access_of
+from fixtures.core import build_app
 
 # Routes that are not HTML pages, or only redirect to one that the sweep opens anyway.
 NOT_PAGES = {
@@ -54,7 +54,8 @@ VALUES_BY_NAME = {
     "token": lambda d: d.share_token,
 }
 # Forms whose empty submit must fail validation (so that the sweep changes no data).
-EMPTY_SUBMITS = ["auth.login", "auth.change_password", "people.person_new", "people.person_edit", "devices.type_new", "devices.type_edit",
+EMPTY_SUBMITS = ["auth.login", "auth.change_password", "people.person_new", "people.person_edit", "devices.type_new",
+                 "devices.type_edit",
                  "fund.donor_new", "fund.donation_new", "fund.in_kind_new", "fund.purchase_new",
                  "requests.assessment", "loans.follow_up", "loans.deliver"]
 # Who looks at a request in each state.

@@ -10,7 +10,8 @@ import re
 
 from PIL import Image
 
-from browser.flows import camera, camera_page, click, label_of, main_text, y4m_of  # noqa: F401 (fixtures)
+from browser.camera import label_of, y4m_of
+from browser.flows import click, main_text
 
 
 def test_the_video_has_the_frames_chromium_expects():

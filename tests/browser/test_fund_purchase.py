@@ -32,7 +32,8 @@ def test_a_purchase_of_three_listed_devices_by_keyboard_on_a_phone(new_page, liv
     press(page, "Enter")
     assert page.locator("fieldset.device-row legend").all_inner_texts() == [
         "อุปกรณ์ชิ้นที่ 1", "อุปกรณ์ชิ้นที่ 2", "อุปกรณ์ชิ้นที่ 3"]
-    assert page.locator("#rows-2-brand").input_value() == "Yuwell" and page.locator("#rows-2-serial").input_value() == ""
+    assert (page.locator("#rows-2-brand").input_value() == "Yuwell"
+            and page.locator("#rows-2-serial").input_value() == "")
     axe(page, "purchase rows, 360 px")
     assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
     fill(page, "#rows-1-serial", "KB-0002")

@@ -80,7 +80,8 @@ THAI_BREAKS_INSIDE_WORDS = """() => {
         if (!spaced && thai && !boundaries.has(g.index)) {
           const el = node.parentElement;
           found.push({where: el.tagName.toLowerCase() + (el.className ? "." + el.className.replace(/ /g, ".") : ""),
-                      context: text.slice(Math.max(0, g.index - 15), g.index) + "|" + text.slice(g.index, g.index + 15)});
+                      context: text.slice(Math.max(0, g.index - 15), g.index) + "|"
+                               + text.slice(g.index, g.index + 15)});
         }
       }
       last = {top: rect.top, height: rect.height, end: g.index + g.segment.length};
@@ -123,8 +124,8 @@ SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clie
 
 def add_css(page, rule: str) -> None:
     """Add a rule through the CSSOM (the page's CSP refuses a <style> element)."""
-    page.evaluate("(rule) => { const s = document.styleSheets; s[s.length - 1].insertRule(rule, s[s.length - 1].cssRules.length); }",
-                  rule)
+    page.evaluate("(rule) => { const s = document.styleSheets;"
+                  " s[s.length - 1].insertRule(rule, s[s.length - 1].cssRules.length); }", rule)
 
 
 def open_page(new_page, live_server, endpoint, user, values):

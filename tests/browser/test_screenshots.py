@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from browser.flows import camera, camera_page, label_of, y4m_of  # noqa: F401 (fixtures)
+from browser.camera import label_of, y4m_of
 from core.db import db
 from devices.models import Device, DeviceType
 

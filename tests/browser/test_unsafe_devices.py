@@ -200,7 +200,8 @@ def test_maintenance_clears_the_holds_from_the_scan_page(new_page, live_server, 
 
     # Back in stock, the overdue inspection still holds it: its step is on the scan page.
     tech.goto(live_server.url_for("devices.scan", tag=tag))
-    condition = tech.locator(".scan-card dl dt").get_by_text("สภาพ", exact=True).locator("xpath=following-sibling::dd[1]")
+    condition = (tech.locator(".scan-card dl dt").get_by_text("สภาพ", exact=True)
+                 .locator("xpath=following-sibling::dd[1]"))
     assert condition.inner_text() == "พอใช้"  # as the repair recorded it
     (overdue,) = hold_items(tech)
     assert overdue.startswith(OVERDUE)
