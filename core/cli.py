@@ -39,41 +39,38 @@ def create(username, roles, password, display_name):
     click.echo(f"created {user.username} with roles {', '.join(sorted(user.roles))}")
 
 
+def _apply(step, done: str) -> None:
+    """Run one account step and commit it, or stop with the service's reason."""
+    try:
+        step()
+    except DomainError as exc:
+        raise _refused(exc) from exc
+    db.session.commit()
+    click.echo(done)
+
+
 @users.command("set-password")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def set_password(username, password):
     """Set a new password for USERNAME; their sessions and API tokens end."""
-    try:
-        accounts.set_password(accounts.get_user(username), password, by=None)
-    except DomainError as exc:
-        raise _refused(exc) from exc
-    db.session.commit()
-    click.echo(f"password changed for {username}; their sessions and API tokens have ended")
+    _apply(lambda: accounts.set_password(accounts.get_user(username), password, by=None),
+           f"password changed for {username}; their sessions and API tokens have ended")
 
 
 @users.command("deactivate")
 @click.argument("username")
 def deactivate(username):
     """Stop USERNAME from logging in; their sessions and API tokens end at once."""
-    try:
-        accounts.deactivate(accounts.get_user(username), by=None)
-    except DomainError as exc:
-        raise _refused(exc) from exc
-    db.session.commit()
-    click.echo(f"{username} deactivated; their sessions and API tokens have ended")
+    _apply(lambda: accounts.deactivate(accounts.get_user(username), by=None),
+           f"{username} deactivated; their sessions and API tokens have ended")
 
 
 @users.command("reactivate")
 @click.argument("username")
 def reactivate(username):
     """Let USERNAME log in again."""
-    try:
-        accounts.reactivate(accounts.get_user(username), by=None)
-    except DomainError as exc:
-        raise _refused(exc) from exc
-    db.session.commit()
-    click.echo(f"{username} reactivated")
+    _apply(lambda: accounts.reactivate(accounts.get_user(username), by=None), f"{username} reactivated")
 
 
 @users.command("list")

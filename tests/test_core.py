@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from app import _database_url, create_app
-from core import dates
+from core import dates, money
 from core.auth import access_of, safe_next
 from core.db import db
 from core.errors import Conflict, ValidationError
@@ -132,10 +132,10 @@ def test_duplicate_username_conflicts(ctx):
 def test_users_cli(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "nurse", "--role", "assessor", "--role", "staff",
-                                 "--password", "nurse-pass-1"])
+                                 "--password", "ward-lamp-7-tea"])
     assert result.exit_code == 0, result.output
     assert "assessor, staff" in result.output
-    result = runner.invoke(args=["users", "create", "nurse", "--role", "staff", "--password", "nurse-pass-1"])
+    result = runner.invoke(args=["users", "create", "nurse", "--role", "staff", "--password", "ward-lamp-7-tea"])
     assert result.exit_code != 0 and "taken already" in result.output
     result = runner.invoke(args=["users", "create", "x", "--role", "wizard", "--password", "long-enough"])
     assert result.exit_code != 0
@@ -251,8 +251,8 @@ def test_datetime_and_baht_formatting():
     moment = dt.datetime(2026, 11, 24, 2, 5, tzinfo=dt.UTC)
     assert dates.format_datetime(moment, "th") == "24 พ.ย. 2569 09:05 น."
     assert dates.format_datetime(moment, "en") == "24 Nov 2026 09:05"
-    assert dates.format_baht(125000, "th") == "฿1,250.00"
-    assert dates.format_baht(None) == ""
+    assert money.format_baht(125000, "th") == "฿1,250.00"
+    assert money.format_baht(None) == ""
 
 
 def test_login_and_token_are_rate_limited(tmp_path):

@@ -30,7 +30,7 @@ from maintenance.services import orders
 from maintenance.models import WorkKind
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "demo")
+PACKAGES = ("core", "devices", "lending", "maintenance", "fund", "labels", "reports", "demo")
 LAZY = {"_l": 1, "lazy_ngettext": 2}  # the lazy translations and how many msgids each takes
 IMPORTS = {"_l": "lazy_gettext", "lazy_ngettext": "lazy_ngettext"}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?([a-zA-Z%])")
