@@ -363,12 +363,10 @@ def _backdate_order(order, opened_on: dt.date, took_days: int) -> None:
 def working_demo_logins() -> list[tuple[str, list]]:
     """The demo users whose password is still the demo one: none on a database that the demo
     loader did not make (the password policy refuses it on any other account)."""
-    found = []
-    for name, _display, roles in USERS:
-        user = db.session.scalar(select(User).where(User.username == name))
-        if user is not None and user.active and user.check_password(DEMO_PASSWORD):
-            found.append((name, roles))
-    return found
+    users = {user.username: user for user in db.session.scalars(
+        select(User).where(User.username.in_([name for name, _display, _roles in USERS])))}
+    return [(name, roles) for name, _display, roles in USERS
+            if name in users and users[name].active and users[name].check_password(DEMO_PASSWORD)]
 
 
 def print_logins() -> None:
