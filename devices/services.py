@@ -286,6 +286,7 @@ def open_reports(device: Device, kind: ReportKind | None = None) -> list[Problem
 
 def mark_report_handled(report: ProblemReport, *, by: User) -> ProblemReport:
     """Raises Conflict when the report was already handled."""
+    STEPS.check(by, "handle_report")
     if report.handled_at is not None:
         raise Conflict(_l("This report was handled already."), {"state": ["handled"]})
     report.handled_at = utcnow()

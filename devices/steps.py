@@ -10,4 +10,5 @@ STEPS = Steps({
     "edit": (Role.STAFF,),
     "set_status": (),                                  # a status set by hand, outside the lifecycle: admins only
     "override_hold": (Role.SUPERVISOR,),               # lend a device despite a hold, with a reason
+    "handle_report": (Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.MAINTENANCE, Role.TREASURER),
 })

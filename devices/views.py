@@ -153,7 +153,7 @@ def device_history(tag):
 
 
 @bp.route("/reports/<int:report_id>/handled", methods=["POST"])
-@require_role(*INTERNAL_ROLES)
+@STEPS.route("handle_report")
 def report_handled(report_id):
     report = db.get_or_404(ProblemReport, report_id)
     services.mark_report_handled(report, by=current_actor())

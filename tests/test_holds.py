@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from core.audit import AuditEvent
 from core.db import db
+from core.errors import PermissionDenied
 from core.users import User, UserRole
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, HoldOverride, ReportKind
 from fixtures.core import both_databases
+from fixtures.users import make_actors
 from fixtures.lending import ADL_BED_BOUND, ADL_HOME_BOUND, PERSON
 from maintenance.services import orders
 from maintenance.models import WorkKind
@@ -215,6 +217,10 @@ def test_cleaning_finished_while_a_public_report_is_open_stays_in_the_workshop(a
         _clean(device)
         assert device.status == DeviceStatus.IN_MAINTENANCE
         [report] = devices.open_reports(device)
+        donor = _user("donor") or make_actors("donor")["donor"]
+        with pytest.raises(PermissionDenied):             # a donor's account may not close it
+            devices.mark_report_handled(report, by=donor)
+        assert report.handled_at is None
         devices.mark_report_handled(report, by=_user("staff"))  # checked: nothing wrong
         assert device.status == DeviceStatus.AVAILABLE
         db.session.commit()
