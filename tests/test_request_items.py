@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core.audit import AuditEvent
 from core.db import db
 from fixtures.core import both_databases
 from fixtures.lending import ADL_BED_BOUND, PERSON
@@ -106,6 +107,25 @@ def test_cancel_one_item_or_what_is_left(app, api, make_device):
     # Nothing left to cancel: 409 naming the state.
     nothing = api["staff"].call("post", f"/api/v1/requests/{req['id']}/cancel", json={"reason": "x"})
     assert nothing.status_code == 409 and nothing.get_json()["errors"]["state"] == ["delivered"]
+
+
+def test_cancelling_one_item_before_the_assessment_leaves_the_request_where_it_was(app, api):
+    req = two_items(api)
+    air = req["items"][1]
+    req = api["staff"].post(f"/api/v1/requests/{req['id']}/cancel",
+                            {"reason": "ญาติซื้อที่นอนลมเอง", "item_id": air["id"]}, expect=200)
+    assert req["status"] == "submitted" and [i["status"] for i in req["items"]] == ["requested", "cancelled"]
+    with app.app_context():
+        [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "request.cancelled",
+                                                              AuditEvent.object_id == str(req["id"])))
+        assert "status" not in event.changes          # no false submitted -> assessed -> cancelled
+    req = api["staff"].post(f"/api/v1/requests/{req['id']}/cancel", {"reason": "ย้ายไปอยู่กับลูก"}, expect=200)
+    assert req["status"] == "cancelled"
+    with app.app_context():
+        moves = [event.changes.get("status") for event in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "request", AuditEvent.object_id == str(req["id"]))
+            .order_by(AuditEvent.id)) if "status" in event.changes]
+        assert moves == [[None, "submitted"], ["submitted", "cancelled"]]
 
 
 def test_bad_item_lists_are_422(api):

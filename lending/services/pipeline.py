@@ -79,6 +79,9 @@ def move_to(req: LendingRequest, new: RequestStatus, by: User | None, action: st
     audit.record(by, action, "request", req.id, {"status": [old, new], **(changes or {})})
 
 
+BEFORE_ASSESSMENT = (S.SUBMITTED, S.ASSESSMENT_SCHEDULED)
+
+
 def derived_status(req: LendingRequest) -> RequestStatus:
     """The request's status after the decision, from its items."""
     states = [item.status for item in req.items]
@@ -103,6 +106,8 @@ def item_step(item: RequestItem, new: ItemStatus, by: User | None, action: str,
     if new in (I.RETURNED, I.REJECTED, I.CANCELLED):
         item.closed_at = utcnow()
     new_request = derived_status(req)
+    if old_request in BEFORE_ASSESSMENT and new_request != S.CANCELLED:
+        new_request = old_request   # items still wait for their assessment: the request has not moved
     details = {"item": item.id, "device_type": item.device_type.code, "item_status": [old_item, new],
                **(changes or {})}
     if new_request != old_request:
