@@ -38,6 +38,8 @@ from maintenance import hooks as maintenance_hooks
 from maintenance.api import bp as maintenance_api_bp
 from maintenance.views import bp as maintenance_bp
 from reports.api import bp as reports_api_bp
+from privacy.api import bp as privacy_api_bp
+from privacy.views import bp as privacy_bp
 from lending.views import blueprints as lending_blueprints
 from labels.views import bp as labels_bp
 
@@ -159,10 +161,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(maintenance_bp)
     app.register_blueprint(fund_bp)
     app.register_blueprint(impact_bp)
+    app.register_blueprint(privacy_bp)
     # Each domain hooks into the others through named signals (devices/signals.py).
     for hooks in (device_hooks, lending_hooks, maintenance_hooks, fund_hooks):
         hooks.connect(app)
-    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp, reports_api_bp):
+    for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp, reports_api_bp,
+                privacy_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.
         csrf.exempt(blp)

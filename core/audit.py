@@ -29,7 +29,7 @@ from typing import Any
 import click
 from flask import g, has_request_context
 from flask.cli import AppGroup
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, event, select, text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, event, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -324,6 +324,9 @@ class AccessEvent(db.Model):
     object_id: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(40))
     request_id: Mapped[str | None] = mapped_column(String(32))
+    # What was asked, for a search: its text with every run of digits replaced by a keyed hash
+    # (core.pseudonyms), so the log never holds a national ID in the clear.
+    detail: Mapped[str | None] = mapped_column(String(300))
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -331,11 +334,28 @@ class AccessEvent(db.Model):
 make_append_only(AccessEvent.__table__)
 
 
-def record_access(user: User, object_type: str, object_id: Any, purpose: str) -> None:
+def record_access(user: User, object_type: str, object_id: Any, purpose: str, detail: str | None = None) -> None:
     """Log that ``user`` viewed personal data of an object (a page, an API read, a PDF)."""
     db.session.add(AccessEvent(user_id=user.id, object_type=object_type, object_id=str(object_id),
-                               purpose=purpose, request_id=current_request_id()))
+                               purpose=purpose, request_id=current_request_id(), detail=detail))
     db.session.flush()
+
+
+def record_accesses(user: User, object_type: str, object_ids: Iterable[Any], purpose: str,
+                    detail: str | None = None) -> int:
+    """Log that ``user`` viewed personal data of each of these objects (a list), in one INSERT.
+
+    One row per object, so "who looked at person X" reads the same index as single views do;
+    one statement, so a page of 50 people costs one round trip, not 50. Returns the rows written.
+    """
+    ids = list(dict.fromkeys(str(i) for i in object_ids if i is not None))
+    if not ids:
+        return 0
+    at, request_id = utcnow(), current_request_id()
+    db.session.execute(insert(AccessEvent), [
+        {"at": at, "user_id": user.id, "object_type": object_type, "object_id": object_id, "purpose": purpose,
+         "request_id": request_id, "detail": detail} for object_id in ids])
+    return len(ids)
 
 
 def accesses(object_type: str, object_id: Any, limit: int = 50) -> list[AccessEvent]:

@@ -22,3 +22,12 @@ class SelectPage(Page):
         if first > MAX_OFFSET:  # past any real list, and past what the database's integers hold
             return []
         return list(db.session.scalars(self.collection.offset(first).limit(self.page_params.page_size)))
+
+
+def page_of(query, page_params) -> list:
+    """One page of ``query`` for a view that pages itself (``@bp.paginate()`` with no Page class,
+    taking ``pagination_parameters``): the items, and the total set for the page headers.
+    Lets the view see the rows it shows, e.g. to log access to each."""
+    page = SelectPage(query, page_params)
+    page_params.item_count = page.item_count
+    return page.items

@@ -39,6 +39,7 @@ class Role(enum.StrEnum):
     MAINTENANCE = "maintenance"
     TREASURER = "treasurer"
     DONOR = "donor"
+    DPO = "dpo"  # data-protection officer (PDPA): the access log, record exports, data-subject requests
 
 
 # Everyone who works for the center (every role but donor).

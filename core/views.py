@@ -13,11 +13,12 @@ from core.limits import LOGIN_LIMIT, limiter
 from core.users import Role, authenticate
 
 bp = Blueprint("auth", __name__)
-HOME_OF = {frozenset({Role.MAINTENANCE}): "maintenance.my_orders", frozenset({Role.ASSESSOR}): "mywork.my_work"}
+HOME_OF = {frozenset({Role.MAINTENANCE}): "maintenance.my_orders", frozenset({Role.ASSESSOR}): "mywork.my_work",
+           frozenset({Role.DPO}): "privacy.access_log_page"}
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"), Role.STAFF: _l("Device center staff"), Role.ASSESSOR: _l("Assessor"),
     Role.SUPERVISOR: _l("Supervisor"), Role.MAINTENANCE: _l("Maintenance"), Role.TREASURER: _l("Treasurer"),
-    Role.DONOR: _l("Donor"),
+    Role.DONOR: _l("Donor"), Role.DPO: _l("Data protection officer"),
 }
 
 

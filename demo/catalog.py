@@ -13,6 +13,7 @@ USERS = [  # username, display name, roles
     ("treasurer", "นางสาวจันทร์เพ็ญ ทองดี (เหรัญญิกกองทุน)", [Role.TREASURER]),
     ("donor", "บริษัท ชลบุรีค้าวัสดุ จำกัด", [Role.DONOR]),
     ("volunteer", "อสม.มาลี บุญมา", [Role.ASSESSOR, Role.STAFF]),
+    ("dpo", "นางสาวปรียา รักษ์ข้อมูล (เจ้าหน้าที่คุ้มครองข้อมูลส่วนบุคคล)", [Role.DPO]),
 ]
 
 # code, Thai, English, reference price (baht), service interval (days), life (years), count, instructions

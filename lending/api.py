@@ -5,12 +5,12 @@ from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
-from core.audit import record_access
+from core.audit import record_access, record_accesses
 from core.api import step_route
 from core.auth import current_actor
 from core.db import db
 from core.idempotency import idempotent
-from core.paging import SelectPage
+from core.paging import page_of
 from core.users import User, find_user
 from core.errors import ValidationError
 from devices import services as devices
@@ -44,12 +44,19 @@ class People(MethodView):
     @STEPS.route("read_people")
     @bp.arguments(PersonQuerySchema, location="query")
     @bp.response(200, PersonSchema(many=True))
-    @bp.paginate(SelectPage, page_size=50, max_page_size=200)
-    def get(self, args):
-        """Search people by name, national ID, phone or caregiver, and by tambon/moo."""
+    @bp.paginate(page_size=50, max_page_size=200)
+    def get(self, args, pagination_parameters):
+        """Search people by name, national ID, phone or caregiver, and by tambon/moo.
+
+        Roles that see IDs masked find a person by the whole national ID or by name only.
+        The search (its digits hashed) and each person listed are logged."""
         actor = current_actor()
-        record_access(actor, "people", "search", "api.search")
-        return people.search_query(args["q"], args["tambon"], args["moo"])
+        found = page_of(people.search_query(args["q"], args["tambon"], args["moo"], by=actor), pagination_parameters)
+        if args["q"] or args["tambon"] or args["moo"]:
+            record_access(actor, "people", "search", "api.search",
+                          detail=people.search_detail(args["q"], args["tambon"], args["moo"]))
+        record_accesses(actor, "person", [p.id for p in found], "api.people")
+        return found
 
     @STEPS.route("register_person")
     @bp.arguments(PersonCreateSchema)
@@ -102,10 +109,13 @@ class Requests(MethodView):
     @STEPS.route("read_people")
     @bp.arguments(RequestQuerySchema, location="query")
     @bp.response(200, RequestDumpSchema(many=True))
-    @bp.paginate(SelectPage, page_size=50, max_page_size=200)
-    def get(self, args):
-        """Requests, newest first; filter by ``status``, ``type`` and ``person_id``."""
-        return pipeline.requests_query(args["status"], args["type"], args["person_id"])
+    @bp.paginate(page_size=50, max_page_size=200)
+    def get(self, args, pagination_parameters):
+        """Requests, newest first; filter by ``status``, ``type`` and ``person_id`` (access is logged)."""
+        found = page_of(pipeline.requests_query(args["status"], args["type"], args["person_id"]),
+                        pagination_parameters)
+        record_accesses(current_actor(), "person", [r.person_id for r in found], "api.requests")
+        return found
 
     @STEPS.route("submit")
     @idempotent
@@ -126,8 +136,10 @@ class RequestItem(MethodView):
     @STEPS.route("read_people")
     @bp.response(200, RequestDumpSchema)
     def get(self, request_id):
-        """One request with its current step."""
-        return pipeline.get_request(request_id)
+        """One request with its current step (access is logged)."""
+        req = pipeline.get_request(request_id)
+        record_access(current_actor(), "person", req.person_id, "api.request")
+        return req
 
 
 def _step(rule: str, schema, step: str, doc: str):
@@ -192,8 +204,10 @@ class Waitlist(MethodView):
     @bp.arguments(RequestQuerySchema, location="query")
     @bp.response(200, RequestDumpSchema(many=True))
     def get(self, args):
-        """Waitlisted requests in the order they will be served (filter by ``type``)."""
-        return queue.waitlisted_requests(devices.get_type(args["type"]) if args["type"] else None)
+        """Waitlisted requests in the order they will be served (filter by ``type``; access is logged)."""
+        waiting = queue.waitlisted_requests(devices.get_type(args["type"]) if args["type"] else None)
+        record_accesses(current_actor(), "person", [r.person_id for r in waiting], "api.waitlist")
+        return waiting
 
 
 # --- loans ------------------------------------------------------------------------------------
@@ -203,10 +217,12 @@ class Loans(MethodView):
     @STEPS.route("read_people")
     @bp.arguments(LoanQuerySchema, location="query")
     @bp.response(200, LoanSchema(many=True))
-    @bp.paginate(SelectPage, page_size=50, max_page_size=200)
-    def get(self, args):
-        """Loans, newest first; ``open=true`` for devices still at homes."""
-        return loans.loans_query(args["open"], args["person_id"])
+    @bp.paginate(page_size=50, max_page_size=200)
+    def get(self, args, pagination_parameters):
+        """Loans, newest first; ``open=true`` for devices still at homes (access is logged)."""
+        found = page_of(loans.loans_query(args["open"], args["person_id"]), pagination_parameters)
+        record_accesses(current_actor(), "person", [loan.person_id for loan in found], "api.loans")
+        return found
 
     @STEPS.route("deliver")
     @idempotent
@@ -230,8 +246,10 @@ class LoanItem(MethodView):
     @STEPS.route("read_people")
     @bp.response(200, LoanSchema)
     def get(self, loan_id):
-        """One loan."""
-        return loans.get_loan(loan_id)
+        """One loan (access is logged)."""
+        loan = loans.get_loan(loan_id)
+        record_access(current_actor(), "person", loan.person_id, "api.loan")
+        return loan
 
 
 @bp.route("/loans/<int:loan_id>/followups")
@@ -239,8 +257,10 @@ class LoanFollowUps(MethodView):
     @STEPS.route("read_people")
     @bp.response(200, FollowUpSchema(many=True))
     def get(self, loan_id):
-        """The visits of a loan, oldest first."""
-        return loans.get_loan(loan_id).follow_ups
+        """The visits of a loan, oldest first, with their ADL items (access is logged)."""
+        loan = loans.get_loan(loan_id)
+        record_access(current_actor(), "person", loan.person_id, "api.follow_ups")
+        return loan.follow_ups
 
     @STEPS.route("follow_up")
     @bp.arguments(FollowUpSchema)
@@ -267,8 +287,10 @@ class DeviceLoans(MethodView):
     @STEPS.route("read_people")
     @bp.response(200, LoanSchema(many=True))
     def get(self, tag):
-        """Every loan of a device, newest first."""
-        return list(db.session.scalars(loans.loans_query(device_id=devices.get_device(tag).id)))
+        """Every loan of a device, newest first (access is logged)."""
+        found = list(db.session.scalars(loans.loans_query(device_id=devices.get_device(tag).id)))
+        record_accesses(current_actor(), "person", [loan.person_id for loan in found], "api.device_loans")
+        return found
 
 
 @bp.route("/devices/<tag>/release")

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import pin
 
@@ -13,6 +13,7 @@ from core import audit, clock
 from core.concurrency import check_version
 from core.db import db, utcnow
 from core.errors import Conflict, NotFound, ValidationError
+from core.pseudonyms import loggable_search
 from core.users import User
 from lending.models import ChronicCondition, ConsentRecord, DisabilityType, Person
 from lending.steps import STEPS
@@ -129,25 +130,51 @@ def update_person(person: Person, changes: Mapping[str, Any], *, version: int | 
     return person
 
 
-def search_query(q: str = "", tambon: str = "", moo: str = ""):
-    """People by name, national ID, phone or caregiver, and by area."""
+def search_query(q: str = "", tambon: str = "", moo: str = "", *, by: User):
+    """People by name, national ID, phone or caregiver, and by area.
+
+    Roles that see IDs masked (``see_full_id`` not theirs) find a person by the whole ID or by
+    name only: a text with digits matches the 13-digit ID exactly or nothing, so the digits a
+    masked ID shows cannot be completed by searching for parts of it.
+    """
     query = select(Person).order_by(Person.first_name, Person.last_name, Person.id)
     q = (q or "").strip()
     if q:
         digits = "".join(ch for ch in q if ch.isdigit())
-        conditions = [Person.first_name.ilike(f"%{q}%"), Person.last_name.ilike(f"%{q}%"),
-                      Person.caregiver_name.ilike(f"%{q}%")]
-        if len(q.split()) == 2:
-            first, last = q.split()
-            conditions.append(Person.first_name.ilike(f"%{first}%") & Person.last_name.ilike(f"%{last}%"))
-        if len(digits) >= 4:
-            conditions += [Person.national_id.like(f"%{digits}%"), Person.phone.like(f"%{digits[-4:]}%")]
-        query = query.where(or_(*conditions))
+        if not may_see_full_id(by):
+            query = query.where(_masked_role_match(q, digits))
+        else:
+            conditions = _name_conditions(q)
+            if len(digits) >= 4:
+                conditions += [Person.national_id.like(f"%{digits}%"), Person.phone.like(f"%{digits[-4:]}%")]
+            query = query.where(or_(*conditions))
     if tambon:
         query = query.where(Person.tambon == tambon.strip())
     if moo:
         query = query.where(Person.moo == moo.strip())
     return query
+
+
+def search_detail(q: str = "", tambon: str = "", moo: str = "") -> str:
+    """A search as the access log keeps it (every run of digits hashed, core.pseudonyms)."""
+    return loggable_search(" ".join(p for p in (q, f"tambon={tambon}" if tambon else "",
+                                                f"moo={moo}" if moo else "") if p))
+
+
+def _name_conditions(q: str) -> list:
+    conditions = [Person.first_name.ilike(f"%{q}%"), Person.last_name.ilike(f"%{q}%"),
+                  Person.caregiver_name.ilike(f"%{q}%")]
+    if len(q.split()) == 2:
+        first, last = q.split()
+        conditions.append(Person.first_name.ilike(f"%{first}%") & Person.last_name.ilike(f"%{last}%"))
+    return conditions
+
+
+def _masked_role_match(q: str, digits: str):
+    if not digits:
+        return or_(*_name_conditions(q))
+    # Digits: the whole ID, checksum and all, or nothing (no part, no phone, no name).
+    return Person.national_id == digits if len(digits) == 13 and pin.is_valid(digits) else false()
 
 
 def withdraw_consent(person: Person, *, by: User) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import case, select
 from wtforms import SelectChoice
 
 from core import clock
-from core.audit import record_access
+from core.audit import record_access, record_accesses
 from core.auth import current_actor
 from core.dates import format_date
 from core.db import db
@@ -137,9 +137,12 @@ def due():
     today = clock.today()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
     groups = loans.due_follow_ups(today, horizon)
+    pickups = loans.pickups()
     flags = devices.device_flags([loan.device for _area, items in groups for loan in items])
+    record_accesses(current_actor(), "person", [loan.person_id for _area, items in groups for loan in items]
+                    + [loan.person_id for loan in pickups], "page.follow_ups")
     return render_template("lending/follow_ups.html", groups=groups, today=today, flags=flags,
-                           horizon=horizon, pickups=loans.pickups(), volunteers=worklist.volunteers_by_area())
+                           horizon=horizon, pickups=pickups, volunteers=worklist.volunteers_by_area())
 
 
 @bp.route("/loans/<int:loan_id>/follow-up", methods=["GET", "POST"])

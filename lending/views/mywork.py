@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from core import clock
-from core.audit import record_access
+from core.audit import record_accesses
 from core.auth import current_actor
 from core.db import db
 from core.forms import attempt
@@ -26,8 +26,8 @@ def my_work():
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
     today = clock.today()
     day = worklist.my_work(actor, today, horizon)
-    if day.count:
-        record_access(actor, "people", "worklist", "page.my_work")
+    record_accesses(actor, "person", [visit.person.id for _area, visits in day.assessments + day.follow_ups
+                                      for visit in visits], "page.my_work")
     return render_template("lending/my_work.html", day=day, today=today, horizon=horizon)
 
 

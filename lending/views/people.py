@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from core import clock
-from core.audit import record_access
+from core.audit import record_access, record_accesses
 from core.auth import current_actor
 from core.db import db
 from core.forms import int_or_none, submit
@@ -21,12 +21,14 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 @bp.route("")
 @STEPS.route("read_people")
 def person_list():
+    actor = current_actor()
     q, tambon, moo = (request.args.get(k, "")[:80] for k in ("q", "tambon", "moo"))
     page_number = min(max(request.args.get("page", 1, type=int), 1), 100_000)  # past that: an empty page
-    page = db.paginate(people.search_query(q, tambon, moo), page=page_number, per_page=current_app.config["PER_PAGE"],
-                       max_per_page=200, error_out=False)
+    page = db.paginate(people.search_query(q, tambon, moo, by=actor), page=page_number,
+                       per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False)
     if q or tambon or moo:
-        record_access(current_actor(), "people", "search", "page.search")
+        record_access(actor, "people", "search", "page.search", detail=people.search_detail(q, tambon, moo))
+    record_accesses(actor, "person", [p.id for p in page.items], "page.people")
     return render_template("lending/person_list.html", page=page, q=q, tambon=tambon, moo=moo,
                            pick=request.args.get("pick") == "1")
 

@@ -15,7 +15,7 @@ from core.db import db
 from core.forms import submit
 from core.i18n import current_locale
 from core.input_guards import id_or_none
-from core.audit import history
+from core.audit import history, record_access, record_accesses
 from core.users import Role, User, UserRole
 from devices import holds
 from devices import services as devices
@@ -59,12 +59,16 @@ def request_new():
     if person is not None:
         form.person_id.data = str(person.id)
     q = request.args.get("q", "")[:80]
-    matches = list(db.session.scalars(people.search_query(q).limit(10))) if q and person is None else []
+    actor = current_actor()
+    matches = list(db.session.scalars(people.search_query(q, by=actor).limit(10))) if q and person is None else []
+    if matches or (q and person is None):
+        record_access(actor, "people", "search", "page.intake_search", detail=people.search_detail(q))
+    record_accesses(actor, "person", [p.id for p in matches] + ([person.id] if person else []), "page.intake")
     created, status = submit(form, lambda: pipeline.submit(
         people.get_person(id_or_none(form.person_id.data) or 0),
         [devices.get_type(code) for code in form.device_type.data],
         {f: getattr(form, f).data for f in ("channel", "urgency", "requested_by_name", "requested_by_relation",
-                                            "requested_by_phone", "reason")}, by=current_actor()))
+                                            "requested_by_phone", "reason")}, by=actor))
     if created is not None:
         flash(_("Request %(id)d recorded.", id=created.id), "success")
         return redirect(url_for("requests.request_view", request_id=created.id))
@@ -82,6 +86,7 @@ def board():
     columns = {status: [] for status in OPEN_REQUEST_STATES}
     for req in db.session.scalars(query):
         columns[req.status].append(req)
+    record_accesses(current_actor(), "person", [r.person_id for reqs in columns.values() for r in reqs], "page.board")
     return render_template("lending/board.html", columns=columns, counts=pipeline.board_counts(),
                            finished=(S.DELIVERED, S.CLOSED, S.REJECTED, S.CANCELLED),
                            types=devices.list_types(), type_code=type_code)
@@ -92,6 +97,7 @@ def board():
 def request_view(request_id):
     req = pipeline.get_request(request_id)
     actor = current_actor()
+    record_access(actor, "person", req.person_id, "page.request")
     schedule = ScheduleForm(due_on=req.assessment_due_on or clock.today() + dt.timedelta(days=3))
     schedule.assessor.choices = _assessor_choices()
     reserve_forms = {}
@@ -168,6 +174,7 @@ def assessment(request_id):
         flash(_("Assessment saved: ADL %(total)d, %(group)s.", total=saved.adl_total,
                 group=adl.GROUP_LABELS[saved.dependency_group]), "success")
         return redirect(url_for("requests.request_view", request_id=req.id))
+    record_access(current_actor(), "person", req.person_id, "page.assessment")
     return render_template("lending/assessment_form.html", form=form, req=req, adl_items=adl.ITEMS, others=others,
                            types=devices.list_types()), status
 
@@ -226,6 +233,7 @@ def approvals():
     queue = sorted(db.session.scalars(select(LendingRequest).where(LendingRequest.status == S.ASSESSED)),
                    key=lambda r: (URGENCY_RANK.get(r.urgency, 9), GROUP_RANK.get(r.dependency_group, 9),
                                   r.created_at, r.id))
+    record_accesses(current_actor(), "person", [r.person_id for r in queue], "page.approvals")
     return render_template("lending/approvals.html", queue=queue, decision=DecisionForm(),
                            stock=_stock_by_type(), types=devices.list_types())
 
@@ -247,6 +255,7 @@ def waitlist():
     type_code = request.args.get("type", "")[:8].upper()
     device_type = devices.get_type(type_code) if type_code else None
     waiting = list(db.session.scalars(queue.waitlist_query(device_type)))
+    record_accesses(current_actor(), "person", [item.request.person_id for item in waiting], "page.waitlist")
     return render_template("lending/waitlist.html", waiting=waiting, types=devices.list_types(),
                            type_code=type_code)
 

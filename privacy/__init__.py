@@ -1,0 +1,1 @@
+"""Privacy (PDPA): the access log, a person's record exported, data-subject requests."""
