@@ -12,7 +12,7 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from core import audit
-from core.auth import current_actor, public, require_internal, require_role
+from core.auth import current_actor, public, require_internal
 from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
 from core.unit_of_work import AfterCommit
