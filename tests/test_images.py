@@ -18,6 +18,7 @@ from core.db import db
 from core.errors import ValidationError
 from devices import services as device_services
 from devices.models import Device, DeviceStatus
+from fixtures.core import both_databases
 from fixtures.devices import new_type
 from fixtures.lending import approved_request
 from fixtures.users import make_actors
@@ -101,6 +102,7 @@ def test_a_decompression_bomb_is_refused_from_its_header(app, delivery):
     assert nothing_stored(app, delivery["tag"])
 
 
+@both_databases
 def test_a_phone_photo_is_kept_upright_without_its_place_and_served_as_a_jpeg(app, delivery):
     sent = jpeg_with_gps()
     assert Image.open(io.BytesIO(sent)).getexif().get_ifd(GPS_IFD)   # the upload does carry GPS
