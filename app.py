@@ -109,6 +109,10 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         SESSION_COOKIE_SECURE=env.get("SESSION_COOKIE_SECURE", "") == "1",
         REMEMBER_COOKIE_SAMESITE="Lax",
         MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        # Uploaded images (core.images): larger ones are refused from their header (decompression
+        # bombs); what is kept is re-encoded no larger than this on its longest side.
+        IMAGE_MAX_PIXELS=40_000_000,
+        IMAGE_MAX_SIDE=2048,
         BABEL_DEFAULT_LOCALE="th",
         CENTER_TIMEZONE=env.get("CENTER_TIMEZONE", clock.DEFAULT_TIMEZONE),
         PER_PAGE=25,

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from core import audit, clock
+from core import audit, clock, images
 from core.db import db, utcnow
 from core.errors import InvalidTransition, NotFound, ValidationError
 from core.users import User
@@ -72,7 +72,7 @@ def _item_to_deliver(req: LendingRequest, device: Device) -> RequestItem:
 def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str], acknowledged_by: str,
             acknowledged_relation: str = "", by: User, expected_return_on: dt.date | None = None,
             latitude: float | None = None, longitude: float | None = None, photo: bytes | None = None,
-            photo_type: str = "", delivered_at: dt.datetime | None = None) -> Loan:
+            delivered_at: dt.datetime | None = None) -> Loan:
     """Hand a reserved device over at the home and open its loan.
 
     The device scanned may be the one reserved for an item of the request, or another
@@ -81,6 +81,8 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
     device at once, one succeeds and the other gets InvalidTransition; nothing is
     half-written. ``delivered_at`` is when it happened, if not now (a delivery recorded
     afterwards); the first follow-up is due that many days after the center's day of delivery.
+    ``photo`` is the uploaded file as sent; what is kept is the server's JPEG of it
+    (core.images); a file that is not an image is a ValidationError on ``photo``.
     """
     STEPS.check(by, "deliver")
     item = _item_to_deliver(req, device)
@@ -95,6 +97,11 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
         errors["location"] = [_l("Latitude and longitude go together and must be valid.")]
     if photo is not None and len(photo) > MAX_PHOTO_BYTES:
         errors["photo"] = [_l("At most 5 MB.")]
+    elif photo is not None:
+        try:
+            photo = images.normalize(photo, "photo")
+        except images.NotAnImage as exc:
+            errors.update(exc.errors)
     delivered_at = delivered_at or clock.now()
     if delivered_at > clock.now():
         errors["delivered_at"] = [_l("A delivery cannot be recorded ahead of time.")]
@@ -115,7 +122,7 @@ def deliver(req: LendingRequest, device: Device, *, instructions: Sequence[str],
                 delivered_by_id=by.id, instructions=list(dict.fromkeys(instructions)),
                 acknowledged_by=acknowledged_by.strip(), acknowledged_relation=(acknowledged_relation or "").strip(),
                 expected_return_on=expected_return_on, latitude=latitude, longitude=longitude, photo=photo,
-                photo_type=photo_type if photo else "", delivered_at=delivered_at,
+                photo_type=images.MEDIA_TYPE if photo else "", delivered_at=delivered_at,
                 next_follow_up_on=clock.local_date(delivered_at) + dt.timedelta(days=device.type.first_follow_up_days))
     db.session.add(loan)
     try:

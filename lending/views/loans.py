@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
 from wtforms import SelectChoice
 
-from core import clock
+from core import clock, images
 from core.audit import record_access, record_accesses
 from core.auth import current_actor
 from core.dates import format_date
@@ -65,8 +65,7 @@ def deliver(tag):
             instructions=form.instructions.data or [], acknowledged_by=form.acknowledged_by.data,
             acknowledged_relation=form.acknowledged_relation.data or "", by=current_actor(),
             expected_return_on=form.expected_return_on.data, latitude=_float(form.latitude.data),
-            longitude=_float(form.longitude.data), photo=content or None,
-            photo_type=photo.mimetype if content else "")
+            longitude=_float(form.longitude.data), photo=content or None)
 
     loan, status = submit(form, save)
     if loan is not None:
@@ -125,10 +124,10 @@ def photo(loan_id):
     if not loan.photo:
         raise NotFound(_l("This loan has no photo."))
     record_access(current_actor(), "person", loan.person_id, "page.photo")
-    response = make_response(loan.photo)
-    response.headers["Content-Type"] = loan.photo_type or "image/jpeg"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        return images.image_response(loan.photo, f"loan-{loan.id}.jpg")
+    except images.NotAnImage as exc:  # stored before uploads were re-encoded: never served as sent
+        raise NotFound(_l("This loan's photo is not an image and is not shown."), exc.errors) from exc
 
 
 @bp.route("/follow-ups")
