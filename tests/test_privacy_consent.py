@@ -52,7 +52,7 @@ def test_withdrawal_stops_new_requests_cancels_waiting_ones_and_keeps_the_loan(a
 
     refused = api["staff"].call("post", "/api/v1/requests", 409, json={
         "person_id": person_id, "device_type": "WC", "channel": "phone"}).get_json()
-    assert refused["errors"] == {"consent": ["withdrawn"]}
+    assert refused["errors"] == {"state": ["consent_withdrawn"]}
     api["staff"].post(f"/api/v1/people/{person_id}/consent/withdraw", expect=409)   # nothing left to withdraw
 
     # The loan is a contract: visits and the return go on.

@@ -91,7 +91,7 @@ def test_erasure_anonymises_everywhere_and_keeps_the_figures(app, api, client_as
     # No new request, no edit, no consent for an anonymised person.
     assert api["staff"].call("post", "/api/v1/requests", 409, json={
         "person_id": person["id"], "device_type": "WC", "channel": "phone"}).get_json()["errors"] == {
-        "consent": ["erased"]}
+        "state": ["erased"]}
     api["staff"].call("patch", f"/api/v1/people/{person['id']}", 409, json={"first_name": "ก", "version": 99})
     api["staff"].post(f"/api/v1/people/{person['id']}/consent", {"given_by": "ก"}, expect=409)
     with app.app_context():

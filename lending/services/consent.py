@@ -40,7 +40,7 @@ def consent_state(person: Person) -> str:
 def _refuse_erased(person: Person) -> None:
     if person.erased_at is not None:
         raise Conflict(_l("This person's data was anonymised; consent can no longer be recorded."),
-                       {"consent": ["erased"]})
+                       {"state": ["erased"]})
 
 
 def withdraw(person: Person, *, by: User) -> list[LendingRequest]:
@@ -53,7 +53,7 @@ def withdraw(person: Person, *, by: User) -> list[LendingRequest]:
     _refuse_erased(person)
     standing = [c for c in person.consents if c.withdrawal is None]
     if not standing:
-        raise Conflict(_l("Consent is already withdrawn."), {"consent": ["withdrawn"]})
+        raise Conflict(_l("Consent is already withdrawn."), {"state": ["consent_withdrawn"]})
     for record in standing:
         record.withdrawal = ConsentWithdrawal(consent_id=record.id, recorded_by_id=by.id)
         db.session.add(record.withdrawal)
@@ -82,7 +82,7 @@ def give(person: Person, data: Mapping[str, Any], *, by: User) -> ConsentRecord:
         raise ValidationError(_l("Record who gave consent (the person or their representative)."),
                               {"given_by": [_l("Required.")]})
     if person.has_consent:
-        raise Conflict(_l("Consent is already given."), {"consent": ["given"]})
+        raise Conflict(_l("Consent is already given."), {"state": ["consent_given"]})
     given_on: dt.date = data.get("given_on") or clock.today()
     if given_on > clock.today():
         raise ValidationError(_l("The date cannot be in the future."),

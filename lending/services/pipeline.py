@@ -171,10 +171,10 @@ def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data
                        {"life_status": [person.life_status.value]})
     if person.erased_at is not None:
         raise Conflict(_l("This person's data was anonymised; no new request can be taken."),
-                       {"consent": ["erased"]})
+                       {"state": ["erased"]})
     if not person.has_consent:
         raise Conflict(_l("%(name)s has withdrawn consent (PDPA); record consent again before a new request.",
-                          name=person.full_name), {"consent": ["withdrawn"]})
+                          name=person.full_name), {"state": ["consent_withdrawn"]})
     req = LendingRequest(person=person, channel=channel, urgency=urgency,
                          requested_by_name=(data.get("requested_by_name") or "").strip(),
                          requested_by_relation=(data.get("requested_by_relation") or "").strip(),
