@@ -9,7 +9,7 @@ from lending.schemas import ConsentSchema, PersonSchema
 from lending.services import consent, erasure, people
 from lending.steps import STEPS
 
-bp = Blueprint("privacy_api", __name__, url_prefix="/api/v1", description="PDPA: consent and erasure")
+bp = Blueprint("consent_api", __name__, url_prefix="/api/v1", description="PDPA: consent and erasure")
 
 
 class ConsentGiveSchema(Schema):

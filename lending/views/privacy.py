@@ -13,7 +13,7 @@ from core.forms import FlaskForm, submit
 from lending.services import consent, erasure, people
 from lending.steps import STEPS
 
-bp = Blueprint("privacy", __name__, url_prefix="/people")
+bp = Blueprint("consent", __name__, url_prefix="/people")
 
 
 class ConfirmForm(FlaskForm):
