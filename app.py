@@ -33,7 +33,9 @@ from fund.api import bp as fund_api_bp
 from fund.views import bp as fund_bp
 from fund.views import impact_bp
 from lending import hooks as lending_hooks
+from lending import cli as lending_cli
 from lending.api import bp as lending_api_bp
+from lending.privacy_api import bp as consent_api_bp
 from maintenance import hooks as maintenance_hooks
 from maintenance.api import bp as maintenance_api_bp
 from maintenance.views import bp as maintenance_bp
@@ -123,6 +125,8 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         HSTS_MAX_AGE=_whole_days(env, "HSTS_DAYS", 365) * 86400,
         # The public scan page writes one row per client and device within this window.
         SCAN_REPEAT_MINUTES=30,
+        # `flask privacy retention`: people whose last loan closed more than this many years ago.
+        PRIVACY_RETENTION_YEARS=_whole_days(env, "PRIVACY_RETENTION_YEARS", 5) or 5,
     )
     app.config.update(overrides or {})
     app.config.setdefault("TRUST_PROXY", env.get("TRUST_PROXY", "") == "1")
@@ -170,7 +174,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for hooks in (device_hooks, lending_hooks, maintenance_hooks, fund_hooks):
         hooks.connect(app)
     for blp in (auth_api_bp, devices_api_bp, lending_api_bp, fund_api_bp, maintenance_api_bp, reports_api_bp,
-                privacy_api_bp):
+                privacy_api_bp, consent_api_bp):
         api.register_blueprint(blp)
         # The API authenticates by bearer token only, never by cookie: no CSRF needed.
         csrf.exempt(blp)
@@ -179,6 +183,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     core_cli.register(app)
     backup_cli.register(app)
     demo_cli.register(app)
+    lending_cli.register(app)
 
     @app.before_request
     def _start():

@@ -10,7 +10,7 @@ import enum
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from core.db import UTCDateTime, db, enum_column, make_append_only, utcnow
 from core.users import User
@@ -150,6 +150,9 @@ class Posting(db.Model):
 
 
 class Donation(db.Model):
+    """Money or devices given. Append-only: written once, whole (receipt number, value and
+    journal entry included); a mistake is undone by reversing its journal entry."""
+
     __tablename__ = "donations"
     __table_args__ = (
         CheckConstraint("amount_satang >= 0", name="amount_not_negative"),
@@ -201,7 +204,11 @@ class DonatedDevice(db.Model):
 
 
 class Spending(db.Model):
-    """A cash outflow: devices bought, or a repair paid."""
+    """A cash outflow: devices bought, or a repair paid.
+
+    Append-only like donations: a spending undone is its journal entry reversed (the reversal
+    points to the entry), never a change to this row.
+    """
 
     __tablename__ = "spendings"
     __table_args__ = (CheckConstraint("amount_satang > 0", name="amount_positive"),)
@@ -213,13 +220,18 @@ class Spending(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     spent_on: Mapped[dt.date] = mapped_column(Date)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
-    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     device_type: Mapped[DeviceType | None] = relationship()
+    reversal: Mapped[JournalEntry | None] = relationship(
+        primaryjoin=lambda: foreign(JournalEntry.reverses_id) == Spending.entry_id, viewonly=True, uselist=False)
     allocations: Mapped[list[Allocation]] = relationship(back_populates="spending")
     devices: Mapped[list[PurchasedDevice]] = relationship(back_populates="spending", order_by="PurchasedDevice.id")
+
+    @property
+    def reversed_by_id(self) -> int | None:
+        return self.reversal.id if self.reversal is not None else None
 
 
 class PurchasedDevice(db.Model):
@@ -249,5 +261,6 @@ class Allocation(db.Model):
     donation: Mapped[Donation] = relationship()
 
 
-for _table in (JournalEntry.__table__, Posting.__table__, Allocation.__table__):
+for _table in (JournalEntry.__table__, Posting.__table__, Allocation.__table__, Donation.__table__,
+               Spending.__table__):
     make_append_only(_table)

@@ -39,6 +39,8 @@ ACTIONS = {
     "person.registered": _l("Registered"),
     "person.updated": _l("Details edited"),
     "person.consent_withdrawn": _l("Consent withdrawn"),
+    "person.consent_given": _l("Consent given again"),
+    "person.erased": _l("Personal data anonymised"),
     "person.life_status": _l("Life status recorded"),
     "person.care_plan": _l("Care plan changed"),
     "person.referred": _l("Referred to the social welfare division"),

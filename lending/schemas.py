@@ -67,6 +67,9 @@ class PersonSchema(Schema):
     life_status_on = fields.Date(dump_only=True)
     notes = _text(4000)
     consents = fields.List(fields.Nested(ConsentSchema), dump_only=True)
+    has_consent = fields.Boolean(dump_only=True)
+    birth_year = fields.Integer(dump_only=True)
+    erased_at = fields.DateTime(dump_only=True)
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 

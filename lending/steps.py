@@ -13,6 +13,10 @@ STEPS = Steps({
     "register_person": (STAFF,),
     "edit_person": (STAFF,),
     "care": (STAFF, ASSESSOR, SUPERVISOR),          # life status, care plan, referrals
+    # PDPA: consent withdrawn or given again; anonymising a person (admins only, no DPO role yet).
+    "withdraw_consent": (STAFF, SUPERVISOR),
+    "give_consent": (STAFF,),
+    "erase_person": (),
     # The request pipeline.
     "submit": (STAFF, SUPERVISOR, ASSESSOR),
     "schedule": (STAFF, SUPERVISOR, ASSESSOR),

@@ -114,24 +114,26 @@ def donate_in_kind(donor: Donor, items: Sequence[Mapping[str, Any]], *, by: User
                                  max=LazyBaht(MAX_SATANG)),
                               {"devices": [_l("Worth more than %(max)s together.", max=LazyBaht(MAX_SATANG))]})
     received_on = received_on or clock.today()
-    donation = Donation(donor=donor, kind=DonationKind.IN_KIND, amount_satang=0, received_on=received_on,
-                        description=description, fiscal_year=fiscal_year(received_on), created_by_id=by.id)
-    db.session.add(donation)
-    db.session.flush()
-    for item, (device_type, value, source) in zip(items, valued, strict=True):
-        device = devices.register_device(device_type, {
-            "brand": item.get("brand", ""), "model": item.get("model", ""), "serial": item.get("serial", ""),
-            "location": item.get("location", ""), "acquisition": Acquisition.DONATION, "acquired_on": received_on,
-            "acquisition_value_satang": value, "notes": item.get("notes", "")}, by=by)
-        db.session.add(DonatedDevice(donation_id=donation.id, device_id=device.id, value_satang=value,
-                                     value_source=source))
+    registered = [devices.register_device(device_type, {
+        "brand": item.get("brand", ""), "model": item.get("model", ""), "serial": item.get("serial", ""),
+        "location": item.get("location", ""), "acquisition": Acquisition.DONATION, "acquired_on": received_on,
+        "acquisition_value_satang": value, "notes": item.get("notes", "")}, by=by)
+        for item, (device_type, value, _) in zip(items, valued, strict=True)]
     total = sum(value for _, value, _ in valued)
+    entry = None
     if total:
         general = ledger.get_fund(ledger.GENERAL_FUND)
         entry = ledger.post(received_on, memos.in_kind(donor.name), "in_kind",
                             [(ledger.DEVICES, general, total), (ledger.INCOME_KIND, general, -total)], by=by)
-        donation.entry_id = entry.id
-        donation.amount_satang = total
+    # Donations are append-only: the row is written once, with its value and entry.
+    donation = Donation(donor=donor, kind=DonationKind.IN_KIND, amount_satang=total, received_on=received_on,
+                        description=description, fiscal_year=fiscal_year(received_on), created_by_id=by.id,
+                        entry_id=entry.id if entry is not None else None)
+    db.session.add(donation)
+    db.session.flush()
+    for device, (_, value, source) in zip(registered, valued, strict=True):
+        db.session.add(DonatedDevice(donation_id=donation.id, device_id=device.id, value_satang=value,
+                                     value_source=source))
     db.session.flush()
     audit.record(by, "donation.received_in_kind", "donation", donation.id,
                  {"devices": len(items), "value_satang": total,

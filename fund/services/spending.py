@@ -214,8 +214,7 @@ def reverse_entry(entry_id: int, memo: str, *, by: User):
         donation_services.check_unspent(donation)
     reversal = ledger.reverse(entry, memo, by=by)
     spending = spending_for_entry(entry.id)
-    if spending is not None:
-        spending.reversed_by_id = reversal.id
+    if spending is not None:  # the spending row stays as written: the reversal points to its entry
         for allocation in list(spending.allocations):
             if allocation.entry_id == entry.id:
                 db.session.add(Allocation(spending_id=spending.id, donation_id=allocation.donation_id,

@@ -6,9 +6,10 @@ import enum
 
 from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String,
                         Text, UniqueConstraint)
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import UTCDateTime, db, enum_column, utcnow
+from core.db import UTCDateTime, db, enum_column, make_append_only, utcnow
 from core.users import User
 
 
@@ -96,6 +97,8 @@ class Person(db.Model):
     first_name: Mapped[str] = mapped_column(String(80))
     last_name: Mapped[str] = mapped_column(String(80), default="")
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    # Kept when the person's data is anonymised (erased_at set): the year alone, for age groups.
+    birth_year: Mapped[int | None] = mapped_column(Integer)
     phone: Mapped[str] = mapped_column(String(32), default="")
     house_no: Mapped[str] = mapped_column(String(40), default="")
     moo: Mapped[str] = mapped_column(String(10), default="")
@@ -120,6 +123,8 @@ class Person(db.Model):
     notes: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person's identifying data was anonymised (PDPA s.33); lending.services.erasure.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     consents: Mapped[list[ConsentRecord]] = relationship(back_populates="person", order_by="ConsentRecord.id")
     care_needs: Mapped[list[CareNeed]] = relationship(back_populates="person", order_by="CareNeed.id",
@@ -131,6 +136,8 @@ class Person(db.Model):
 
     @property
     def full_name(self) -> str:
+        if self.erased_at is not None:
+            return str(_l("Anonymised person %(id)s", id=self.id))
         return " ".join(p for p in (f"{self.title}{self.first_name}", self.last_name) if p)
 
     @property
@@ -150,7 +157,12 @@ class Person(db.Model):
 
     @property
     def has_consent(self) -> bool:
-        return any(c.withdrawn_at is None for c in self.consents)
+        """A consent given and not withdrawn; giving consent again adds a new record."""
+        return self.erased_at is None and any(c.withdrawal is None for c in self.consents)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_deceased(self) -> bool:
@@ -158,7 +170,7 @@ class Person(db.Model):
 
     def age_on(self, day: dt.date) -> int | None:
         if self.birth_date is None:
-            return None
+            return day.year - self.birth_year if self.birth_year else None
         return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
 
@@ -204,7 +216,13 @@ class WelfareReferral(db.Model):
 
 
 class ConsentRecord(db.Model):
-    """PDPA consent to keep and use the person's data for this service."""
+    """PDPA consent to keep and use the person's data for this service.
+
+    Append-only (the database refuses UPDATE and DELETE): a withdrawal is a row of its own
+    (``ConsentWithdrawal``) and consent given again is a new record. Who signed is personal
+    data and lives apart, in ``ConsentSigner``, so that erasure can blank it while the record
+    of what was consented, and when, stays as it was.
+    """
 
     __tablename__ = "consent_records"
 
@@ -212,14 +230,49 @@ class ConsentRecord(db.Model):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     version: Mapped[str] = mapped_column(String(20))
     given_on: Mapped[dt.date] = mapped_column(Date)
-    given_by: Mapped[str] = mapped_column(String(120))
-    relation: Mapped[str] = mapped_column(String(60), default="")
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     person: Mapped[Person] = relationship(back_populates="consents")
+    signer: Mapped[ConsentSigner | None] = relationship(uselist=False, lazy="joined")
+    withdrawal: Mapped[ConsentWithdrawal | None] = relationship(uselist=False, lazy="joined")
+
+    @property
+    def given_by(self) -> str:
+        return self.signer.name if self.signer is not None else ""
+
+    @property
+    def relation(self) -> str:
+        return self.signer.relation if self.signer is not None else ""
+
+    @property
+    def withdrawn_at(self) -> dt.datetime | None:
+        return self.withdrawal.withdrawn_at if self.withdrawal is not None else None
 
 
+class ConsentSigner(db.Model):
+    """Who gave a consent (the person or their representative): blanked when the person is erased."""
+
+    __tablename__ = "consent_signers"
+
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent_records.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    relation: Mapped[str] = mapped_column(String(60), default="")
+
+
+class ConsentWithdrawal(db.Model):
+    """A consent withdrawn (append-only): from then on no new request and no new use of the data
+    beyond what the law allows (an open loan continues as a contract)."""
+
+    __tablename__ = "consent_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("consent_records.id"), unique=True)
+    withdrawn_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+make_append_only(ConsentRecord.__table__)
+make_append_only(ConsentWithdrawal.__table__)
 
 
 class VolunteerZone(db.Model):

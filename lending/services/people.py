@@ -11,11 +11,11 @@ from stdnum.th import pin
 
 from core import audit, clock
 from core.concurrency import check_version
-from core.db import db, utcnow
+from core.db import db
 from core.errors import Conflict, NotFound, ValidationError
 from core.pseudonyms import loggable_search
 from core.users import User
-from lending.models import ChronicCondition, ConsentRecord, DisabilityType, Person
+from lending.models import ChronicCondition, ConsentRecord, ConsentSigner, DisabilityType, Person
 from lending.steps import STEPS
 
 PERSON_FIELDS = ("national_id", "title", "first_name", "last_name", "birth_date", "phone", "house_no", "moo",
@@ -102,9 +102,9 @@ def create_person(data: Mapping[str, Any], consent: Mapping[str, Any], *, by: Us
     _check_unique_id(clean.get("national_id"))
     person = Person(**clean)
     person.consents = [ConsentRecord(version=consent.get("version") or CONSENT_VERSION,
-                                     given_on=consent.get("given_on") or clock.today(),
-                                     given_by=consent["given_by"].strip(), relation=consent.get("relation") or "",
-                                     recorded_by_id=by.id)]
+                                     given_on=consent.get("given_on") or clock.today(), recorded_by_id=by.id,
+                                     signer=ConsentSigner(name=consent["given_by"].strip(),
+                                                          relation=consent.get("relation") or ""))]
     db.session.add(person)
     db.session.flush()
     # Field names only: the values are personal data and stay out of the audit trail.
@@ -116,6 +116,8 @@ def update_person(person: Person, changes: Mapping[str, Any], *, version: int | 
     """Raises ValidationError without a version, Conflict for a stale one or for a national ID
     registered to someone else."""
     STEPS.check(by, "edit_person")
+    if person.erased_at is not None:
+        raise Conflict(_l("This person's data was anonymised; it cannot be edited."), {"state": ["erased"]})
     check_version(person.version, version)
     clean = _clean(changes)
     if "first_name" in clean and not (clean["first_name"] or "").strip():
@@ -176,10 +178,3 @@ def _masked_role_match(q: str, digits: str):
     # Digits: the whole ID, checksum and all, or nothing (no part, no phone, no name).
     return Person.national_id == digits if len(digits) == 13 and pin.is_valid(digits) else false()
 
-
-def withdraw_consent(person: Person, *, by: User) -> None:
-    for consent in person.consents:
-        if consent.withdrawn_at is None:
-            consent.withdrawn_at = utcnow()
-    db.session.flush()
-    audit.record(by, "person.consent_withdrawn", "person", person.id)

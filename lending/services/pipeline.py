@@ -152,7 +152,7 @@ def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data
     """A new request from any channel, for one device or several (a bed and an air mattress).
 
     Raises ValidationError for an unknown channel or urgency, no device or the same type
-    twice; Conflict when the person has died.
+    twice; Conflict when the person has died, withdrew consent or was anonymised.
     """
     STEPS.check(by, "submit")
     types = [device_types] if isinstance(device_types, DeviceType) else list(device_types)
@@ -174,6 +174,12 @@ def submit(person: Person, device_types: DeviceType | Sequence[DeviceType], data
     if person.is_deceased:
         raise Conflict(_l("%(name)s has died; no new request can be taken.", name=person.full_name),
                        {"life_status": [person.life_status.value]})
+    if person.erased_at is not None:
+        raise Conflict(_l("This person's data was anonymised; no new request can be taken."),
+                       {"state": ["erased"]})
+    if not person.has_consent:
+        raise Conflict(_l("%(name)s has withdrawn consent (PDPA); record consent again before a new request.",
+                          name=person.full_name), {"state": ["consent_withdrawn"]})
     req = LendingRequest(person=person, channel=channel, urgency=urgency,
                          requested_by_name=(data.get("requested_by_name") or "").strip(),
                          requested_by_relation=(data.get("requested_by_relation") or "").strip(),
