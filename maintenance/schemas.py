@@ -34,12 +34,19 @@ class WorkOrderSchema(Schema):
     estimate_satang = fields.Integer(dump_only=True)
     retire_suggested = fields.Function(lambda o: retirement.retire_suggested(o), dump_only=True)
     ready_at = fields.DateTime(dump_only=True)
+    costs_approved = fields.Boolean(dump_only=True, allow_none=True,
+                                    metadata={"description": "the last decision on costs that waited for approval; "
+                                                             "null when none was needed"})
+    costs_decided_by = fields.Function(lambda o: o.costs_decided_by.username if o.costs_decided_by else None,
+                                       dump_only=True, allow_none=True, metadata={"type": "string"})
+    costs_decided_at = fields.DateTime(dump_only=True, allow_none=True)
+    costs_decision_note = fields.String(dump_only=True)
 
 
 class WorkOrderQuerySchema(Schema):
     device_tag = fields.String(load_default="", validate=validate.Length(max=32))
     status = fields.String(load_default="", validate=validate.OneOf(["", "open", "in_progress", "waiting_parts",
-                                                                     "done", "cancelled"]))
+                                                                     "cost_approval", "done", "cancelled"]))
     kind = fields.String(load_default="", validate=validate.OneOf(["", *[k.value for k in WorkKind]]))
 
 
@@ -55,6 +62,14 @@ class CompleteSchema(Schema):
 
 
 class CancelOrderSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CostApprovalSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class CostDeclineSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
