@@ -4,7 +4,6 @@ That every domain error the app raises is lazily translated is checked in test_t
 """
 from __future__ import annotations
 
-import re
 
 import pytest
 from flask_babel import force_locale

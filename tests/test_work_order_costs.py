@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from flask_migrate import upgrade
+from sqlalchemy import func, inspect, select
 
 from app import create_app
 from core.db import db
 from core.users import create_user
 from devices import services as devices
 from devices.models import Condition
-from fixtures.core import both_databases, build_app, race
+from fixtures.core import both_databases, build_app, database_url, race
 from fixtures.devices import new_type
 from fixtures.fund import give
 from fixtures.maintenance import STEPS
@@ -292,3 +293,16 @@ def test_the_limits_come_from_the_configuration(tmp_path, monkeypatch):
         monkeypatch.setenv("WORK_ORDER_COST_LIMIT_SATANG", bad)
         with pytest.raises(RuntimeError, match="WORK_ORDER_COST_LIMIT_SATANG"):
             create_app({"SECRET_KEY": "x"})
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_migrated_status_check_allows_costs_waiting(kind, tmp_path):
+    app = build_app(database_url(kind, tmp_path), create_schema=False)
+    with app.app_context():
+        upgrade()
+        checks = {c["name"]: c["sqltext"] for c in inspect(db.engine).get_check_constraints("work_orders")}
+        assert "'cost_approval'" in checks["ck_work_orders_workstatus"]
+        assert {"costs_approved", "costs_decided_by_id"} <= {c["name"] for c in inspect(db.engine)
+                                                               .get_columns("work_orders")}
+        db.session.remove()
+        db.engine.dispose()
