@@ -22,6 +22,7 @@ from core.db import db, init_storage
 from core.errors import register_error_handlers
 from core.i18n import init_i18n
 from core.limits import limiter
+from core.money import MAX_SATANG
 from core.unit_of_work import App
 from core.views import bp as auth_bp
 from demo import cli as demo_cli
@@ -83,11 +84,19 @@ def _secret_key(app: Flask) -> str:
     return path.read_text().strip()
 
 
-def _whole_days(env, name: str, default: int) -> int:
-    """A setting counted in whole days (0 or more); anything else stops the start, naming it."""
+def _whole_days(env, name: str, default: int, unit: str = "days") -> int:
+    """A setting counted in whole days (or ``unit``), 0 or more; anything else stops the start, naming it."""
     value = env.get(name, "").strip() or str(default)
     if not value.isascii() or not value.isdigit() or len(value) > 6:
-        raise RuntimeError(f"{name} must be a whole number of days, not {value!r}")
+        raise RuntimeError(f"{name} must be a whole number of {unit}, not {value!r}")
+    return int(value)
+
+
+def _satang(env, name: str, default: int) -> int:
+    """An amount in satang (0 or more, at most the books' largest); anything else stops the start, naming it."""
+    value = env.get(name, "").strip() or str(default)
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > MAX_SATANG:
+        raise RuntimeError(f"{name} must be a whole number of satang up to {MAX_SATANG}, not {value!r}")
     return int(value)
 
 
@@ -126,7 +135,11 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         # The public scan page writes one row per client and device within this window.
         SCAN_REPEAT_MINUTES=30,
         # `flask privacy retention`: people whose last loan closed more than this many years ago.
-        PRIVACY_RETENTION_YEARS=_whole_days(env, "PRIVACY_RETENTION_YEARS", 5) or 5,
+        PRIVACY_RETENTION_YEARS=_whole_days(env, "PRIVACY_RETENTION_YEARS", 5, "years") or 5,
+        # A work order costing more than this (or more than its estimate) waits for a supervisor
+        # before the fund pays; a cleaning order's consumables may cost at most the cap.
+        WORK_ORDER_COST_LIMIT_SATANG=_satang(env, "WORK_ORDER_COST_LIMIT_SATANG", 5_000_00),
+        CLEANING_CONSUMABLES_CAP_SATANG=_satang(env, "CLEANING_CONSUMABLES_CAP_SATANG", 500_00),
     )
     app.config.update(overrides or {})
     app.config.setdefault("TRUST_PROXY", env.get("TRUST_PROXY", "") == "1")

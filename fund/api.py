@@ -1,6 +1,8 @@
 """JSON API of the fund: donors, donations, purchases, repairs, funds and the journal."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
@@ -13,7 +15,7 @@ from core.paging import SelectPage
 from devices import services as devices
 from fund.models import Donor, Purpose
 from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
-                          PurchaseSchema, RepairSchema, ReverseSchema, SpendingSchema)
+                          PurchaseSchema, RepairSchema, ReverseSchema, SpendingSchema, TrialBalanceSchema)
 from fund.services import donations, impact, ledger, spending
 from fund.steps import STEPS
 
@@ -117,7 +119,6 @@ class Repairs(MethodView):
         return _spend(Purpose.REPAIR, data, device_type)
 
 
-
 @bp.route("/funds")
 class Funds(MethodView):
     @STEPS.route("keep_books")
@@ -129,6 +130,17 @@ class Funds(MethodView):
             fund.balance_satang = balance
             result.append(fund)
         return result
+
+
+@bp.route("/funds/trial-balance")
+class TrialBalance(MethodView):
+    @STEPS.route("keep_books")
+    @bp.response(200, TrialBalanceSchema)
+    def get(self):
+        """Every account of the chart with the sum of its postings over all funds; the total is zero."""
+        lines = [SimpleNamespace(account=account, balance_satang=amount) for account, amount in ledger.trial_balance()]
+        total = sum(line.balance_satang for line in lines)
+        return {"accounts": lines, "total_satang": total, "balanced": total == 0}
 
 
 @bp.route("/ledger/entries")

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from core.input_guards import code_field
 from core.money import Satang
 from fund import memos
-from fund.models import DonorKind, PaymentMethod, ValueSource
+from fund.models import AccountKind, DonorKind, PaymentMethod, ValueSource
 
 MAX_ID = 2**31 - 1  # the database's integer: a larger id is invalid input, not a driver overflow
 
@@ -123,6 +123,21 @@ class FundSchema(Schema):
     restricted_to = fields.Function(lambda f: (f.device_type.code if f.device_type else None) or
                                     (f.purpose.value if f.purpose else None))
     balance_satang = fields.Integer()
+
+
+class TrialBalanceLineSchema(Schema):
+    code = fields.String(attribute="account.code", required=True)
+    name_th = fields.String(attribute="account.name_th", required=True)
+    name_en = fields.String(attribute="account.name_en", required=True)
+    kind = fields.Enum(AccountKind, by_value=True, attribute="account.kind", required=True)
+    balance_satang = fields.Integer(required=True,
+                                    metadata={"description": "the sum of the account's postings (debits positive)"})
+
+
+class TrialBalanceSchema(Schema):
+    accounts = fields.List(fields.Nested(TrialBalanceLineSchema), required=True)
+    total_satang = fields.Integer(required=True, metadata={"description": "the sum of every account: always zero"})
+    balanced = fields.Boolean(required=True)
 
 
 class PostingSchema(Schema):

@@ -8,10 +8,11 @@ from core.api import step_route
 from core.auth import current_actor, require_internal
 from core.paging import SelectPage
 from devices import services as devices
-from maintenance.services import figures, orders, preventive, retirement
+from maintenance.services import cost_approval, figures, orders, preventive, retirement
 from maintenance.models import RetirementKind
 from maintenance.steps import STEPS
-from maintenance.schemas import (CancelOrderSchema, CompleteSchema, RetirementDecisionSchema, EstimateSchema,
+from maintenance.schemas import (CancelOrderSchema, CompleteSchema, CostApprovalSchema, CostDeclineSchema,
+                                 RetirementDecisionSchema, EstimateSchema,
                                  NoBodySchema, PartSchema, RetirementQuerySchema, RetirementSchema, ServiceDueSchema,
                                  TypeFiguresSchema, WorkOrderQuerySchema, WorkOrderSchema)
 
@@ -70,7 +71,9 @@ def parts(order, data, actor):
 
 
 @_action("/work-orders/<int:order_id>/complete", CompleteSchema,
-         "Finish: every checklist item ``pass`` or ``fail``, labour and costs (paid from the fund).")
+         "Finish: every checklist item ``pass`` or ``fail``, labour and costs (paid from the fund). A cleaning's "
+         "costs are capped (``CLEANING_CONSUMABLES_CAP_SATANG``); costs above ``WORK_ORDER_COST_LIMIT_SATANG`` or "
+         "the repair's estimate are not paid: the order becomes ``cost_approval`` until a supervisor decides.")
 def complete(order, data, actor):
     orders.complete(order, data["checklist"], by=actor, labour_hours=data["labour_hours"],
                     labour_rate_satang=data["labour_rate_satang"], other_cost_satang=data["other_cost_satang"],
@@ -86,6 +89,25 @@ def cancel(order, data, actor):
          "Estimate a repair's cost; ``retire_suggested`` says when it passes 60% of a new device's price.")
 def estimate(order, data, actor):
     retirement.set_estimate(order, data["estimate_satang"], by=actor)
+
+
+def _costs_step(rule: str, schema, name: str, doc: str, decide):
+    def action(order, data, actor):
+        decide(order, data, actor)
+    action.__name__ = name
+    return step_route(bp, rule, schema=schema, response=WorkOrderSchema, roles=STEPS.roles("approve_costs"),
+                      load=lambda order_id: orders.get_order(order_id), doc=doc)(action)
+
+
+approve_costs = _costs_step(
+    "/work-orders/<int:order_id>/approve-costs", CostApprovalSchema, "approve_costs",
+    "A supervisor approves costs waiting for approval: the fund pays them now and the order is done.",
+    lambda order, data, actor: cost_approval.approve(order, data["note"], by=actor))
+decline_costs = _costs_step(
+    "/work-orders/<int:order_id>/decline-costs", CostDeclineSchema, "decline_costs",
+    "A supervisor declines costs waiting for approval (``reason`` required): nothing is paid, the order goes "
+    "back to the workshop and the device stays out of service.",
+    lambda order, data, actor: cost_approval.decline(order, data["reason"], by=actor))
 
 
 @bp.route("/retirements")

@@ -45,3 +45,8 @@ class RetireForm(FlaskForm):
 class RetireDecisionForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)],
                          description=_l("Required when not approving."))
+
+
+class CostDecisionForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)],
+                         description=_l("Required when not approving."))

@@ -32,6 +32,9 @@ ACTIONS = {
     "work_order.cancelled": _l("Work order cancelled"),
     "work_order.waiting_parts": _l("Waiting for parts"),
     "work_order.estimated": _l("Repair cost estimated"),
+    "work_order.costs_submitted": _l("Finished; costs wait for a supervisor's approval"),
+    "work_order.costs_approved": _l("Costs approved by a supervisor"),
+    "work_order.costs_declined": _l("Costs not approved; back to the workshop"),
     "device.cleaning_started": _l("Cleaning or repair started"),
     "device.back_in_stock": _l("Back in stock"),
     "device.held_in_workshop": _l("Kept in the workshop: a reported problem waits to be triaged"),
@@ -108,6 +111,7 @@ def _describe_history() -> None:
     history.describe("reason", _l("Reason"), actions="work_order.cancelled",
                      values={"override": _l("put back in stock by an admin"),
                              "retired": _l("the device left service")})
+    history.describe("reason", _l("Reason"), actions="work_order.costs_declined")
     for action in RETIREMENT_ACTIONS:
         history.describe("request", _l("Retirement request"), link=lambda request_id: (f"#{request_id}", None),
                          actions=action)

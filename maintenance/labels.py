@@ -11,7 +11,8 @@ from maintenance.models import DecisionStatus, RetirementKind, WorkKind, WorkSta
 KIND_LABELS = {WorkKind.CLEANING: _l("Cleaning"), WorkKind.INSPECTION: _l("Inspection"),
                WorkKind.REPAIR: _l("Repair"), WorkKind.PREVENTIVE: _l("Preventive service")}
 STATUS_LABELS = {WorkStatus.OPEN: _l("Open"), WorkStatus.IN_PROGRESS: _l("In progress"),
-                 WorkStatus.WAITING_PARTS: _l("Waiting for parts"), WorkStatus.DONE: _l("Done"),
+                 WorkStatus.WAITING_PARTS: _l("Waiting for parts"),
+                 WorkStatus.COST_APPROVAL: _l("Costs waiting for approval"), WorkStatus.DONE: _l("Done"),
                  WorkStatus.CANCELLED: _l("Cancelled")}
 RETIREMENT_LABELS = {RetirementKind.RETIRE: _l("Retire"), RetirementKind.LOST: _l("Lost")}
 DECISION_LABELS = {DecisionStatus.PENDING: _l("Waiting for a supervisor"), DecisionStatus.APPROVED: _l("Approved"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import UTCDateTime, db, enum_column, utcnow
@@ -23,11 +23,15 @@ class WorkStatus(enum.StrEnum):
     OPEN = "open"
     IN_PROGRESS = "in_progress"
     WAITING_PARTS = "waiting_parts"
+    COST_APPROVAL = "cost_approval"   # finished, its costs wait for a supervisor before any money moves
     DONE = "done"
     CANCELLED = "cancelled"
 
 
-OPEN_STATES = (WorkStatus.OPEN, WorkStatus.IN_PROGRESS, WorkStatus.WAITING_PARTS)
+# The states a technician works in.
+WORKING_STATES = (WorkStatus.OPEN, WorkStatus.IN_PROGRESS, WorkStatus.WAITING_PARTS)
+# Not finished: the order holds its device out of service (waiting for cost approval too).
+OPEN_STATES = (*WORKING_STATES, WorkStatus.COST_APPROVAL)
 
 # Used when a device type has no checklist of its own.
 DEFAULT_CLEANING = ("ล้างคราบสกปรกด้วยน้ำผสมผงซักฟอก", "เช็ดน้ำยาฆ่าเชื้อทุกจุดที่ผู้ใช้สัมผัส",
@@ -71,10 +75,16 @@ class WorkOrder(db.Model):
     # When the device went back in stock after this order (the end of its downtime).
     ready_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The last decision on costs that waited for approval: who, when, approved or not, and why not.
+    costs_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    costs_decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    costs_approved: Mapped[bool | None] = mapped_column(Boolean)
+    costs_decision_note: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     device: Mapped[Device] = relationship(lazy="joined", innerjoin=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    costs_decided_by: Mapped[User | None] = relationship(foreign_keys=[costs_decided_by_id])
     parts: Mapped[list[WorkOrderPart]] = relationship(back_populates="work_order", order_by="WorkOrderPart.id",
                                                       cascade="all, delete-orphan")
 
@@ -83,6 +93,11 @@ class WorkOrder(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATES
+
+    @property
+    def is_workable(self) -> bool:
+        """A technician may still change it (its costs are not waiting for a supervisor)."""
+        return self.status in WORKING_STATES
 
     @property
     def parts_satang(self) -> int:

@@ -23,23 +23,31 @@ class WorkOrderSchema(Schema):
     status = fields.Function(lambda o: o.status.value, dump_only=True)
     source = fields.String(dump_only=True)
     description = fields.String(validate=validate.Length(max=4000), load_default="")
-    assignee = fields.Function(lambda o: o.assignee.username if o.assignee else None, dump_only=True)
+    assignee = fields.Function(lambda o: o.assignee.username if o.assignee else None, dump_only=True,
+                               allow_none=True, metadata={"type": "string"})
     opened_at = fields.DateTime(dump_only=True)
-    started_at = fields.DateTime(dump_only=True)
-    finished_at = fields.DateTime(dump_only=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    finished_at = fields.DateTime(dump_only=True, allow_none=True)
     checklist = fields.Dict(dump_only=True)
     parts = fields.List(fields.Nested(PartSchema), dump_only=True)
     total_satang = fields.Integer(dump_only=True)
-    spending_id = fields.Integer(dump_only=True)
-    estimate_satang = fields.Integer(dump_only=True)
+    spending_id = fields.Integer(dump_only=True, allow_none=True)
+    estimate_satang = fields.Integer(dump_only=True, allow_none=True)
     retire_suggested = fields.Function(lambda o: retirement.retire_suggested(o), dump_only=True)
-    ready_at = fields.DateTime(dump_only=True)
+    ready_at = fields.DateTime(dump_only=True, allow_none=True)
+    costs_approved = fields.Boolean(dump_only=True, allow_none=True,
+                                    metadata={"description": "the last decision on costs that waited for approval; "
+                                                             "null when none was needed"})
+    costs_decided_by = fields.Function(lambda o: o.costs_decided_by.username if o.costs_decided_by else None,
+                                       dump_only=True, allow_none=True, metadata={"type": "string"})
+    costs_decided_at = fields.DateTime(dump_only=True, allow_none=True)
+    costs_decision_note = fields.String(dump_only=True)
 
 
 class WorkOrderQuerySchema(Schema):
     device_tag = fields.String(load_default="", validate=validate.Length(max=32))
     status = fields.String(load_default="", validate=validate.OneOf(["", "open", "in_progress", "waiting_parts",
-                                                                     "done", "cancelled"]))
+                                                                     "cost_approval", "done", "cancelled"]))
     kind = fields.String(load_default="", validate=validate.OneOf(["", *[k.value for k in WorkKind]]))
 
 
@@ -55,6 +63,14 @@ class CompleteSchema(Schema):
 
 
 class CancelOrderSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CostApprovalSchema(Schema):
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class CostDeclineSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 

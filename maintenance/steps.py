@@ -16,4 +16,5 @@ STEPS = Steps({
     "see_costs": (MAINTENANCE, STAFF, SUPERVISOR, TREASURER),  # a device's repair costs, the figures
     "request_retirement": (STAFF, MAINTENANCE, SUPERVISOR),
     "decide_retirement": (SUPERVISOR,),
+    "approve_costs": (SUPERVISOR,),                    # costs past the limit or the estimate, before money moves
 })

@@ -17,8 +17,8 @@ from core.money import format_amount, satang_to_baht
 from devices import services as devices
 from devices.models import Condition, DeviceStatus, ProblemReport
 from maintenance.services import figures as upkeep_figures
-from maintenance.services import orders, preventive, retirement
-from maintenance.forms import EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
+from maintenance.services import cost_approval, costs, orders, preventive, retirement
+from maintenance.forms import CostDecisionForm, EstimateForm, FinishForm, PartForm, RetireDecisionForm, RetireForm
 from maintenance.labels import DECISION_LABELS, KIND_LABELS, RETIREMENT_LABELS, SOURCE_LABELS, STATUS_LABELS
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
 from maintenance.steps import STEPS
@@ -45,18 +45,19 @@ def my_orders():
 
 
 @bp.route("/orders/<int:order_id>", methods=["GET", "POST"])
-@STEPS.route("work_at_home")
+@STEPS.route("work_at_home", "approve_costs")
 def order_view(order_id):
     order = orders.get_order(order_id)
-    if not orders.may_work_on(order, current_actor()):
+    may_approve = STEPS.allows(current_actor(), "approve_costs")
+    if not (orders.may_work_on(order, current_actor()) or may_approve):
         raise PermissionDenied(_l("Your role may not do maintenance work."))
     part_form, finish_form = PartForm(prefix="part"), FinishForm(prefix="finish")
     finish_form.condition.flags.required = order.kind == WorkKind.REPAIR  # the technician says how it left it
-    estimate_form = EstimateForm(prefix="estimate")
+    estimate_form, cost_form = EstimateForm(prefix="estimate"), CostDecisionForm(prefix="costs")
     status = 200
     if request.method == "POST":
         message, error = attempt(lambda: _step(order, request.form.get("step"), part_form, finish_form,
-                                               estimate_form))
+                                               estimate_form, cost_form))
         if error is None:
             flash(message, "success")
             return redirect(url_for("maintenance.order_view", order_id=order.id))
@@ -70,12 +71,20 @@ def order_view(order_id):
                            may_work=orders.may_work_on(order, current_actor()),
                            share=retirement.estimate_share_percent(order),
                            threshold=retirement.retire_threshold_satang(order.device),
-                           pending=retirement.pending_for(order.device)), status
+                           pending=retirement.pending_for(order.device), cost_form=cost_form,
+                           may_approve=may_approve, cost_reasons=costs.approval_reasons(order),
+                           cost_limit=costs.limit_satang(), cleaning_cap=costs.cleaning_cap_satang()), status
 
 
-def _step(order, step, part_form, finish_form, estimate_form) -> str:
+def _step(order, step, part_form, finish_form, estimate_form, cost_form) -> str:
     """One step of the order page; returns what to tell the worker. Raises the service's errors."""
     actor = current_actor()
+    if step == "approve_costs" and cost_form.validate():
+        cost_approval.approve(order, cost_form.note.data or "", by=actor)
+        return _("Costs approved; the fund has paid them.")
+    if step == "decline_costs" and cost_form.validate():
+        cost_approval.decline(order, cost_form.note.data or "", by=actor)
+        return _("Costs not approved; the order is back in the workshop.")
     if step == "estimate" and estimate_form.validate():
         retirement.set_estimate(order, estimate_form.estimate.satang, by=actor)
         return _("Estimate saved.")
@@ -98,6 +107,15 @@ def _step(order, step, part_form, finish_form, estimate_form) -> str:
                         condition=Condition(finish_form.condition.data) if finish_form.condition.data else None)
         return _("Work order finished.")
     raise DomainError(_l("Please check the information."))
+
+
+@bp.route("/costs")
+@STEPS.route("approve_costs")
+def cost_approvals():
+    """The supervisor's queue: finished orders whose costs wait for a decision."""
+    return render_template("maintenance/cost_approvals.html",
+                           waiting=list(db.session.scalars(cost_approval.waiting_query())),
+                           limit=costs.limit_satang())
 
 
 @bp.route("/d/<tag>", methods=["GET", "POST"])

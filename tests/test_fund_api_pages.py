@@ -104,8 +104,8 @@ def test_treasurer_pages_receipt_and_csv(app, client_as, treasurer):
     response = browser.post("/fund/purchases/new", data={"device_type": "WC", "count": "1", "amount": "99999",
                                                          "fund": "", "spent_on": "2026-11-24"})
     page = response.get_data(as_text=True)
-    # In Thai, and the fund's balance (฿1,750.00 in GENERAL) is not given away.
-    assert response.status_code == 409 and "เงินไม่พอ" in page and "1,750" not in page
+    # In Thai; the treasurer, who sees the balances, reads the amount short (฿99,999.00 - ฿1,750.00).
+    assert response.status_code == 409 and "เงินไม่พอ" in page and "฿98,249.00" in page
 
 
 def test_donors_see_only_their_own_impact(app, client, client_as, treasurer, make_user, login):
@@ -153,7 +153,7 @@ def test_fund_role_matrix(client, client_as, api_headers, role, path, allowed):
 
 def test_summary_report(client, api_headers, make_device):
     make_device("WC")
-    response = client.get("/api/v1/reports/summary", headers=api_headers("staff"))
+    response = client.get("/api/v1/reports/summary", headers=api_headers("treasurer"))
     assert response.status_code == 200
     body = response.get_json()
     assert body["devices_by_status"] == {"available": 1} and body["loans"] == 0

@@ -21,6 +21,7 @@ from fund.memos import Memo
 from fund.models import Allocation, Donation, DonationKind, Fund, PurchasedDevice, Purpose, Spending
 from fund.services import donations as donation_services
 from fund.services import ledger
+from fund.steps import STEPS
 
 EXPENSE_ACCOUNT = {Purpose.PURCHASE: ledger.PURCHASES, Purpose.REPAIR: ledger.REPAIRS}
 DEVICE_FIELDS = ("brand", "model", "serial", "location")
@@ -57,7 +58,7 @@ def _allowed_funds(purpose: Purpose, device_type: DeviceType | None, fund: Fund 
     return sorted(allowed, key=lambda f: (fund_rank(f, purpose), f.code))
 
 
-def _fifo(amount: int, funds: Sequence[Fund]) -> list[tuple[Donation, int]]:
+def _fifo(amount: int, funds: Sequence[Fund], by: User) -> list[tuple[Donation, int]]:
     plan: list[tuple[Donation, int]] = []
     left = amount
     for fund in funds:
@@ -70,9 +71,20 @@ def _fifo(amount: int, funds: Sequence[Fund]) -> list[tuple[Donation, int]]:
                 left -= take
             if left == 0:
                 return plan
-    # Who may spend is not always who may see the balances (maintenance pays repairs): no amounts.
-    raise Conflict(_l("Not enough money: the funds allowed to pay for this do not hold enough."),
-                   {"amount_satang": [_l("More than the allowed funds hold.")]})
+    raise not_enough_money(left, by)
+
+
+def not_enough_money(short_satang: int, by: User | None) -> Conflict:
+    """The error for money the allowed funds do not hold. Who may spend is not always who may see
+    the balances (maintenance's repairs are paid on their finishing, a supervisor's approval):
+    the amount short, which tells the balance, only for those who keep the books."""
+    if STEPS.allows(by, "keep_books"):
+        return Conflict(_l("Not enough money: the funds allowed to pay for this are %(short)s short.",
+                           short=LazyBaht(short_satang)),
+                        {"amount_satang": [_l("%(short)s more than the allowed funds hold.",
+                                              short=LazyBaht(short_satang))]})
+    return Conflict(_l("Not enough money: the funds allowed to pay for this do not hold enough."),
+                    {"amount_satang": [_l("More than the allowed funds hold.")]})
 
 
 def _chosen(amount: int, chosen: Sequence[Mapping[str, int]], funds: Sequence[Fund]) -> list[tuple[Donation, int]]:
@@ -166,7 +178,7 @@ def spend(purpose: Purpose, amount_satang: int, *, by: User, device_type: Device
                               {"amount_satang": [_l("At most %(max)s.", max=LazyBaht(MAX_SATANG))]})
     rows = _devices_bought(purpose, device_type, device_count, devices_bought)
     funds = _allowed_funds(purpose, device_type, fund)
-    plan = _chosen(amount_satang, chosen, funds) if chosen else _fifo(amount_satang, funds)
+    plan = _chosen(amount_satang, chosen, funds) if chosen else _fifo(amount_satang, funds, by)
     spent_on = spent_on or clock.today()
     per_fund: dict[int, tuple[Fund, int]] = {}
     for donation, take in plan:

@@ -21,7 +21,9 @@ HOLDING_KINDS = (WorkKind.REPAIR, WorkKind.INSPECTION, WorkKind.PREVENTIVE)
 
 
 def _open_order_hold(order: WorkOrder) -> Hold:
-    if order.kind == WorkKind.REPAIR:
+    if order.status == WorkStatus.COST_APPROVAL:
+        reason = _l("The work is finished; its costs wait for a supervisor's approval.")
+    elif order.kind == WorkKind.REPAIR:
         reason = (_l("A repair is open: %(what)s", what=order.description) if order.description
                   else _l("A repair is open."))
     else:

@@ -26,6 +26,7 @@ from fund.services import spending
 from maintenance.labels import STATUS_LABELS
 from maintenance.models import (DEFAULT_CLEANING, DEFAULT_INSPECTION, OPEN_STATES, WorkKind, WorkOrder, WorkOrderPart,
                                 WorkStatus)
+from maintenance.services import costs
 from maintenance.steps import STEPS
 
 # An inspection of a device on loan is done at the home, often at a follow-up visit.
@@ -131,7 +132,8 @@ def _may_go_back(device: Device) -> bool:
 
 
 def _expect_open(order: WorkOrder) -> None:
-    if not order.is_open:
+    # An order whose costs wait for a supervisor is frozen until one decides.
+    if not order.is_workable:
         raise InvalidTransition(_l("Work order %(id)d is %(state)s; only an open order can take this step.",
                                    id=order.id, state=STATUS_LABELS[order.status]), order.status.value)
 
@@ -178,6 +180,7 @@ def add_part(order: WorkOrder, name: str, quantity: int, unit_cost_satang: int, 
         errors["unit_cost_satang"] = [_l("The cost must be zero or more.")]
     if errors:
         raise ValidationError(_l("The part cannot be added."), errors)
+    costs.check_cleaning_part(order, quantity * unit_cost_satang)
     part = WorkOrderPart(work_order=order, name=name.strip(), quantity=quantity, unit_cost_satang=unit_cost_satang)
     db.session.add(part)
     db.session.flush()
@@ -191,11 +194,12 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
              condition: Condition | None = None) -> WorkOrder:
     """Finish: every checklist item passes or fails; costs are paid from the fund.
 
-    A failed inspection item opens a repair. Cleaning passes only when every step is done.
-    A repair records the device's condition afterwards (``condition``, required). Finishing
-    the device's last open order puts it back in stock (and to the waitlist), unless a
-    problem report still waits to be triaged. Raises ValidationError for a missing item or
-    condition, Conflict when the fund cannot pay.
+    A failed inspection item opens a repair. Cleaning passes only when every step is done, and
+    its consumables cost at most the cap (maintenance.services.costs). A repair records the
+    device's condition afterwards (``condition``, required). Costs above the limit or the
+    repair's estimate are not paid: the order waits for a supervisor (``cost_approval``) and
+    the device stays out of service. Otherwise ``pay_and_close``. Raises ValidationError for
+    a missing item or condition or a cleaning past the cap, Conflict when the fund cannot pay.
     """
     _require_worker(order, by)
     _expect_open(order)
@@ -213,20 +217,39 @@ def complete(order: WorkOrder, results: Mapping[str, str], *, by: User, labour_h
                               {"checklist": [_l("“%(item)s” is not done.", item=item) for item in failed]})
     if labour_hours < 0 or labour_rate_satang < 0 or other_cost_satang < 0:
         raise ValidationError(_l("The costs cannot be negative."), {"costs": [_l("The costs must be zero or more.")]})
+    costs.check_cleaning_cap(order, order.parts_satang + round(labour_hours * labour_rate_satang) + other_cost_satang,
+                             other_cost_satang)
     order.checklist = {item: results[item] for item in items}
     order.labour_hours, order.labour_rate_satang = labour_hours, labour_rate_satang
     order.other_cost_satang = other_cost_satang
     order.notes = (notes or "").strip()
+    if condition is not None and condition != order.device.condition:
+        audit.record(by, "device.condition_set", "device", order.device.tag,
+                     {"work_order": order.id, "condition": [order.device.condition, condition]})
+        order.device.condition = condition
+    if costs.needs_approval(order):
+        order.status = WorkStatus.COST_APPROVAL
+        db.session.flush()
+        audit.record(by, "work_order.costs_submitted", "device", order.device.tag,
+                     {"work_order": order.id, "cost_satang": order.total_satang,
+                      "estimate_satang": order.estimate_satang})
+        return order
+    return pay_and_close(order, by=by)
+
+
+def pay_and_close(order: WorkOrder, *, by: User) -> WorkOrder:
+    """Pay the order's recorded costs from the fund and close it; the device may go back in stock.
+
+    The caller has checked the actor's step (the worker finishing, or a supervisor approving
+    the costs). Raises Conflict when the fund cannot pay (nothing is then written).
+    """
+    failed = [item for item, result in (order.checklist or {}).items() if result == "fail"]
     if order.total_satang > 0:
         paid = spending.spend(Purpose.REPAIR, order.total_satang, by=by, device_type=order.device.type,
                               memo=memos.work_order(order.id, order.device.tag))
         order.spending_id = paid.id
     order.status = WorkStatus.DONE
     order.finished_at = utcnow()
-    if condition is not None and condition != order.device.condition:
-        audit.record(by, "device.condition_set", "device", order.device.tag,
-                     {"work_order": order.id, "condition": [order.device.condition, condition]})
-        order.device.condition = condition
     db.session.flush()
     audit.record(by, "work_order.done", "device", order.device.tag,
                  {"work_order": order.id, "kind": order.kind, "cost_satang": order.total_satang,
