@@ -4,7 +4,7 @@ from __future__ import annotations
 from core.steps import Steps
 from core.users import Role
 
-STAFF, ASSESSOR, SUPERVISOR = Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR
+STAFF, ASSESSOR, SUPERVISOR, DPO = Role.STAFF, Role.ASSESSOR, Role.SUPERVISOR, Role.DPO
 
 STEPS = Steps({
     # People and their care (personal and health data).
@@ -13,10 +13,10 @@ STEPS = Steps({
     "register_person": (STAFF,),
     "edit_person": (STAFF,),
     "care": (STAFF, ASSESSOR, SUPERVISOR),          # life status, care plan, referrals
-    # PDPA: consent withdrawn or given again; anonymising a person (admins only, no DPO role yet).
+    # PDPA: consent withdrawn or given again; anonymising a person (the data-protection officer).
     "withdraw_consent": (STAFF, SUPERVISOR),
     "give_consent": (STAFF,),
-    "erase_person": (),
+    "erase_person": (DPO,),
     # The request pipeline.
     "submit": (STAFF, SUPERVISOR, ASSESSOR),
     "schedule": (STAFF, SUPERVISOR, ASSESSOR),

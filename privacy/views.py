@@ -21,6 +21,7 @@ from privacy.forms import KIND_LABELS, STATUS_LABELS, CloseForm, SubjectRequestF
 from privacy.schemas import PersonRecordSchema
 from privacy.services import access_log, record
 from privacy.services import requests as subject
+from lending.steps import STEPS as LENDING_STEPS
 from privacy.steps import STEPS
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -115,7 +116,8 @@ def subject_requests():
                     + ([person.id] if person else []), "page.subject_requests")
     return render_template("privacy/subject_requests.html", form=form, person=person, q=q, matches=matches,
                            listed=listed, show=show, today=clock.today(), close_form=CloseForm(),
-                           kind_labels=KIND_LABELS, status_labels=STATUS_LABELS), status
+                           kind_labels=KIND_LABELS, status_labels=STATUS_LABELS,
+                           may_erase=LENDING_STEPS.allows(current_actor(), "erase_person")), status
 
 
 @bp.route("/requests/<int:request_id>/close", methods=["POST"])

@@ -144,3 +144,17 @@ def test_the_requests_page_records_lists_overdue_and_closes(app, person, client_
                          data={"status": "done", "closed_on": clock.today().isoformat()})
     assert closed.status_code == 302
     assert "Overdue" not in client.get("/privacy/requests").get_data(as_text=True)
+
+
+def test_the_dpo_carries_out_an_erasure_request_from_the_requests_list(app, person, api_as, client_as):
+    dpo_api, dpo = api_as("dpo"), client_as("dpo")
+    asked = dpo_api.post("/api/v1/subject-requests", {"person_id": person["id"], "kind": "erasure"}, expect=201)
+    listed = dpo.get("/privacy/requests").get_data(as_text=True)
+    assert f"/people/{person['id']}/erase" in listed
+    assert dpo.get(f"/people/{person['id']}").status_code == 403       # the DPO does not browse people
+    done = dpo.post(f"/people/{person['id']}/erase", data={"confirm": "y"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/privacy/requests")
+    assert PERSON["first_name"] not in dpo_api.get(f"/api/v1/people/{person['id']}/export")["person"]["first_name"]
+    assert f"/people/{person['id']}/erase" not in dpo.get("/privacy/requests").get_data(as_text=True)
+    dpo_api.post(f"/api/v1/subject-requests/{asked['id']}/close", {"status": "done"}, expect=200)
+    assert client_as("staff").post(f"/people/{person['id']}/erase", data={"confirm": "y"}).status_code == 403
