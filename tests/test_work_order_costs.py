@@ -123,6 +123,19 @@ def test_a_big_repair_waits_for_a_supervisor_then_the_fund_pays_exactly_once(app
     assert {line["code"]: line["balance_satang"] for line in trial["accounts"]}["EXP_REPAIR"] == 600_000
 
 
+def test_no_one_approves_the_costs_they_recorded(app, shop):
+    order_id = open_order(shop, "repair")
+    admin = shop["admin"]                                # an admin may take every step, even finish an order
+    admin.post(f"/api/v1/work-orders/{order_id}/complete", {"other_cost_satang": 700_000, "condition": "good"},
+               expect=200)
+    before = balances(shop)
+    own = admin.call("post", f"/api/v1/work-orders/{order_id}/approve-costs", json={},
+                     headers={"Accept-Language": "en"})
+    assert own.status_code == 403 and "someone else" in own.get_json()["message"]
+    assert balances(shop) == before
+    assert shop["supervisor"].post(f"/api/v1/work-orders/{order_id}/approve-costs", {}, expect=200)["status"] == "done"
+
+
 def test_costs_above_the_estimate_wait_and_a_decline_sends_the_order_back(app, shop):
     order_id = open_order(shop, "repair")
     shop["maintenance"].post(f"/api/v1/work-orders/{order_id}/estimate", {"estimate_satang": 10_000}, expect=200)

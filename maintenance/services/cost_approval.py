@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from core import audit
+from core.audit import AuditEvent
 from core.db import db, utcnow
-from core.errors import InvalidTransition, ValidationError
+from core.errors import InvalidTransition, PermissionDenied, ValidationError
 from core.users import User
 from maintenance.labels import STATUS_LABELS
 from maintenance.models import WorkOrder, WorkStatus
@@ -33,14 +34,25 @@ def _decided(order: WorkOrder, approved: bool, note: str, by: User) -> None:
     order.costs_approved, order.costs_decision_note = approved, note
 
 
+def submitted_by_id(order: WorkOrder) -> int | None:
+    """Who recorded the costs now waiting (the audit trail's latest ``costs_submitted`` of the order)."""
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "work_order.costs_submitted", AuditEvent.object_type == "device",
+        AuditEvent.object_id == order.device.tag).order_by(AuditEvent.id.desc()))
+    return next((event.actor_id for event in events if event.changes.get("work_order") == order.id), None)
+
+
 def approve(order: WorkOrder, note: str = "", *, by: User) -> WorkOrder:
     """Approve the costs: the fund pays them now and the order is done.
 
-    Raises PermissionDenied for a role that may not approve costs, InvalidTransition (409)
-    unless the costs wait for approval, Conflict when the fund cannot pay (nothing is written).
+    Raises PermissionDenied for a role that may not approve costs or for the one who recorded
+    them (four eyes), InvalidTransition (409) unless the costs wait for approval, Conflict when
+    the fund cannot pay (nothing is written).
     """
     STEPS.check(by, "approve_costs")
     _expect_waiting(order)
+    if submitted_by_id(order) == by.id:
+        raise PermissionDenied(_l("Costs you recorded yourself are approved by someone else."))
     _decided(order, True, (note or "").strip(), by)
     audit.record(by, "work_order.costs_approved", "device", order.device.tag,
                  {"work_order": order.id, "cost_satang": order.total_satang})
