@@ -22,6 +22,7 @@ from privacy.schemas import PersonRecordSchema
 from privacy.services import access_log, record
 from privacy.services import requests as subject
 from lending.steps import STEPS as LENDING_STEPS
+from privacy.purposes import purpose_label
 from privacy.steps import STEPS
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -62,7 +63,8 @@ def access_log_page():
             page_number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
             page = db.paginate(query, page=page_number, per_page=current_app.config["PER_PAGE"], max_per_page=200,
                                error_out=False)
-    return render_template("privacy/access_log.html", page=page, args=args, problems=problems), \
+    return render_template("privacy/access_log.html", page=page, args=args, problems=problems,
+                           purpose_label=purpose_label), \
         (422 if problems and status == 200 else status)
 
 

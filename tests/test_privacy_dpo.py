@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +19,7 @@ from fixtures.core import at_bangkok
 from fixtures.lending import ADL_HOME_BOUND, PERSON, national_id
 from fixtures.users import make_actors
 from privacy.models import SubjectRequest
+from privacy.purposes import PURPOSE_LABELS
 
 NID = national_id("310050123456")
 
@@ -158,3 +161,16 @@ def test_the_dpo_carries_out_an_erasure_request_from_the_requests_list(app, pers
     assert f"/people/{person['id']}/erase" not in dpo.get("/privacy/requests").get_data(as_text=True)
     dpo_api.post(f"/api/v1/subject-requests/{asked['id']}/close", {"status": "done"}, expect=200)
     assert client_as("staff").post(f"/people/{person['id']}/erase", data={"confirm": "y"}).status_code == 403
+
+
+def test_every_purpose_the_code_logs_has_a_label():
+    root = Path(__file__).resolve().parent.parent
+    logged = set()
+    for path in root.glob("*/**/*.py"):
+        if path.parts[len(root.parts)] in (".venv", "tests", "migrations", "bench"):
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "record_access" in line or "purpose=" in line:
+                logged |= set(re.findall(r'"((?:page|api|pdf|export)\.[a-z_]+)"', line))
+    assert {"page.view", "api.requests", "pdf.agreement"} <= logged       # the scan finds them
+    assert logged - PURPOSE_LABELS.keys() == set()
