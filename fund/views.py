@@ -1,9 +1,6 @@
 """Fund pages: the treasurer's books, donations and receipts, and donor impact."""
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,7 +15,8 @@ from core.db import db
 from core.errors import NotFound
 from core.forms import submit
 from core.i18n import current_locale, in_thai
-from core.money import format_amount, format_baht
+from core.money import format_amount, format_baht, satang_to_baht
+from core.spreadsheets import csv_response, csv_text
 from core.users import Role
 from devices import services as devices
 from fund import memos
@@ -101,30 +99,13 @@ def _date(value):
         return None
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(value: str) -> str:
-    """Text as a spreadsheet shows it, never run: a cell that starts like a formula
-    (``=HYPERLINK(...)`` in a typed memo, a donor's name) gets a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _csv(entries):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["entry", "date", "kind", "memo", "reverses", "account", "fund", "amount_baht"])
-    for entry in entries:
-        for posting in entry.postings:
-            # Numbers stay numbers (an amount may be negative); every text cell is made safe.
-            writer.writerow([entry.id, entry.entry_date.isoformat(), _text_cell(entry.kind),
-                             _text_cell(str(memos.text(entry))), entry.reverses_id or "",
-                             _text_cell(posting.account.code), _text_cell(posting.fund.code),
-                             format_amount(posting.amount_satang, grouping=False)])
-    response = make_response("\ufeff" + out.getvalue())  # the BOM lets Excel read Thai as UTF-8
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="journal.csv"'
-    return response
+    # Numbers stay numbers (an amount may be negative: a Decimal, not text); every text cell is made safe.
+    rows = ([entry.id, entry.entry_date.isoformat(), entry.kind, str(memos.text(entry)), entry.reverses_id or "",
+             posting.account.code, posting.fund.code, satang_to_baht(posting.amount_satang)]
+            for entry in entries for posting in entry.postings)
+    return csv_response(csv_text(["entry", "date", "kind", "memo", "reverses", "account", "fund", "amount_baht"],
+                                 rows), "journal.csv")
 
 
 @bp.route("/entries/<int:entry_id>/reverse", methods=["POST"])

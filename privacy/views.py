@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from core import clock
 from core.audit import record_access, record_accesses
 from core.auth import current_actor
+from core.spreadsheets import csv_response
 from core.dates import parse_date_input
 from core.db import db
 from core.forms import attempt, submit
@@ -74,10 +75,7 @@ def access_log_csv():
     filters, _args, problems = _filters()
     if problems:
         return redirect(url_for("privacy.access_log_page", **request.args))
-    response = make_response(access_log.export_csv(filters, by=current_actor()))
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = 'attachment; filename="access-log.csv"'
-    return response
+    return csv_response(access_log.export_csv(filters, by=current_actor()), "access-log.csv")
 
 
 @bp.route("/people/<int:person_id>/export.json")

@@ -1,9 +1,7 @@
 """Reading the access log: who looked at whose personal data, filtered, paged and exported."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -11,12 +9,12 @@ from sqlalchemy import Select, select
 
 from core import audit, clock
 from core.audit import AccessEvent
+from core.spreadsheets import csv_text
 from core.db import db
 from core.errors import ValidationError
 from core.users import User, find_user
 from privacy.steps import STEPS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = ("id", "at", "user", "object_type", "object_id", "purpose", "detail", "request_id")
 MAX_EXPORT = 100_000
 
@@ -60,26 +58,15 @@ def log_query(filters: LogFilter, *, by: User) -> Select:
     return query
 
 
-def text_cell(value: str) -> str:
-    """Text as a spreadsheet shows it, never run: a cell that starts like a formula gets a
-    leading apostrophe (as the journal's CSV does)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def export_csv(filters: LogFilter, *, by: User) -> str:
     """The filtered log as CSV text (UTF-8 with a BOM for spreadsheets); the export is logged.
 
     Raises what :func:`log_query` raises.
     """
     events = list(db.session.scalars(log_query(filters, by=by).limit(MAX_EXPORT)))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for e in events:
-        writer.writerow([e.id, clock.to_local(e.at).isoformat(), text_cell(e.user.username), text_cell(e.object_type),
-                         text_cell(e.object_id), text_cell(e.purpose), text_cell(e.detail or ""),
-                         e.request_id or ""])
+    text = csv_text(CSV_COLUMNS, ([e.id, clock.to_local(e.at).isoformat(), e.user.username, e.object_type,
+                                   e.object_id, e.purpose, e.detail or "", e.request_id or ""] for e in events))
     audit.record(by, "access_log.exported", "access_log", "csv", {**filters.describe(), "rows": len(events)})
     audit.record_access(by, "access_log", "csv", "export.access_log",
                         detail=" ".join(f"{k}={v}" for k, v in filters.describe().items())[:300] or None)
-    return "\ufeff" + out.getvalue()
+    return text
