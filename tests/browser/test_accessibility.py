@@ -27,6 +27,8 @@ NOT_PAGES = {
     "loans.agreement": "PDF",
     "loans.photo": "image",
     "fund.receipt": "PDF",
+    "privacy.access_log_csv": "CSV",
+    "privacy.export_person": "JSON",
     "loans.device_follow_up": "redirects to loans.follow_up",
     "requests.reserve_device": "redirects to requests.waitlist",
     "maintenance.device_work": "redirects to the device's open work order, or back to its scan page",
