@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
 from core.users import INTERNAL_ROLES
-from reports import services
-from reports.schemas import SummarySchema
+from reports import catalog, periods, services
+from reports.schemas import PeriodArgsSchema, ReportSchema, SummarySchema
+from reports.views import READERS
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="Program reports")
 
@@ -20,3 +21,17 @@ class Summary(MethodView):
         """Program totals: devices by status, requests by status, loans, people served, savings to families;
         fund balances (``fund_balances_satang``) only for the roles that may read ``/api/v1/funds``."""
         return services.summary(by=current_actor())
+
+
+@bp.route("/<key>")
+class ReportByKey(MethodView):
+    @require_role(*READERS)
+    @bp.arguments(PeriodArgsSchema, location="query")
+    @bp.response(200, ReportSchema)
+    @bp.alt_response(404, description="No such report.")
+    @bp.alt_response(422, description="A period argument that is not one (named in ``errors``).")
+    def get(self, args, key):
+        """A report for a period (``period=fiscal_year|year`` with ``year``, or ``period=range`` with
+        ``from`` and ``to``; this fiscal year by default): headline figures (with the period before's)
+        and tables of rows, each column of a kind: count, share (0..1), satang, days, number, text."""
+        return catalog.build(key, periods.from_args(args), by=current_actor()).as_json()
