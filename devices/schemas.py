@@ -105,4 +105,4 @@ class AuditEventSchema(Schema):
     actor = fields.Function(lambda e: e.actor.username if e.actor else None)
     action = fields.String()
     changes = fields.Dict()
-    request_id = fields.String()
+    request_id = fields.String(allow_none=True)

@@ -31,7 +31,7 @@ class ConsentSchema(Schema):
     given_on = fields.Date()
     given_by = _text(120, 1, required=True)
     relation = _text(60)
-    withdrawn_at = fields.DateTime(dump_only=True)
+    withdrawn_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class PersonSchema(Schema):
@@ -64,7 +64,7 @@ class PersonSchema(Schema):
                                      validate=validate.Length(max=10))
     chronic_notes = _text(300)
     life_status = _enum(LifeStatus, dump_only=True)
-    life_status_on = fields.Date(dump_only=True)
+    life_status_on = fields.Date(dump_only=True, allow_none=True)
     notes = _text(4000)
     consents = fields.List(fields.Nested(ConsentSchema), dump_only=True)
     version = fields.Integer(dump_only=True)
@@ -125,10 +125,10 @@ class RequestSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     status_changed_at = fields.DateTime(dump_only=True)
     age_days = fields.Function(_age_days, dump_only=True)
-    assessment_due_on = fields.Date(dump_only=True)
+    assessment_due_on = fields.Date(dump_only=True, allow_none=True)
     recommended_type = fields.Function(lambda r: r.recommended_type.code if r.recommended_type else None,
                                        dump_only=True)
-    dependency_group = _enum(DependencyGroup, dump_only=True)
+    dependency_group = _enum(DependencyGroup, dump_only=True, allow_none=True)
     decision_reason = fields.String(dump_only=True)
     proposed_device_tag = fields.Function(lambda r: r.proposed_device.tag if r.proposed_device else None,
                                           dump_only=True)
@@ -218,11 +218,11 @@ class LoanSchema(Schema):
     latitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
     delivered_at = fields.DateTime(dump_only=True)
-    next_follow_up_on = fields.Date(dump_only=True)
-    pickup_requested_on = fields.Date(dump_only=True)
-    pickup_reason = _enum(Outcome, dump_only=True)
-    returned_at = fields.DateTime(dump_only=True)
-    return_condition = _enum(Condition, dump_only=True)
+    next_follow_up_on = fields.Date(dump_only=True, allow_none=True)
+    pickup_requested_on = fields.Date(dump_only=True, allow_none=True)
+    pickup_reason = _enum(Outcome, dump_only=True, allow_none=True)
+    returned_at = fields.DateTime(dump_only=True, allow_none=True)
+    return_condition = _enum(Condition, dump_only=True, allow_none=True)
     return_notes = fields.String(dump_only=True)
     is_open = fields.Boolean(dump_only=True)
 
@@ -239,8 +239,8 @@ class FollowUpSchema(Schema):
     in_use = fields.Boolean(required=True)
     condition = _enum(Condition, required=True)
     adl_items = fields.List(fields.Integer(strict=True), allow_none=True, validate=validate.Length(equal=10))
-    adl_total = fields.Integer(dump_only=True)
-    dependency_group = _enum(DependencyGroup, dump_only=True)
+    adl_total = fields.Integer(dump_only=True, allow_none=True)
+    dependency_group = _enum(DependencyGroup, dump_only=True, allow_none=True)
     outcome = _enum(Outcome, required=True)
     problems = _text(4000)
     raise_problem = fields.Boolean(load_only=True, load_default=False)

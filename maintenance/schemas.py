@@ -25,15 +25,15 @@ class WorkOrderSchema(Schema):
     description = fields.String(validate=validate.Length(max=4000), load_default="")
     assignee = fields.Function(lambda o: o.assignee.username if o.assignee else None, dump_only=True)
     opened_at = fields.DateTime(dump_only=True)
-    started_at = fields.DateTime(dump_only=True)
-    finished_at = fields.DateTime(dump_only=True)
+    started_at = fields.DateTime(dump_only=True, allow_none=True)
+    finished_at = fields.DateTime(dump_only=True, allow_none=True)
     checklist = fields.Dict(dump_only=True)
     parts = fields.List(fields.Nested(PartSchema), dump_only=True)
     total_satang = fields.Integer(dump_only=True)
-    spending_id = fields.Integer(dump_only=True)
-    estimate_satang = fields.Integer(dump_only=True)
+    spending_id = fields.Integer(dump_only=True, allow_none=True)
+    estimate_satang = fields.Integer(dump_only=True, allow_none=True)
     retire_suggested = fields.Function(lambda o: retirement.retire_suggested(o), dump_only=True)
-    ready_at = fields.DateTime(dump_only=True)
+    ready_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class WorkOrderQuerySchema(Schema):
@@ -73,11 +73,11 @@ class RetirementSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     work_order_id = id_field(allow_none=True, load_default=None)
     status = fields.Function(lambda r: r.status.value, dump_only=True)
-    estimate_satang = fields.Integer(dump_only=True)
+    estimate_satang = fields.Integer(dump_only=True, allow_none=True)
     requested_by = fields.Function(lambda r: r.requested_by.username if r.requested_by else None, dump_only=True)
     requested_at = fields.DateTime(dump_only=True)
     decided_by = fields.Function(lambda r: r.decided_by.username if r.decided_by else None, dump_only=True)
-    decided_at = fields.DateTime(dump_only=True)
+    decided_at = fields.DateTime(dump_only=True, allow_none=True)
     decision_note = fields.String(dump_only=True)
 
 
@@ -93,13 +93,13 @@ class ServiceDueSchema(Schema):
     device_tag = fields.Function(lambda d: d.device.tag)
     type_code = fields.Function(lambda d: d.device.type.code)
     device_status = fields.Function(lambda d: d.device.status.value)
-    last_service_at = fields.DateTime()
-    due_at = fields.DateTime()
+    last_service_at = fields.DateTime(allow_none=True, metadata={"description": "null: never inspected"})
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "null when the type counts loans only"})
     loans_since = fields.Integer()
     by_days = fields.Boolean()
     by_loans = fields.Boolean()
-    next_visit_on = fields.Date()
-    open_order_id = fields.Integer()
+    next_visit_on = fields.Date(allow_none=True)
+    open_order_id = fields.Integer(allow_none=True)
 
 
 class TypeFiguresSchema(Schema):

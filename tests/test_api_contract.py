@@ -7,10 +7,11 @@ and ``status_code_conformance``. Path parameters are drawn from the objects the 
 device's tag, a loan's id, ...) as well as generated, so that most calls reach a real object.
 
 The run is bounded (``MAX_EXAMPLES`` per operation, no deadline) and repeatable: hypothesis is
-derandomized and the data set is built the same way each time.
+seeded and the data set is built the same way each time.
 """
 from __future__ import annotations
 
+import os
 import re
 
 import hypothesis
@@ -27,14 +28,19 @@ from core.users import User, issue_token
 from demo.cli import load_demo_data
 from fixtures.core import build_app
 
-MAX_EXAMPLES = 20
-PHASES = (hypothesis.Phase.explicit, hypothesis.Phase.generate)  # no shrinking: a failing run stays bounded
+# A deeper run: CONTRACT_EXAMPLES=200 CONTRACT_SEED=7 pytest tests/test_api_contract.py
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "20"))
+SEED = int(os.environ.get("CONTRACT_SEED", "2569"))
+SETTINGS = hypothesis.settings(
+    max_examples=MAX_EXAMPLES, deadline=None, database=None,
+    phases=(hypothesis.Phase.explicit, hypothesis.Phase.generate),  # no shrinking: a failing run stays bounded
+    suppress_health_check=list(hypothesis.HealthCheck))
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 OPENAPI = "/api/v1/openapi.json"
 PARAMETER = re.compile(r"\{(\w+)\}")
 CONFIG = schemathesis.Config.from_dict({
-    "seed": 2569,
-    "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True},
+    "seed": SEED,
+    "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "with-security-parameters": False},
     "warnings": False,
 })
 
@@ -61,31 +67,56 @@ def admin_headers(app) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def listed_values(app, spec: dict) -> dict[str, dict[str, list]]:
-    """For each templated path, real values of its first parameter: the ``{tag}`` of
-    ``/api/v1/devices/{tag}`` are the tags ``GET /api/v1/devices`` lists (the field named as the
-    parameter, else ``id``)."""
-    client, headers, found = app.test_client(), admin_headers(app), {}
-    for path in spec["paths"]:
-        match = PARAMETER.search(path)
-        if match is None:
-            continue
-        collection, name = path[:match.start()].rstrip("/"), match.group(1)
-        if "get" not in spec["paths"].get(collection, {}):
-            continue
-        items = client.get(collection, query_string={"page_size": 500}, headers=headers).get_json()
-        if isinstance(items, list) and items:
-            key = name if name in items[0] else "id"
-            found[path] = {name: sorted({item[key] for item in items if item.get(key) is not None})}
-    return found
+def is_reference(name: str, value) -> bool:
+    """A field that names another object: a numeric id, a tag or a code."""
+    if name.endswith("_id"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str) and (name.endswith("_tag") or name in ("tag", "code", "type", "device_type", "fund"))
 
 
-def with_listed_values(generated: dict, values: dict[str, list]):
-    """Path parameters that name a real object as often as generated ones."""
-    if not values:
+def largest_page(operation: dict) -> dict[str, int]:
+    """The query that asks a list for its largest page (the document's maximum ``page_size``)."""
+    sizes = [p["schema"]["maximum"] for p in operation.get("parameters", []) if p["name"] == "page_size"]
+    return {"page_size": sizes[0]} if sizes else {}
+
+
+def listed_values(app, spec: dict) -> tuple[dict[str, dict[str, list]], dict[str, list]]:
+    """Real values read from the lists the API gives: for each templated path the values of its
+    first parameter (the ``{tag}`` of ``/api/v1/devices/{tag}`` are the tags ``GET
+    /api/v1/devices`` lists: the field named as the parameter, else ``id``), and for each
+    field name that refers to an object (``device_tag``, ``person_id``, ...) the values seen."""
+    client, headers = app.test_client(), admin_headers(app)
+    by_path, by_field = {}, {}
+    for path, operations in spec["paths"].items():
+        if "get" not in operations or "{" in path:
+            continue
+        items = client.get(path, query_string=largest_page(operations["get"]), headers=headers).get_json()
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            for name, value in item.items():
+                if is_reference(name, value):
+                    by_field.setdefault(name, set()).add(value)
+        for templated in spec["paths"]:
+            match = PARAMETER.search(templated)
+            if items and match and templated[:match.start()].rstrip("/") == path:
+                key = match.group(1) if match.group(1) in items[0] else "id"
+                by_path[templated] = {match.group(1): sorted({i[key] for i in items if i.get(key) is not None})}
+    for values in by_path.values():
+        for name, choices in values.items():
+            by_field.setdefault(name, set()).update(choices)
+    return by_path, {name: sorted(values, key=str) for name, values in by_field.items()}
+
+
+def with_known(generated, known: dict[str, list]):
+    """The generated values, each field that names an object swapped for a real one as often as not."""
+    if not isinstance(generated, dict):
         return st.just(generated)
-    chosen = st.fixed_dictionaries({name: st.sampled_from(choices) for name, choices in values.items()})
-    return st.one_of(chosen.map(lambda real: {**generated, **real}), st.just(generated))
+    fields = {name: st.one_of(st.just(value), st.sampled_from(known[name]))
+              for name, value in generated.items() if known.get(name)}
+    if not fields:
+        return st.just(generated)
+    return st.fixed_dictionaries(fields).map(lambda chosen: {**generated, **chosen})
 
 
 def operation_strategy(operation):
@@ -94,19 +125,27 @@ def operation_strategy(operation):
 
 def test_every_operation_answers_as_documented(world, subtests):
     schema = schemathesis.openapi.from_wsgi(OPENAPI, world, config=CONFIG)
-    known = listed_values(world, world.test_client().get(OPENAPI).get_json())
+    by_path, by_field = listed_values(world, world.test_client().get(OPENAPI).get_json())
 
     @schema.hook
     def flatmap_path_parameters(context, path_parameters):
-        return with_listed_values(path_parameters, known.get(context.operation.path, {}))
+        return with_known(path_parameters, by_path.get(context.operation.path, {}))
+
+    @schema.hook
+    def flatmap_query(context, query):
+        return with_known(query, by_field)
+
+    @schema.hook
+    def flatmap_body(context, body):
+        return with_known(body, by_field)
 
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 60
     for operation in operations:
         with subtests.test(msg=operation.label):
             @hypothesis.given(case=operation_strategy(operation))
-            @hypothesis.settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None, phases=PHASES,
-                                 suppress_health_check=list(hypothesis.HealthCheck))
+            @hypothesis.seed(SEED)
+            @SETTINGS
             def calls(case):
                 case.call_and_validate(headers=admin_headers(world), checks=CHECKS)
 
