@@ -3,8 +3,13 @@
 The operations come from the document itself, so an operation added later is tested without
 naming it here. They run in-process (WSGI) as an admin over the demo data set, loaded once for
 the module, and each response must pass ``not_a_server_error``, ``response_schema_conformance``
-and ``status_code_conformance``. Path parameters are drawn from the objects the API lists (a
-device's tag, a loan's id, ...) as well as generated, so that most calls reach a real object.
+and ``status_code_conformance``, positive and negative examples alike. Path parameters, and
+query and body fields that name an object, are drawn from what the API lists (a device's tag,
+a loan's id, ...) as well as generated, so that many calls reach a real object. Each call
+carries a new admin token, since ``DELETE /api/v1/auth/token`` revokes the one it is given.
+
+Each operation is one subtest driven through schemathesis's hypothesis strategies:
+``schemathesis.pytest.from_fixture`` fails under pytest 9.2 (it reads ``Function._nodeid``).
 
 The run is bounded (``MAX_EXAMPLES`` per operation, no deadline) and repeatable: hypothesis is
 seeded and the data set is built the same way each time.
@@ -20,6 +25,7 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 from sqlalchemy import select
 
@@ -29,7 +35,7 @@ from demo.cli import load_demo_data
 from fixtures.core import build_app
 
 # A deeper run: CONTRACT_EXAMPLES=200 CONTRACT_SEED=7 pytest tests/test_api_contract.py
-MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "20"))
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "40"))
 SEED = int(os.environ.get("CONTRACT_SEED", "2569"))
 SETTINGS = hypothesis.settings(
     max_examples=MAX_EXAMPLES, deadline=None, database=None,
@@ -125,7 +131,8 @@ def operation_strategy(operation):
 
 def test_every_operation_answers_as_documented(world, subtests):
     schema = schemathesis.openapi.from_wsgi(OPENAPI, world, config=CONFIG)
-    by_path, by_field = listed_values(world, world.test_client().get(OPENAPI).get_json())
+    spec = world.test_client().get(OPENAPI).get_json()
+    by_path, by_field = listed_values(world, spec)
 
     @schema.hook
     def flatmap_path_parameters(context, path_parameters):
@@ -139,9 +146,13 @@ def test_every_operation_answers_as_documented(world, subtests):
     def flatmap_body(context, body):
         return with_known(body, by_field)
 
-    operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) > 60
-    for operation in operations:
+    called, unreadable = set(), []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):   # an operation the document describes wrongly
+            unreadable.append(str(result.err()))
+            continue
+        operation = result.ok()
+        called.add(operation.path)
         with subtests.test(msg=operation.label):
             @hypothesis.given(case=operation_strategy(operation))
             @hypothesis.seed(SEED)
@@ -150,3 +161,5 @@ def test_every_operation_answers_as_documented(world, subtests):
                 case.call_and_validate(headers=admin_headers(world), checks=CHECKS)
 
             calls()
+    assert not unreadable
+    assert called == set(spec["paths"]) and len(called) > 40
