@@ -22,7 +22,12 @@ import re
 import hypothesis
 import pytest
 import schemathesis
+from hypothesis import core as hypothesis_core
 from hypothesis import strategies as st
+from hypothesis.internal import entropy
+from hypothesis.internal.conjecture import engine
+from hypothesis.strategies._internal import collections as hypothesis_collections
+from hypothesis.strategies._internal import core as strategies_core
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
@@ -49,6 +54,21 @@ CONFIG = schemathesis.Config.from_dict({
     "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "with-security-parameters": False},
     "warnings": False,
 })
+
+
+# What schemathesis patches in hypothesis when it first builds a strategy
+# (schemathesis.generation.hypothesis.setup): its printer, buffer size and two helpers.
+PATCHED_BY_SCHEMATHESIS = [(hypothesis_core, "RepresentationPrinter"), (hypothesis_core, "BUFFER_SIZE"),
+                           (engine, "BUFFER_SIZE"), (hypothesis_collections, "BUFFER_SIZE"),
+                           (strategies_core, "is_first_param_referenced_in_function"), (entropy, "register_random")]
+
+
+@pytest.fixture
+def hypothesis_restored(monkeypatch):
+    """Hypothesis as it was before this test, for the suite's other property tests (their
+    falsifying examples print in full again)."""
+    for module, name in PATCHED_BY_SCHEMATHESIS:
+        monkeypatch.setattr(module, name, getattr(module, name))
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +149,7 @@ def operation_strategy(operation):
     return st.one_of(operation.as_strategy(GenerationMode.POSITIVE), operation.as_strategy(GenerationMode.NEGATIVE))
 
 
-def test_every_operation_answers_as_documented(world, subtests):
+def test_every_operation_answers_as_documented(world, subtests, hypothesis_restored):
     schema = schemathesis.openapi.from_wsgi(OPENAPI, world, config=CONFIG)
     spec = world.test_client().get(OPENAPI).get_json()
     by_path, by_field = listed_values(world, spec)
