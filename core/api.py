@@ -1,6 +1,7 @@
 """The JSON API's shared parts: the flask-smorest ``Api``, the token and password endpoints."""
 from __future__ import annotations
 
+from apispec import BasePlugin
 from flask import abort
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
@@ -13,7 +14,30 @@ from core.limits import LOGIN_LIMIT, limiter
 from core.passwords import MAX_LENGTH
 from core.users import DEFAULT_TOKEN_DAYS, authenticate, issue_token, token_row
 
-api = Api()
+
+
+class ErrorResponses(BasePlugin):
+    """Name in each operation the errors it answers besides its own: 401 and 403 where a role is
+    required, 404 where the path names an object, 400 where it reads a JSON body (one that is
+    not JSON or nested too deep). Anything else is the ``default`` error."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            codes = {str(code) for code in responses}
+            wanted = []
+            if operation.get("security"):
+                wanted += [("401", "UNAUTHORIZED"), ("403", "FORBIDDEN")]
+            if "{" in (path or ""):
+                wanted.append(("404", "NOT_FOUND"))
+            if "requestBody" in operation:
+                wanted.append(("400", "BAD_REQUEST"))
+            for code, name in wanted:
+                if code not in codes:
+                    responses[code] = name
+
+
+api = Api(spec_kwargs={"extra_plugins": [ErrorResponses()]})
 
 bp = Blueprint("auth_api", __name__, url_prefix="/api/v1/auth", description="API tokens and passwords")
 
@@ -39,6 +63,8 @@ class TokenResource(MethodView):
     @limiter.limit(LOGIN_LIMIT)
     @bp.arguments(TokenRequestSchema)
     @bp.response(201, TokenSchema)
+    @bp.alt_response(401, response="UNAUTHORIZED", description="Unknown user or wrong password")
+    @bp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many attempts; try again later")
     def post(self, data):
         """Exchange a username and password for a bearer token.
 
@@ -66,6 +92,7 @@ class TokenResource(MethodView):
 @limiter.limit(LOGIN_LIMIT)
 @bp.arguments(PasswordChangeSchema)
 @bp.response(204)
+@bp.alt_response(429, response="TOO_MANY_REQUESTS", description="Too many attempts; try again later")
 def change_password(data):
     """Change one's own password. Every session and token of the account ends, this one too."""
     accounts.change_own_password(current_actor(), data["current_password"], data["new_password"])

@@ -2,8 +2,10 @@
 
 Pages use a Flask-Login session cookie (forms carry CSRF tokens). The JSON API under
 ``/api/`` uses only ``Authorization: Bearer <token>``, never the cookie, so it needs no
-CSRF token. Every view states who may use it with :func:`require_role` or :func:`public`;
-a test walks the URL map and fails on any view that says neither.
+CSRF token. A few page routes serve files that the API hands out by URL (a device's
+``label_url``); marked :func:`accepts_bearer`, they also take a bearer token. Every view
+states who may use it with :func:`require_role` or :func:`public`; a test walks the URL map
+and fails on any view that says neither.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ login_manager.login_view = "auth.login"
 login_manager.session_protection = "basic"
 
 ACCESS_ATTR = "_access"
+BEARER_ATTR = "_accepts_bearer"
 SESSION_ID = re.compile(r"[0-9]{1,10}:[0-9]{1,10}")
 
 
@@ -51,6 +54,15 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
+def token_request() -> bool:
+    """The request authenticates with a bearer token: every API request, and a request to a page
+    route marked :func:`accepts_bearer` that sends ``Authorization: Bearer``."""
+    if is_api_request():
+        return True
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, BEARER_ATTR, False) and bearer_token() is not None
+
+
 def bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -71,7 +83,7 @@ def bearer_user() -> User | None:
 def current_actor() -> User | None:
     """The user acting in this request: the bearer token's for the API, else the session's."""
     if "actor" not in g:
-        if is_api_request():
+        if token_request():
             g.actor = bearer_user()
         else:
             g.actor = current_user if current_user.is_authenticated else None
@@ -95,7 +107,8 @@ def _doc_roles(func, roles: tuple[str, ...] | None) -> None:
 def require_role(*roles: Role | str) -> Callable:
     """Allow the view only to users holding at least one of ``roles``.
 
-    Anonymous: pages redirect to the login page, the API answers 401. Wrong role: 403.
+    Anonymous: pages redirect to the login page, the API (and a token that is not live) answers
+    401. Wrong role: 403.
     """
     wanted = tuple(Role(r).value for r in roles)
 
@@ -104,7 +117,7 @@ def require_role(*roles: Role | str) -> Callable:
         def wrapper(*args, **kwargs):
             actor = current_actor()
             if actor is None:
-                if is_api_request():
+                if token_request():
                     abort(401)
                 return login_manager.unauthorized()
             if not actor.has_role(*wanted):
@@ -126,6 +139,15 @@ def require_internal(view):
 def require_login(view):
     """Anyone logged in, whatever their role (donors too)."""
     return require_role(*Role)(view)
+
+
+def accepts_bearer(view):
+    """Let a page route answer API clients too: with ``Authorization: Bearer`` the request acts as
+    the token's user (the roles the view requires still apply, and a token that is not live is a
+    401), without it as the page session's user. Only for reading (a header, not a cookie, so no
+    cross-site request can send it); put it above the role decorator."""
+    setattr(view, BEARER_ATTR, True)
+    return view
 
 
 def public(view):

@@ -21,6 +21,7 @@ import warnings
 
 from flask import current_app, make_response
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from PIL import Image, ImageCms, ImageOps
 
 from core.errors import ValidationError
@@ -98,8 +99,9 @@ def normalize(data: bytes, field: str) -> bytes:
             image = ImageOps.exif_transpose(source)
             image = _flatten(_srgb(image))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _refuse(field, _l("The image is too large: at most %(megapixels)d megapixels.",
-                                megapixels=max_pixels // 1_000_000)) from exc
+        raise _refuse(field, lazy_ngettext("The image is too large: at most %(num)d megapixel.",
+                                           "The image is too large: at most %(num)d megapixels.",
+                                           max_pixels // 1_000_000)) from exc
     except Exception as exc:  # noqa: BLE001 - Pillow's readers raise many kinds on a damaged or foreign file
         raise _refuse(field, _l("Not an image the server can read: a JPEG, PNG or WebP photo, please.")) from exc
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)

@@ -9,6 +9,9 @@
   (2^64, say) is a 422 naming the field, not an overflow in the database driver.
 - :func:`code_field`: a code or tag read as a string and written from the object (a device's
   tag, a fund's code): a number, a list, an object or a boolean there is a 422 naming the field.
+- :class:`OptionalEmail`: an email address that may be left out. None given is kept as "" (the
+  pages' empty field) and written to JSON as null, so that the document's ``format: email``
+  holds for every string the API returns.
 """
 from __future__ import annotations
 
@@ -82,3 +85,18 @@ def code_field(serialize, **kwargs) -> fields.Function:
     Read by marshmallow's own String field, so anything else gets its "Not a valid string."
     """
     return fields.Function(serialize, deserialize=fields.String().deserialize, **kwargs)
+
+
+class OptionalEmail(fields.Email):
+    """An email address, or none: "" and null are read as "" and "" is written as null."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        if value is None or value == "":
+            return ""
+        return super().deserialize(value, attr, data, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(value or None, attr, obj, **kwargs)

@@ -64,7 +64,9 @@ class DeviceSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     url = fields.Function(lambda d: device_url(d.tag), dump_only=True)
-    label_url = fields.Function(lambda d: url_for("labels.label_png_view", tag=d.tag, _external=True), dump_only=True)
+    label_url = fields.Function(lambda d: url_for("labels.label_png_view", tag=d.tag, _external=True), dump_only=True,
+                                metadata={"type": "string", "format": "uri",
+                                          "description": "The label as a PNG; fetch it with the same bearer token."})
 
 
 class HoldSchema(Schema):
@@ -105,4 +107,4 @@ class AuditEventSchema(Schema):
     actor = fields.Function(lambda e: e.actor.username if e.actor else None)
     action = fields.String()
     changes = fields.Dict()
-    request_id = fields.String()
+    request_id = fields.String(allow_none=True)

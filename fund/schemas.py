@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from core.input_guards import code_field
+from core.input_guards import OptionalEmail, code_field
 from core.money import Satang
 from fund import memos
 from fund.models import AccountKind, DonorKind, PaymentMethod, ValueSource
@@ -21,7 +21,7 @@ class DonorSchema(Schema):
     kind = fields.Enum(DonorKind, by_value=True, load_default=DonorKind.PERSON)
     tax_id = fields.String(allow_none=True, validate=validate.Length(max=20))
     phone = fields.String(validate=[validate.Length(max=32), validate.Regexp(r"^[0-9+\-() ]*$")])
-    email = fields.Email(validate=validate.Length(max=200))
+    email = OptionalEmail(validate=validate.Length(max=200), metadata={"description": "null when none is known"})
     address = fields.String(validate=validate.Length(max=1000))
     may_be_named = fields.Boolean(load_default=False)
 
@@ -67,7 +67,8 @@ class DonationSchema(Schema):
     kind = fields.String(dump_only=True)
     amount_satang = Satang(minimum=1)
     fund = code_field(lambda d: d.fund.code if d.fund else None, validate=validate.Length(max=20))
-    method = fields.Enum(PaymentMethod, by_value=True, load_default=PaymentMethod.TRANSFER)
+    method = fields.Enum(PaymentMethod, by_value=True, load_default=PaymentMethod.TRANSFER, allow_none=True,
+                         metadata={"description": "How the money came; null for a gift in kind."})
     received_on = fields.Date()
     description = fields.String(validate=validate.Length(max=2000), load_default="")
     devices = fields.List(fields.Nested(InKindItemSchema), load_only=True, validate=validate.Length(max=200))
@@ -75,7 +76,7 @@ class DonationSchema(Schema):
                                 dump_only=True)
     device_tags = fields.Function(lambda d: [item.device.tag for item in d.devices], dump_only=True)
     receipt = fields.String(attribute="receipt_label", dump_only=True)
-    entry_id = fields.Integer(dump_only=True)
+    entry_id = fields.Integer(dump_only=True, allow_none=True)
 
 
 class ChosenAllocationSchema(Schema):

@@ -1,4 +1,8 @@
-"""Label routes: one PNG per device and A4 PDF sheets for a selection of devices."""
+"""Label routes: one PNG per device and A4 PDF sheets for a selection of devices.
+
+Staff open them in the browser; API clients fetch the ``label_url`` a device's JSON gives with
+their bearer token (``core.auth.accepts_bearer``).
+"""
 from __future__ import annotations
 
 import re
@@ -9,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
-from core.auth import require_internal
+from core.auth import accepts_bearer, require_internal
 from core.db import db
 from core.errors import NotFound, ValidationError
 from devices.models import Device
@@ -43,6 +47,7 @@ def _requested_tags() -> list[str]:
 
 
 @bp.route("/<tag>.png")
+@accepts_bearer
 @require_internal
 def label_png_view(tag):
     device = get_device(tag)
@@ -54,6 +59,7 @@ def label_png_view(tag):
 
 
 @bp.route("/sheet.pdf")
+@accepts_bearer
 @require_internal
 def sheet():
     tags = _requested_tags()

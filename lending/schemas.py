@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from core import clock
 from core.input_guards import code_field, id_field
@@ -13,6 +13,18 @@ from lending.models import (CareTask, Carer, Channel, ChronicCondition, Dependen
 
 def _text(max_len: int, min_len: int = 0, **kwargs):
     return fields.String(validate=validate.Length(min=min_len, max=max_len), **kwargs)
+
+
+def _given(value: str) -> None:
+    # Not a Length(min=1): what is sent may not be empty, but a person anonymised under the PDPA is
+    # shown with empty names, so the document says only the longest length.
+    if not value:
+        raise ValidationError(_l("Shorter than minimum length %(min)s.", min=1))
+
+
+def _name(max_len: int, **kwargs):
+    """A name the sender must give (refused empty) that an erased record shows empty."""
+    return fields.String(validate=[validate.Length(max=max_len), _given], **kwargs)
 
 
 def _measure(max_value: float):
@@ -29,9 +41,9 @@ PHONE = validate.Regexp(r"^[0-9+\-() ]*$", error=_l("Use only digits, spaces and
 class ConsentSchema(Schema):
     version = _text(20)
     given_on = fields.Date()
-    given_by = _text(120, 1, required=True)
+    given_by = _name(120, required=True)
     relation = _text(60)
-    withdrawn_at = fields.DateTime(dump_only=True)
+    withdrawn_at = fields.DateTime(dump_only=True, allow_none=True)
 
 
 class PersonSchema(Schema):
@@ -40,7 +52,7 @@ class PersonSchema(Schema):
     national_id = code_field(lambda p: p.national_id if getattr(p, "show_full_id", False)
                              else p.masked_national_id, allow_none=True)
     title = _text(40)
-    first_name = _text(80, 1, required=True)
+    first_name = _name(80, required=True)
     last_name = _text(80)
     birth_date = fields.Date(allow_none=True)
     phone = fields.String(validate=[validate.Length(max=32), PHONE])
@@ -64,12 +76,12 @@ class PersonSchema(Schema):
                                      validate=validate.Length(max=10))
     chronic_notes = _text(300)
     life_status = _enum(LifeStatus, dump_only=True)
-    life_status_on = fields.Date(dump_only=True)
+    life_status_on = fields.Date(dump_only=True, allow_none=True)
     notes = _text(4000)
     consents = fields.List(fields.Nested(ConsentSchema), dump_only=True)
     has_consent = fields.Boolean(dump_only=True)
-    birth_year = fields.Integer(dump_only=True)
-    erased_at = fields.DateTime(dump_only=True)
+    birth_year = fields.Integer(dump_only=True, allow_none=True)
+    erased_at = fields.DateTime(dump_only=True, allow_none=True)
     version = fields.Integer(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
 
@@ -128,10 +140,10 @@ class RequestSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
     status_changed_at = fields.DateTime(dump_only=True)
     age_days = fields.Function(_age_days, dump_only=True)
-    assessment_due_on = fields.Date(dump_only=True)
+    assessment_due_on = fields.Date(dump_only=True, allow_none=True)
     recommended_type = fields.Function(lambda r: r.recommended_type.code if r.recommended_type else None,
                                        dump_only=True)
-    dependency_group = _enum(DependencyGroup, dump_only=True)
+    dependency_group = _enum(DependencyGroup, dump_only=True, allow_none=True)
     decision_reason = fields.String(dump_only=True)
     proposed_device_tag = fields.Function(lambda r: r.proposed_device.tag if r.proposed_device else None,
                                           dump_only=True)
@@ -221,11 +233,11 @@ class LoanSchema(Schema):
     latitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=-180, max=180))
     delivered_at = fields.DateTime(dump_only=True)
-    next_follow_up_on = fields.Date(dump_only=True)
-    pickup_requested_on = fields.Date(dump_only=True)
-    pickup_reason = _enum(Outcome, dump_only=True)
-    returned_at = fields.DateTime(dump_only=True)
-    return_condition = _enum(Condition, dump_only=True)
+    next_follow_up_on = fields.Date(dump_only=True, allow_none=True)
+    pickup_requested_on = fields.Date(dump_only=True, allow_none=True)
+    pickup_reason = _enum(Outcome, dump_only=True, allow_none=True)
+    returned_at = fields.DateTime(dump_only=True, allow_none=True)
+    return_condition = _enum(Condition, dump_only=True, allow_none=True)
     return_notes = fields.String(dump_only=True)
     is_open = fields.Boolean(dump_only=True)
 
@@ -242,8 +254,8 @@ class FollowUpSchema(Schema):
     in_use = fields.Boolean(required=True)
     condition = _enum(Condition, required=True)
     adl_items = fields.List(fields.Integer(strict=True), allow_none=True, validate=validate.Length(equal=10))
-    adl_total = fields.Integer(dump_only=True)
-    dependency_group = _enum(DependencyGroup, dump_only=True)
+    adl_total = fields.Integer(dump_only=True, allow_none=True)
+    dependency_group = _enum(DependencyGroup, dump_only=True, allow_none=True)
     outcome = _enum(Outcome, required=True)
     problems = _text(4000)
     raise_problem = fields.Boolean(load_only=True, load_default=False)

@@ -7,13 +7,26 @@ from core.input_guards import code_field, id_field
 from core.money import Satang
 from devices.models import Condition
 from maintenance.models import DecisionStatus, RetirementKind, WorkKind
-from maintenance.services import retirement
+from maintenance.services import orders, retirement
 
 
 class PartSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     quantity = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=1000))
     unit_cost_satang = Satang(required=True)
+
+
+class ChecklistItemSchema(Schema):
+    item = fields.String(metadata={"description": "What to check, as ``complete`` expects it in ``checklist``."})
+    result = fields.String(allow_none=True, validate=validate.OneOf(["pass", "fail"]),
+                           metadata={"description": "null while not ticked"})
+
+
+class ChecklistItems(fields.List):
+    """A work order's checklist items with their results, read through the service (not an attribute)."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return orders.checklist_items(obj)
 
 
 class WorkOrderSchema(Schema):
@@ -28,7 +41,10 @@ class WorkOrderSchema(Schema):
     opened_at = fields.DateTime(dump_only=True)
     started_at = fields.DateTime(dump_only=True, allow_none=True)
     finished_at = fields.DateTime(dump_only=True, allow_none=True)
-    checklist = fields.Dict(dump_only=True)
+    checklist = fields.Dict(dump_only=True, metadata={"description": "The results as ticked (once done)."})
+    checklist_items = ChecklistItems(fields.Nested(ChecklistItemSchema), dump_only=True, metadata={
+        "description": "What to tick, in order, each with its result: the type's checklist while the order is "
+                       "open (a repair has none), the items as ticked once it is done."})
     parts = fields.List(fields.Nested(PartSchema), dump_only=True)
     total_satang = fields.Integer(dump_only=True)
     spending_id = fields.Integer(dump_only=True, allow_none=True)
@@ -89,11 +105,11 @@ class RetirementSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     work_order_id = id_field(allow_none=True, load_default=None)
     status = fields.Function(lambda r: r.status.value, dump_only=True)
-    estimate_satang = fields.Integer(dump_only=True)
+    estimate_satang = fields.Integer(dump_only=True, allow_none=True)
     requested_by = fields.Function(lambda r: r.requested_by.username if r.requested_by else None, dump_only=True)
     requested_at = fields.DateTime(dump_only=True)
     decided_by = fields.Function(lambda r: r.decided_by.username if r.decided_by else None, dump_only=True)
-    decided_at = fields.DateTime(dump_only=True)
+    decided_at = fields.DateTime(dump_only=True, allow_none=True)
     decision_note = fields.String(dump_only=True)
 
 
@@ -109,13 +125,13 @@ class ServiceDueSchema(Schema):
     device_tag = fields.Function(lambda d: d.device.tag)
     type_code = fields.Function(lambda d: d.device.type.code)
     device_status = fields.Function(lambda d: d.device.status.value)
-    last_service_at = fields.DateTime()
-    due_at = fields.DateTime()
+    last_service_at = fields.DateTime(allow_none=True, metadata={"description": "null: never inspected"})
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "null when the type counts loans only"})
     loans_since = fields.Integer()
     by_days = fields.Boolean()
     by_loans = fields.Boolean()
-    next_visit_on = fields.Date()
-    open_order_id = fields.Integer()
+    next_visit_on = fields.Date(allow_none=True)
+    open_order_id = fields.Integer(allow_none=True)
 
 
 class TypeFiguresSchema(Schema):

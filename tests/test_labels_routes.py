@@ -58,3 +58,37 @@ def test_label_sheet_bad_input(client_as, make_device, query, status, field):
 
 def test_unknown_label_is_404(client_as):
     assert client_as("staff").get("/labels/BS-WC-99999.png").status_code == 404
+
+
+def test_an_api_client_fetches_the_label_url_it_was_handed(client, api_headers, make_device):
+    tags = [make_device("WC"), make_device("BED")]
+    staff = api_headers("staff")
+    device = client.get(f"/api/v1/devices/{tags[0]}", headers=staff).get_json()
+    assert device["label_url"].endswith(f"/labels/{tags[0]}.png")
+    response = client.get(device["label_url"], headers=staff)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert decode_qr(Image.open(io.BytesIO(response.data))) == [f"{BASE_URL}/d/{tags[0]}"]
+    sheet = client.get(f"/labels/sheet.pdf?tags={','.join(tags)}", headers=staff)
+    assert sheet.status_code == 200 and sheet.mimetype == "application/pdf"
+    decoded = [url for image, _text in pdf_pages(sheet.data) for url in decode_qr(image)]
+    assert sorted(decoded) == sorted(f"{BASE_URL}/d/{tag}" for tag in tags)
+
+
+@pytest.mark.parametrize("path", ["/labels/{tag}.png", "/labels/sheet.pdf?tags={tag}"])
+def test_labels_refuse_a_token_that_is_not_live_or_a_role_without_labels(client, api_headers, make_device, path):
+    url = path.format(tag=make_device("WC"))
+    assert client.get(url, headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    assert client.get(url, headers=api_headers("donor")).status_code == 403
+    revoked = api_headers("staff")
+    assert client.delete("/api/v1/auth/token", headers=revoked).status_code == 204
+    assert client.get(url, headers=revoked).status_code == 401
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_a_bearer_token_opens_no_other_page(client, api_headers, make_device):
+    tag = make_device("WC")
+    staff = api_headers("staff")
+    for page in (f"/labels/?tags={tag}", f"/devices/{tag}"):
+        response = client.get(page, headers=staff)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], page

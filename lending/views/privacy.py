@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, Optional
@@ -49,7 +50,8 @@ def withdraw_consent(person_id):
     form = ConfirmForm()
     cancelled, status = submit(form, lambda: consent.withdraw(person, by=current_actor()))
     if cancelled is not None:
-        flash(_("Consent withdrawn. Requests not yet delivered: %(count)d cancelled.", count=len(cancelled)),
+        flash(ngettext("Consent withdrawn. %(num)d request not yet delivered was cancelled.",
+                       "Consent withdrawn. %(num)d requests not yet delivered were cancelled.", len(cancelled)),
               "success")
         return redirect(url_for("people.person_view", person_id=person.id))
     return render_template("privacy/withdraw.html", person=person, form=form), status

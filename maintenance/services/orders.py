@@ -75,6 +75,15 @@ def checklist_for(order: WorkOrder) -> list[str]:
     return []
 
 
+def checklist_items(order: WorkOrder) -> list[dict]:
+    """What there is to tick on the order, each item with its result (``pass``, ``fail``, or None
+    while not ticked): the device type's checklist while the order is open, the checklist as it
+    was ticked once the order is done."""
+    if order.is_open:
+        return [{"item": item, "result": (order.checklist or {}).get(item)} for item in checklist_for(order)]
+    return [{"item": item, "result": result} for item, result in (order.checklist or {}).items()]
+
+
 def open_order(device: Device, kind: WorkKind, *, by: User | None, source: str = "manual", description: str = "",
                problem_report: ProblemReport | None = None, parent: WorkOrder | None = None) -> WorkOrder:
     """Open a work order. Raises InvalidTransition for a device out of service (retired or

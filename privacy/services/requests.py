@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import Select, select, update
 
 from core import audit, clock
@@ -47,7 +48,8 @@ def _note(note: str | None) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_LENGTH:
         raise ValidationError(_l("The note is too long."),
-                              {"note": [_l("At most %(num)d characters.", num=NOTE_LENGTH)]})
+                              {"note": [lazy_ngettext("At most %(num)d character.", "At most %(num)d characters.",
+                                                      NOTE_LENGTH)]})
     return note
 
 
