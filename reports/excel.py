@@ -43,15 +43,15 @@ def _sheet_name(title: str, taken: set[str]) -> str:
 
 
 def _head(sheet: Worksheet, report: Report, headers: list[str]) -> None:
-    sheet.append([_cell_value(str(report.title))])
-    sheet.append([_cell_value(report.period.label() if report.period else "")])
-    sheet.append([])
-    sheet.append([_cell_value(h) for h in headers])
+    sheet.cell(row=1, column=1, value=_cell_value(str(report.title)))
+    sheet.cell(row=2, column=1, value=_cell_value(report.period.label() if report.period else ""))
+    for i, header in enumerate(headers, 1):
+        sheet.cell(row=HEADER_ROW, column=i, value=_cell_value(header))
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=2)
+    sheet.freeze_panes = f"B{HEADER_ROW + 1}"
 
 
 def _widths(sheet: Worksheet, widths: list[int]) -> None:
@@ -81,8 +81,7 @@ def _table(sheet: Worksheet, report: Report, table) -> None:
             if column.kind in FORMATS:
                 cell.number_format = FORMATS[column.kind]
     if table.note:
-        sheet.append([])
-        sheet.append([_cell_value(str(table.note))])
+        sheet.cell(row=sheet.max_row + 2, column=1, value=_cell_value(str(table.note)))
     _widths(sheet, [32 if c.kind == TEXT or i == 0 else 16 for i, c in enumerate(table.columns)])
 
 
