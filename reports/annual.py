@@ -35,15 +35,18 @@ class AnnualData:
     reports: Sequence[Report]  # built with Thai labels
 
 
-class _Annual(ThaiDocument):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_xy(_MARGIN, self.h - 11)
-        self.set_font(FONT_FAMILY, "", 8.5)
-        self.set_text_color(*_GREY)
-        self.cell(self.epw, 5, f"{self.footer_text}   หน้า {self.page_no()}/{{nb}}", align="R")
-        self.set_text_color(*_INK)
+def _footers(pdf: ThaiDocument, text: str) -> None:
+    """The report and page number at the foot of every page, drawn once all pages are laid out
+    (so that output() maps every glyph drawn, a footer's too, back to its text)."""
+    last = pdf.page
+    for page in range(1, last + 1):
+        pdf.page = page
+        pdf.set_xy(_MARGIN, pdf.h - 11)
+        pdf.set_font(FONT_FAMILY, "", 8.5)
+        pdf.set_text_color(*_GREY)
+        pdf.cell(pdf.epw, 5, f"{text}   หน้า {page}/{last}", align="R")
+    pdf.page = last
+    pdf.set_text_color(*_INK)
 
 
 def _para(pdf: ThaiDocument, text: str, x: float, w: float, style: str = "", size: float = _BODY,
@@ -103,7 +106,7 @@ def _bars(pdf: ThaiDocument, table: Table) -> None:
     room = max(pdf.get_string_width(bar.text) for bar in drawn) + 2
     span = pdf.epw - label_w - 3 - room
     for bar in drawn:
-        lines = charts.label_lines(bar.label, label_w, lambda s: pdf.measure(s, "", size))
+        lines = charts.label_lines(bar.label, label_w - 2 * pdf.c_margin, lambda s: pdf.measure(s, "", size))
         h = max(len(lines) * size * 0.45, bar_h) + 1.8
         pdf.ensure_room(h)
         y = pdf.get_y()
@@ -186,8 +189,7 @@ def _cell(column: Column, value) -> str:
 def annual_pdf(data: AnnualData) -> bytes:
     """The annual report as A4 PDF bytes."""
     d = data
-    pdf = _Annual(f"{TITLE} {d.period_label}", author=d.center_name, bottom=_BOTTOM)
-    pdf.footer_text = f"{d.center_name} · {TITLE} {d.period_label}"
+    pdf = ThaiDocument(f"{TITLE} {d.period_label}", author=d.center_name, bottom=_BOTTOM)
     pdf.set_margins(_MARGIN, _TOP, _MARGIN)
     pdf.add_page()
     _para(pdf, d.center_name, _MARGIN, pdf.epw, "B", 16, 8, "C")
@@ -204,4 +206,5 @@ def annual_pdf(data: AnnualData) -> bytes:
         _figures(pdf, report, d.previous_label)
         for table in report.tables:
             _table(pdf, table)
+    _footers(pdf, f"{d.center_name} · {TITLE} {d.period_label}")
     return bytes(pdf.output())
