@@ -19,7 +19,7 @@ from core.db import db
 from core.users import User
 from devices import services as device_services
 from devices.models import Device, DeviceType
-from fixtures.core import at_bangkok
+from fixtures.core import at_bangkok, both_databases
 from fixtures.devices import new_type
 from fixtures.documents import norm, pdf_pages
 from reports import annual, catalog, charts, periods
@@ -90,6 +90,7 @@ def _svg(page: str, key: str) -> ET.Element:
     return element
 
 
+@both_databases
 def test_the_page_draws_the_bars_beside_the_table(devices, registered, client_as):
     page = client_as("supervisor").get(f"/reports/test_devices{FY2569}").get_data(as_text=True)
     svg = _svg(page, "by_type")
@@ -141,6 +142,7 @@ def test_a_long_thai_label_wraps_between_words_then_is_cut():
             and not "\u0e47" <= last[-1] <= "\u0e4e", (width, last)
 
 
+@both_databases
 def test_an_empty_period_draws_no_chart_and_answers(devices, registered, client_as):
     reader = client_as("staff")
     response = reader.get("/reports/test_devices?period=fiscal_year&year=2568")
@@ -150,6 +152,7 @@ def test_an_empty_period_draws_no_chart_and_answers(devices, registered, client_
     assert book.worksheets[0]["B5"].value == 0 and book.worksheets[1].max_row == 4   # no rows under the headings
 
 
+@both_databases
 def test_the_workbook_keeps_numbers_as_numbers(devices, registered, client_as, app):
     response = client_as("supervisor").get(f"/reports/test_devices.xlsx{FY2569}")
     assert response.status_code == 200
@@ -186,6 +189,7 @@ def _annual(client, query=FY2569) -> str:
     return "".join(text for _image, text in pdf_pages(response.data))
 
 
+@both_databases
 def test_the_annual_report_prints_the_figures_in_thai(devices, registered, client_as, app):
     text = norm(_annual(client_as("supervisor")))
     with app.test_request_context():
