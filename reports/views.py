@@ -1,13 +1,18 @@
-"""The report pages: the list of reports, one report for a period, and each table as CSV."""
+"""The report pages: the list of reports, one report for a period with its charts, each table as CSV,
+the whole report as an Excel workbook, and the printable annual report (PDF)."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, make_response, render_template, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from core import clock
 from core.auth import current_actor, require_role
+from core.dates import format_date
 from core.errors import DomainError, NotFound
+from core.i18n import current_locale
 from core.spreadsheets import csv_response, csv_text
-from reports import catalog, periods
+from reports import annual, catalog, charts, excel, periods
 from reports.steps import STEPS
 from reports.tables import Report, Table, export_header, export_value
 
@@ -38,8 +43,10 @@ def index():
 def report_page(key):
     period, problems, status = _period_and_problems()
     report = catalog.build(key, period, by=current_actor())
+    locale = current_locale()
     return render_template("reports/report.html", report=report, period=period, problems=problems,
-                           compare=request.args.get("compare") == "1"), status
+                           compare=request.args.get("compare") == "1",
+                           chart=lambda table: charts.svg(table, locale, describedby=f"d-{table.key}")), status
 
 
 def _table(report: Report) -> Table:
@@ -57,3 +64,34 @@ def report_csv(key):
     text = csv_text([export_header(c) for c in table.columns],
                     ([export_value(c, row.get(c.key)) for c in table.columns] for row in table.rows))
     return csv_response(text, f"{report.key}-{table.key}-{report.period.first}-{report.period.last}.csv")
+
+
+def _download(data: bytes, media_type: str, filename: str):
+    response = make_response(data)
+    response.headers["Content-Type"] = media_type
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/<key>.xlsx")
+@require_role(*READERS)
+def report_xlsx(key):
+    report = catalog.build(key, periods.from_args(request.args), by=current_actor())
+    return _download(excel.workbook(report), excel.MEDIA_TYPE,
+                     f"{report.key}-{report.period.first}-{report.period.last}.xlsx")
+
+
+@bp.route("/annual.pdf")
+@require_role(*READERS)
+def annual_pdf():
+    """Every report the reader may read for the period, in Thai, to print."""
+    period = periods.from_args(request.args)
+    by = current_actor()
+    with force_locale("th"):
+        reports = [catalog.build(kind.key, period, by=by) for kind in catalog.readable(by)]
+        data = annual.AnnualData(
+            center_name=current_app.config["CENTER_NAME_TH"], period_label=period.label("th"),
+            previous_label=period.previous().label("th"), printed_on=format_date(clock.today(), "th"),
+            reports=reports)
+        pdf = annual.annual_pdf(data)
+    return _download(pdf, "application/pdf", f"annual-report-{period.first}-{period.last}.pdf")

@@ -27,6 +27,8 @@ NOT_PAGES = {
     "loans.agreement": "PDF",
     "loans.photo": "image",
     "fund.receipt": "PDF",
+    "reports.report_xlsx": "Excel workbook",
+    "reports.annual_pdf": "PDF",
     "privacy.access_log_csv": "CSV",
     "privacy.export_person": "JSON",
     "loans.device_follow_up": "redirects to loans.follow_up",
