@@ -76,16 +76,15 @@ def _headline(groups: list[q.Group]) -> dict:
         outcome[g.outcome] += g.people
     aged = sum(g.people for g in groups if g.age in (q.AGE_60, q.AGE_70, q.AGE_80))
     found = {"served": total, "aged_60_plus": share(aged, total),
-             "chronic": share(sum(g.people for g in groups if g.chronic), total),
-             "followed_up": share(total - outcome[q.LOST], total)}
-    found.update({key: share(outcome[key], total) for key in (q.IMPROVED, q.STABLE, q.WORSE, q.DIED)})
+             "chronic": share(sum(g.people for g in groups if g.chronic), total)}
+    found.update({key: share(outcome[key], total) for key in (q.IMPROVED, q.STABLE, q.WORSE, q.DIED, q.LOST)})
     return found
 
 
 FIGURES = (("served", _l("People served"), COUNT), ("aged_60_plus", _l("Aged 60 or over"), SHARE),
-           ("chronic", _l("With a chronic disease"), SHARE), ("followed_up", _l("Followed up in the period"), SHARE),
-           (q.IMPROVED, _l("Improved (ADL)"), SHARE), (q.STABLE, _l("Stable (ADL)"), SHARE),
-           (q.WORSE, _l("Worse (ADL)"), SHARE), (q.DIED, _l("Died"), SHARE))
+           ("chronic", _l("With a chronic disease"), SHARE), (q.IMPROVED, _l("Improved (ADL)"), SHARE),
+           (q.STABLE, _l("Stable (ADL)"), SHARE), (q.WORSE, _l("Worse (ADL)"), SHARE), (q.DIED, _l("Died"), SHARE),
+           (q.LOST, _l("Lost to follow-up"), SHARE))
 
 
 def _by(groups: list[q.Group], attribute: str) -> Counter:
