@@ -16,7 +16,7 @@ from fixtures.users import make_actors
 from sqlalchemy import select
 
 from core.db import db
-from core.users import User, create_user, issue_token
+from core.users import User, create_user
 from devices import services as device_services
 from lending.adl import ITEMS
 from lending.models import LifeStatus, Loan, Person
@@ -47,10 +47,10 @@ class World:
         self.types = {code: new_type(code, f"ประเภท {code}", f"Type {code}") for code in ("WC", "BED", "AIR")}
 
     def serve(self, name, on: dt.date, *, adl_total, born=None, chronic=(), moo="1", tambon="บ้านสวน",
-              type_code="WC", person=None) -> tuple[Person, Loan]:
-        """A request assessed (ADL ``adl_total``), approved, and the device delivered on ``on``."""
+              type_code="WC", person=None, at=(9, 0)) -> tuple[Person, Loan]:
+        """A request assessed (ADL ``adl_total``), approved, and the device delivered on ``on`` at ``at``."""
         a = self.actors
-        with at_bangkok(on.year, on.month, on.day, 9):
+        with at_bangkok(on.year, on.month, on.day, *at):
             if person is None:
                 person = people.create_person({"first_name": name, "birth_date": born, "chronic_conditions": chronic,
                                                "moo": moo, "tambon": tambon}, {"given_by": name}, by=a["staff"])
@@ -192,3 +192,95 @@ def test_every_figure_against_the_hand_count(app):
         # in it; no visit in it: lost, as A, C and G.
         assert rows(after, "outcomes", "people")["Improved"] == (1,)
         assert rows(after, "outcomes", "people")["Lost to follow-up"] == (4,)
+
+
+def test_a_fiscal_year_ends_at_midnight_in_bangkok(ctx):
+    """30 September 23:30 and 1 October 00:30 in Bangkok are the same UTC day (16:30 and 17:30):
+    the first belongs to fiscal year 2569, the second to 2570, for deliveries and for visits."""
+    w = World()
+    # P1: lent 1 September 2026, home-bound 8; visited on 30 September at 23:30 (ADL 12, +4: improved in
+    # 2569) and on 1 October at 00:30 (ADL 3, -5 from the first: worse in 2570), the day from the clock.
+    _, p1 = w.serve("P1", D(2026, 9, 1), adl_total=8, born=D(1950, 1, 1))
+    with at_bangkok(2026, 9, 30, 23, 30):
+        assert w.visit(p1, None, w.vol1, 12, "improved").visited_on == D(2026, 9, 30)
+    with at_bangkok(2026, 10, 1, 0, 30):
+        assert w.visit(p1, None, w.vol1, 3, "worse").visited_on == D(2026, 10, 1)
+    # P2 delivered on 30 September at 23:30: served in 2569 (never visited: lost) and 2570 (lost).
+    w.serve("P2", D(2026, 9, 30), adl_total=8, at=(23, 30))
+    # P3 delivered on 1 October at 00:30, still 30 September in UTC: served in 2570 only (lost).
+    _, p3 = w.serve("P3", D(2026, 10, 1), adl_total=8, at=(0, 30))
+    assert p3.delivered_at.date() == D(2026, 9, 30)     # the UTC day: the report must not go by it
+    db.session.flush()
+    with force_locale("en"):
+        fy69 = catalog.build("outcomes", FY2569, by=w.actors["supervisor"])
+        fy70 = catalog.build("outcomes", periods.fiscal_year(2027), by=w.actors["supervisor"])
+    assert fy69.figure("served").value == 2
+    assert {k: v for k, (v,) in rows(fy69, "outcomes", "people").items() if v} == {"Improved": 1,
+                                                                                   "Lost to follow-up": 1}
+    assert fy70.figure("served").value == 3 and fy70.figure("served").previous == 2
+    assert {k: v for k, (v,) in rows(fy70, "outcomes", "people").items() if v} == {"Worse": 1,
+                                                                                   "Lost to follow-up": 2}
+    assert rows(fy69, "volunteers", "people", "visits") == {"vol1": (1, 1)}
+    assert rows(fy70, "volunteers", "people", "visits") == {"vol1": (1, 1)}
+
+
+def test_an_empty_period_divides_by_nothing(app, client_as, api_as):
+    """Fiscal year 2563 (the seed's year) holds nothing: zeros, shares left empty, every view 200."""
+    with app.app_context():
+        make_actors("supervisor")
+        with force_locale("en"):
+            report = catalog.build("outcomes", periods.fiscal_year(2020),
+                                   by=db.session.scalar(select(User).where(User.username == "supervisor")))
+        assert report.figure("served").value == 0 and report.figure("served").previous == 0
+        assert all(f.value is None for f in report.figures if f.kind == "share")
+        assert [(row["people"], row["share"]) for row in report.table("outcomes").rows] == [(0, None)] * 7
+        assert report.table("volunteers").rows == [] and report.table("moo").rows == []
+        keys = [table.key for table in report.tables]
+    query = "period=fiscal_year&year=2563"
+    supervisor = client_as("supervisor")
+    page = supervisor.get(f"/reports/outcomes?{query}")
+    assert page.status_code == 200
+    assert "Nothing in this period" in page.get_data(as_text=True) or "ไม่มี" in page.get_data(as_text=True)
+    for key in keys:
+        csv = supervisor.get(f"/reports/outcomes.csv?{query}&table={key}")
+        assert csv.status_code == 200, key
+    body = api_as("staff").get(f"/api/v1/reports/outcomes?{query}")
+    assert body["period"]["first_day"] == "2019-10-01" and body["period"]["last_day"] == "2020-09-30"
+    served = next(f for f in body["figures"] if f["key"] == "served")
+    assert (served["value"], served["previous"]) == (0, 0)
+    assert all(f["value"] is None for f in body["figures"] if f["kind"] == "share")
+
+
+def test_who_may_read_the_outcomes(app, client_as, api_as, client):
+    """Supervisors, staff and admins read the report (page, CSV, API); the others may not."""
+    query = "period=fiscal_year&year=2569"
+    for role in ("supervisor", "staff", "admin"):
+        assert client_as(role).get(f"/reports/outcomes?{query}").status_code == 200, role
+        assert client_as(role).get(f"/reports/outcomes.csv?{query}&table=outcomes").status_code == 200, role
+        api_as(role).get(f"/api/v1/reports/outcomes?{query}", expect=200)
+    for role in ("treasurer", "assessor", "maintenance", "donor", "dpo"):
+        assert client_as(role).get(f"/reports/outcomes?{query}").status_code == 403, role
+        assert client_as(role).get(f"/reports/outcomes.csv?{query}&table=outcomes").status_code == 403, role
+        api_as(role).get(f"/api/v1/reports/outcomes?{query}", expect=403)
+    assert client.get(f"/api/v1/reports/outcomes?{query}").status_code == 401
+    assert client.get(f"/reports/outcomes?{query}").status_code in (302, 401)
+
+
+@both_databases
+def test_the_page_the_csv_and_the_api_show_the_same_year(app, client_as, api_headers, client):
+    with app.app_context():
+        build_story()
+        db.session.commit()
+    query = "period=fiscal_year&year=2569"
+    body = client.get(f"/api/v1/reports/outcomes?{query}", headers=api_headers("supervisor")).get_json()
+    outcomes = next(t for t in body["tables"] if t["key"] == "outcomes")
+    assert [row["people"] for row in outcomes["rows"]] == [2, 2, 1, 1, 1, 1, 1]
+    assert outcomes["note"] and "1.85" in outcomes["note"]
+    assert {f["key"]: f["value"] for f in body["figures"]}["served"] == 9
+    staff = client_as("staff")
+    csv = staff.get(f"/reports/outcomes.csv?{query}&table=outcomes").get_data(as_text=True).splitlines()
+    # improved 2 of 9 = 22.2%, lost 1 of 9 = 11.1%
+    assert csv[1].endswith(",2,22.2") and csv[7].endswith(",1,11.1")
+    page = staff.get(f"/reports/outcomes?{query}&compare=1")
+    assert page.status_code == 200
+    assert "vol1" in page.get_data(as_text=True)
