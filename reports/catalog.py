@@ -20,7 +20,7 @@ from reports.steps import STEPS
 from reports.tables import Report
 
 # The modules that declare reports (each calls ``report`` at import).
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("reports.service",)
 
 
 @dataclass(frozen=True)
