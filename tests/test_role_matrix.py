@@ -65,6 +65,7 @@ ARGUMENTS = {
     "username": "username",
     "token": "share_token",
     "filename": "static_file",
+    "key": "report_key",
 }
 # Routes whose arguments name another object than ARGUMENTS gives (the page needs that state).
 ENDPOINT_ARGUMENTS = {
@@ -82,7 +83,7 @@ ENDPOINT_ARGUMENTS = {
     "privacy.close_request": {"request_id": "subject_request"},
 }
 # Query arguments a page needs to answer at all (argument -> world key).
-QUERY = {"labels.sheet": {"tags": "device_on_loan"}}
+QUERY = {"labels.sheet": {"tags": "device_on_loan"}, "reports.report_csv": {"table": "report_table"}}
 # Public by nature, though no view declares it: static files and the OpenAPI document.
 PUBLIC_BY_NATURE = {"static", "api-docs.openapi_json"}
 
@@ -102,6 +103,11 @@ FINER = {
 _WORKSHOP = Finer("staff and assessors work only on orders done at the home (an inspection of a device on loan); "
                   "a workshop order is the technicians'", frozenset({Role.STAFF.value, Role.ASSESSOR.value}))
 FINER[("maintenance.order_view", "GET")] = FINER[("maintenance.order_view", "POST")] = _WORKSHOP
+_PROGRAM_REPORT = Finer("the report the matrix reads (the service report) is a program report; the treasurer, "
+                        "allowed the report routes for the fund report, may not read it",
+                        frozenset({Role.TREASURER.value}))
+for _endpoint in ("reports.report_page", "reports.report_csv", "reports_api.ReportByKey"):
+    FINER[(_endpoint, "GET")] = _PROGRAM_REPORT
 SHARED_BY_LINK = {"impact.shared"}
 
 
@@ -181,7 +187,7 @@ def missing_policy(endpoint: str, method: str) -> str:
 WORLD_KEYS = {"device_on_loan", "device_reserved", "device_available", "device_in_repair", "type_code", "loan",
               "person", "request_submitted", "request_delivered", "follow_up", "work_order", "problem_report",
               "retirement", "referral", "donor", "wrong_donor", "donation", "entry", "username", "share_token",
-              "static_file", "subject_request"}
+              "static_file", "subject_request", "report_key", "report_table"}
 
 
 def build_world() -> dict[str, object]:
@@ -223,7 +229,7 @@ def build_world() -> dict[str, object]:
         "work_order": order.id, "problem_report": report.id, "retirement": retire.id, "referral": referral.id,
         "donor": donor.id, "wrong_donor": wrong.id, "donation": donation.id, "entry": donation.entry_id,
         "username": actors["maintenance"].username, "share_token": donor.share_token, "static_file": "css/app.css",
-        "subject_request": subject_request.id,
+        "subject_request": subject_request.id, "report_key": "service", "report_table": "channels",
         "users": users}
     assert values.keys() - {"users"} == WORLD_KEYS
     return values
