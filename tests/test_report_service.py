@@ -142,11 +142,6 @@ def figures(found):
     return {f["key"]: (f["value"], f["previous"]) for f in found["figures"]}
 
 
-def rows(found, key, by):
-    table = next(t for t in found["tables"] if t["key"] == key)
-    return {row[by]: row for row in table["rows"]}
-
-
 @both_databases
 def test_the_year_by_hand(app, team, make_type, api_as):
     build_year(app, team, make_type)
@@ -183,18 +178,21 @@ def test_the_year_by_hand(app, team, make_type, api_as):
     assert got["costs_satang"] == (32_100_00, 0)
     assert got["cost_per_person_satang"] == (8_025_00, None)
 
-    channels = rows(found, "channels", "channel")
-    assert [r["received"] for r in channels.values()] == [1, 0, 1, 1, 0, 0, 1, 1]   # Channel's order
-    leader = channels["Community leader"] if "Community leader" in channels else channels["ผู้นำชุมชน"]
+    # Rows in Channel's order: 1132, app, Facebook, LINE, phone, community leader, walk-in, referral.
+    channels = dict(zip(("1132", "app", "facebook", "line", "phone", "leader", "walk_in", "referral"),
+                        next(t for t in found["tables"] if t["key"] == "channels")["rows"], strict=True))
+    assert [r["received"] for r in channels.values()] == [1, 0, 1, 1, 0, 0, 1, 1]
+    steps = ("median_assessment", "median_approval", "median_delivery")
+    # B asked at 06:30 on 1/10 (30/9 in UTC): Bangkok's day counts, 2, 3 and 5 days.
+    assert [channels["1132"][k] for k in steps] == [2, 3, 5]
+    assert [channels["line"][k] for k in steps] == [1, 3, 8]
+    assert [channels["facebook"][k] for k in steps] == [4, 4, 7]
     # A asked in FY 2568 (none received this year) but was assessed, approved and lent in FY 2569.
-    assert (leader["received"], leader["median_assessment"], leader["median_approval"],
-            leader["median_delivery"]) == (0, 7, 8, 12)
-    walk_in = next(r for r in channels.values() if r["received"] == 1 and r["median_delivery"] == 13)
-    assert (walk_in["median_assessment"], walk_in["p90_approval"]) == (0, 1)
-    referral = next(r for r in channels.values() if r["median_assessment"] == 3)
-    assert (referral["median_approval"], referral["median_delivery"]) == (None, None)
-    by_1132 = next(r for r in channels.values() if r["median_assessment"] == 2)
-    assert by_1132["median_delivery"] == 5   # asked at 06:30 on 1/10 (30/9 in UTC): Bangkok's day counts
+    assert [channels["leader"][k] for k in ("received", *steps)] == [0, 7, 8, 12]
+    assert [channels["walk_in"][k] for k in steps] == [0, 1, 13]
+    assert [channels["referral"][k] for k in steps] == [3, None, None]   # rejected
+    assert [channels["phone"][k] for k in steps] == [None, None, None]
+    assert channels["walk_in"]["p90_delivery"] == 13   # one value: its own 90th percentile
 
     loans = list(next(t for t in found["tables"] if t["key"] == "loans")["rows"])
     # By type code: BED, then WC.
@@ -247,3 +245,17 @@ def test_days_are_bangkok_days(ctx):
     # The list of the lead times to assessment: median (2 + 3) / 2; p90 at rank 4.5: 4 + (7 - 4) / 2.
     assert tables.median([7, 0, 3, 1, 4, 2]) == 2.5 and tables.percentile([0, 1, 2, 3, 4, 7], 90) == 5.5
     assert catalog.load()["service"].step == "program_reports"
+
+
+def test_the_page_and_csv_show_the_year(app, team, make_type, client_as):
+    build_year(app, team, make_type)
+    browser = client_as("supervisor")
+    page = browser.get("/reports/service?period=fiscal_year&year=2569&compare=1")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # Per person ฿32,100 / 4; the year before served nobody: a dash, not a division by zero.
+    assert "฿8,025.00" in text and "12.6" in text and "฿39,000.00" in text and "–" in text
+    csv = browser.get("/reports/service.csv?period=fiscal_year&year=2569&table=costs").get_data(as_text=True)
+    lines = csv.strip().splitlines()
+    # A header and the two types; the bed: 21,450 baht for one person.
+    assert len(lines) == 3 and lines[1].endswith(",21450.00,1,21450.00") and lines[2].endswith(",4,2662.50")
