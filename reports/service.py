@@ -55,21 +55,26 @@ def _in(column, period: Period):
 # --- lead times -------------------------------------------------------------------------------
 
 def _first_steps(period: Period) -> dict[str, Any]:
-    """Per step, a subquery (request_id, at) of the requests whose first such step fell in the period."""
-    assessed = func.min(Assessment.assessed_on)
-    approved = func.min(RequestItem.decided_at)
-    delivered = func.min(Loan.delivered_at)
+    """Per step, a subquery (request_id, at) of the requests whose first such step fell in the period:
+    the step's rows in the period with none before them for the same request (the id breaks a tie)."""
+    def first(model, at, *where):
+        other = aliased(model)
+        other_at = getattr(other, at.key)
+        earlier = select(other.id).where(other.request_id == model.request_id,
+                                         or_(other_at < at, and_(other_at == at, other.id < model.id)),
+                                         *[condition(other) for condition in where])
+        return (select(model.request_id.label("request_id"), at.label("at"))
+                .where(*[condition(model) for condition in where], ~earlier.exists()))
+
+    def approved(model):   # decided and not rejected: approved, waitlisted or not, cancelled later or not
+        return and_(model.decided_at.is_not(None), model.status != ItemStatus.REJECTED)
+
     return {
-        "assessment": select(Assessment.request_id.label("request_id"), assessed.label("at"))
-        .group_by(Assessment.request_id).having(assessed.between(period.first, period.last)).subquery(),
-        # An item decided and not rejected was approved (waitlisted or not, cancelled later or not).
-        "approval": select(RequestItem.request_id.label("request_id"), approved.label("at"))
-        .where(RequestItem.decided_at.is_not(None), RequestItem.status != ItemStatus.REJECTED)
-        .group_by(RequestItem.request_id).having(and_(approved >= period.starts(), approved < period.ends()))
-        .subquery(),
-        "delivery": select(Loan.request_id.label("request_id"), delivered.label("at"))
-        .group_by(Loan.request_id).having(and_(delivered >= period.starts(), delivered < period.ends()))
-        .subquery(),
+        "assessment": first(Assessment, Assessment.assessed_on)
+        .where(Assessment.assessed_on.between(period.first, period.last)).subquery(),
+        "approval": first(RequestItem, RequestItem.decided_at, approved)
+        .where(_in(RequestItem.decided_at, period)).subquery(),
+        "delivery": first(Loan, Loan.delivered_at).where(_in(Loan.delivered_at, period)).subquery(),
     }
 
 
