@@ -20,7 +20,7 @@ from reports.steps import STEPS
 from reports.tables import Report
 
 # The modules that declare reports (each calls ``report`` at import).
-MODULES: tuple[str, ...] = ("reports.outcomes", "reports.fund")
+MODULES: tuple[str, ...] = ("reports.outcomes", "reports.service", "reports.fund")
 
 
 @dataclass(frozen=True)
