@@ -42,6 +42,7 @@ from maintenance.api import bp as maintenance_api_bp
 from maintenance.views import bp as maintenance_bp
 from reports.api import bp as reports_api_bp
 from reports.views import bp as reports_bp
+from reports.views import dashboard_bp
 from privacy.api import bp as privacy_api_bp
 from privacy.views import bp as privacy_bp
 from lending.views import blueprints as lending_blueprints
@@ -185,6 +186,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(impact_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(dashboard_bp)
     # Each domain hooks into the others through named signals (devices/signals.py).
     for hooks in (device_hooks, lending_hooks, maintenance_hooks, fund_hooks):
         hooks.connect(app)

@@ -15,6 +15,8 @@ from core.users import Role, authenticate
 bp = Blueprint("auth", __name__)
 HOME_OF = {frozenset({Role.MAINTENANCE}): "maintenance.my_orders", frozenset({Role.ASSESSOR}): "mywork.my_work",
            frozenset({Role.DPO}): "privacy.access_log_page"}
+# The head of center and the system's owner start on the day's figures (with the start tiles below them).
+DASHBOARD_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"), Role.STAFF: _l("Device center staff"), Role.ASSESSOR: _l("Assessor"),
     Role.SUPERVISOR: _l("Supervisor"), Role.MAINTENANCE: _l("Maintenance"), Role.TREASURER: _l("Treasurer"),
@@ -29,6 +31,8 @@ def home():
         return redirect(url_for("auth.login"))
     # A technician's and a home visitor's day start on their own lists.
     landing = HOME_OF.get(frozenset(current_user.roles))
+    if landing is None and current_user.has_role(*DASHBOARD_ROLES):
+        landing = "dashboard.dashboard_page"
     if landing is not None:
         return redirect(url_for(landing))
     return render_template("home.html")

@@ -6,8 +6,9 @@ from flask_smorest import Blueprint
 
 from core.auth import current_actor, require_role
 from core.users import INTERNAL_ROLES
-from reports import catalog, periods, services
-from reports.schemas import PeriodArgsSchema, ReportSchema, SummarySchema
+from reports import catalog, dashboard, periods, services
+from reports.schemas import DashboardSchema, PeriodArgsSchema, ReportSchema, SummarySchema
+from reports.steps import STEPS
 from reports.views import READERS
 
 bp = Blueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="Program reports")
@@ -21,6 +22,18 @@ class Summary(MethodView):
         """Program totals: devices by status, requests by status, loans, people served, savings to families;
         fund balances (``fund_balances_satang``) only for the roles that may read ``/api/v1/funds``."""
         return services.summary(by=current_actor())
+
+
+@bp.route("/dashboard")
+class Dashboard(MethodView):
+    @STEPS.route("dashboard")
+    @bp.response(200, DashboardSchema)
+    def get(self):
+        """The head of center's dashboard, as at now: devices by status and type, utilisation, the waitlist,
+        requests waiting at each step, follow-ups due and overdue by moo, pickups, open work orders, devices
+        held back; fund balances (``fund_balances``) only for the roles that may read ``/api/v1/funds``,
+        null for the others."""
+        return dashboard.dashboard(by=current_actor())
 
 
 @bp.route("/<key>")

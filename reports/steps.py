@@ -5,7 +5,8 @@ from core.steps import Steps
 from core.users import Role
 
 STEPS = Steps({
-    "dashboard": (Role.SUPERVISOR,),                        # the head of center's overview
+    # The head of center's overview (their home page); the treasurer reads it for the fund's balances.
+    "dashboard": (Role.SUPERVISOR, Role.TREASURER),
     "program_reports": (Role.SUPERVISOR, Role.STAFF),       # outcomes and service: figures, no one named
     "fund_report": (Role.SUPERVISOR, Role.TREASURER),       # the money by fund and month, the largest donors
 })

@@ -1,5 +1,6 @@
-"""The report pages: the list of reports, one report for a period with its charts, each table as CSV,
-the whole report as an Excel workbook, and the printable annual report (PDF)."""
+"""The report pages: the head of center's dashboard, the list of reports, one report for a period
+with its charts, each table as CSV, the whole report as an Excel workbook, and the printable annual
+report (PDF)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, make_response, render_template, request
@@ -12,11 +13,19 @@ from core.dates import format_date
 from core.errors import DomainError, NotFound
 from core.i18n import current_locale
 from core.spreadsheets import csv_response, csv_text
-from reports import annual, catalog, charts, excel, periods
+from devices.holds import HOLD_LABELS
+from devices.labels import STATUS_LABELS
+from fund.steps import STEPS as FUND_STEPS
+from lending.labels import REQUEST_STATUS_LABELS
+from lending.steps import STEPS as LENDING_STEPS
+from maintenance.labels import KIND_LABELS
+from maintenance.steps import STEPS as MAINTENANCE_STEPS
+from reports import annual, catalog, charts, dashboard, excel, periods
 from reports.steps import STEPS
 from reports.tables import Report, Table, export_header, export_value
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+dashboard_bp = Blueprint("dashboard", __name__)
 
 READERS = STEPS.roles("program_reports", "fund_report")
 
@@ -95,3 +104,20 @@ def annual_pdf():
             reports=reports)
         pdf = annual.annual_pdf(data)
     return _download(pdf, "application/pdf", f"annual-report-{period.first}-{period.last}.pdf")
+
+
+@dashboard_bp.route("/dashboard")
+@STEPS.route("dashboard")
+def dashboard_page():
+    """The head of center's home page: each card's figures link to the page with the detail,
+    for the readers whose roles may open it."""
+    actor = current_actor()
+    may = {"lending": LENDING_STEPS.allows(actor, "read_people"), "approvals": LENDING_STEPS.allows(actor, "decide"),
+           "orders": MAINTENANCE_STEPS.allows(actor, "open_order"),
+           "costs": MAINTENANCE_STEPS.allows(actor, "approve_costs"),
+           "due": MAINTENANCE_STEPS.allows(actor, "see_due"), "figures": MAINTENANCE_STEPS.allows(actor, "see_costs"),
+           "books": FUND_STEPS.allows(actor, "keep_books"), "reports": bool(catalog.readable(actor))}
+    return render_template("reports/dashboard.html", d=dashboard.dashboard(by=actor), may=may,
+                           english=current_locale() == "en", device_status_labels=STATUS_LABELS,
+                           request_status_labels=REQUEST_STATUS_LABELS, kind_labels=KIND_LABELS,
+                           hold_labels=HOLD_LABELS)
