@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import Index, Integer, LargeBinary, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, select, update
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.db import UTCDateTime, db, enum_column, utcnow
@@ -55,7 +55,7 @@ class OutboxMessage(db.Model):
     status: Mapped[OutboxStatus] = enum_column(OutboxStatus, default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
-    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
