@@ -26,7 +26,7 @@ from fixtures.core import at_bangkok, both_databases
 from fixtures.documents import norm
 from fund.models import PaymentMethod
 from fund.receipts import TAX_NOTE
-from fund.services import donations, ledger, spending
+from fund.services import donations, ledger, spending, statements
 from fund.statements import NO_GIFTS, NO_PERSONAL_DATA
 from lending.models import LendingRequest, Loan, RequestItem
 from lending.services import people
@@ -113,7 +113,6 @@ def bearer(app):
 
 @both_databases
 def test_gifts_fall_in_the_bangkok_year(app, world):
-    from fund.services import statements
     with app.app_context():
         a = donations.get_donor(world["a"])
         amounts = {year: [g.amount_satang for g in statements.gifts(a, year)] for year in (2025, 2026, 2027)}
@@ -181,6 +180,7 @@ def test_the_donor_downloads_their_own_receipts_only(app, world, as_user):
     assert shared.status_code == 200 and b"/impact/receipts/" not in shared.data
 
 
+@both_databases
 def test_the_api_statement_and_receipts(app, world, bearer):
     client = app.test_client()
     own, wrong, books = bearer(world["a_user"]), bearer(world["b_user"]), bearer(world["treasurer"])
@@ -240,6 +240,7 @@ def smtp(app):
     controller.stop()
 
 
+@both_databases
 def test_the_center_sends_the_yearly_summary(app, world, as_user, smtp):
     treasurer = as_user(world["treasurer"])
     page = treasurer.get(f"/fund/donors/{world['a']}/summary?year=2569")
@@ -269,6 +270,7 @@ def test_the_center_sends_the_yearly_summary(app, world, as_user, smtp):
         assert [(e.object_id, e.changes) for e in events] == [(str(world["a"]), {"year": 2026, "outbox_id": row.id})]
 
 
+@both_databases
 def test_a_donor_without_email_or_a_server_without_mail(app, world, as_user):
     treasurer = as_user(world["treasurer"])
     page = treasurer.get(f"/fund/donors/{world['b']}/summary")
