@@ -33,6 +33,7 @@ from fund import hooks as fund_hooks
 from fund.api import bp as fund_api_bp
 from fund.views import bp as fund_bp
 from fund.views import impact_bp
+from fund.papers import bp as donor_papers_bp
 from lending import hooks as lending_hooks
 from lending import cli as lending_cli
 from lending.api import bp as lending_api_bp
@@ -116,6 +117,13 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         FUND_NAME_TH=env.get("FUND_NAME_TH", "กองทุนสวัสดิการชุมชน เทศบาลเมืองบ้านสวน"),
         CENTER_TAX_ID=env.get("CENTER_TAX_ID", ""),
         CENTER_ADDRESS=env.get("CENTER_ADDRESS", "ตำบลบ้านสวน อำเภอเมืองชลบุรี จังหวัดชลบุรี 20000"),
+        # E-mail through SMTP (core/outbox.py); no MAIL_SERVER: mail is off and pages offer the PDF instead.
+        MAIL_SERVER=env.get("MAIL_SERVER", "").strip(),
+        MAIL_PORT=_whole_days(env, "MAIL_PORT", 25, "port") or 25,
+        MAIL_FROM=env.get("MAIL_FROM", "").strip(),
+        MAIL_USERNAME=env.get("MAIL_USERNAME", ""),
+        MAIL_PASSWORD=env.get("MAIL_PASSWORD", ""),
+        MAIL_STARTTLS=env.get("MAIL_STARTTLS", "") == "1",
         WTF_CSRF_TIME_LIMIT=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -184,6 +192,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(maintenance_bp)
     app.register_blueprint(fund_bp)
     app.register_blueprint(impact_bp)
+    app.register_blueprint(donor_papers_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(dashboard_bp)

@@ -1,13 +1,15 @@
-"""Command-line tools for accounts: ``flask users create|list|set-password|deactivate|reactivate``."""
+"""Command-line tools: accounts (``flask users create|list|set-password|deactivate|reactivate``) and
+the outbox (``flask outbox send``)."""
 from __future__ import annotations
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from core import accounts
+from core import outbox as outbox_messages
 from core.db import db
 from core.errors import DomainError
 from core.users import Role, User, create_user
@@ -81,5 +83,21 @@ def list_users():
         click.echo(f"{user.username:20} {', '.join(sorted(user.roles))}{state}")
 
 
+@click.group("outbox")
+def outbox():
+    """E-mail waiting in the outbox."""
+
+
+@outbox.command("send")
+def outbox_send():
+    """Send every message still pending (mail was off, or the server refused it before)."""
+    ids = outbox_messages.pending_ids()
+    db.session.commit()  # the read is done; each message is claimed and recorded in its own transaction
+    sent = sum(outbox_messages.deliver(message_id, current_app.config) == outbox_messages.OutboxStatus.SENT
+               for message_id in ids)
+    click.echo(f"{sent} of {len(ids)} pending message(s) sent")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(outbox)

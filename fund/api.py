@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from flask import current_app, make_response
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
@@ -15,8 +16,9 @@ from core.paging import SelectPage
 from devices import services as devices
 from fund.models import Donor, Purpose
 from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
-                          PurchaseSchema, RepairSchema, ReverseSchema, SpendingSchema, TrialBalanceSchema)
-from fund.services import donations, impact, ledger, spending
+                          PurchaseSchema, ReceiptItemSchema, RepairSchema, ReverseSchema, SpendingSchema,
+                          TrialBalanceSchema, YearQuerySchema)
+from fund.services import donations, impact, ledger, spending, statements
 from fund.steps import STEPS
 
 bp = Blueprint("fund_api", __name__, url_prefix="/api/v1", description="Donors, donations and the fund ledger")
@@ -178,3 +180,39 @@ class DonorImpact(MethodView):
             raise PermissionDenied(_l("A donor sees only their own impact."))
         return impact.for_donor(donor)
 
+
+
+_PDF = {"200": {"description": "The statement as PDF (A4, Thai)",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+@bp.route("/donors/<int:donor_id>/statement")
+class DonorStatement(MethodView):
+    @STEPS.route("read_donor_statement")
+    @bp.arguments(YearQuerySchema, location="query")
+    @bp.doc(responses=_PDF)
+    def get(self, args, donor_id):
+        """The yearly giving statement as PDF: every gift of the tax year ``year`` (January to December;
+        2026 or 2569) with its receipt number, the totals in figures and Thai words. A donor reads only
+        their own; a year without gifts says so."""
+        donor = donations.get_donor(donor_id)
+        statements.check_reader(current_actor(), donor)
+        year = statements.tax_year(args["year"])
+        response = make_response(statements.statement(donor, year, current_app.config, by=current_actor()))
+        response.headers["Content-Type"] = "application/pdf"
+        response.headers["Content-Disposition"] = (
+            f'inline; filename="giving-statement-{donor.id}-{year + statements.BE_OFFSET}.pdf"')
+        return response
+
+
+@bp.route("/donors/<int:donor_id>/receipts")
+class DonorReceipts(MethodView):
+    @STEPS.route("read_donor_statement")
+    @bp.arguments(YearQuerySchema, location="query")
+    @bp.response(200, ReceiptItemSchema(many=True))
+    def get(self, args, donor_id):
+        """The donor's gifts that stand, oldest first, with receipt numbers; only those of ``year`` if given.
+        A donor reads only their own."""
+        donor = donations.get_donor(donor_id)
+        statements.check_reader(current_actor(), donor)
+        return statements.gifts(donor, statements.tax_year(args["year"]) if args["year"] else None)

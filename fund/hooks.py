@@ -9,6 +9,7 @@ from fund.models import Purpose
 ACTIONS = {
     "donor.created": _l("Donor registered"),
     "donation.received": _l("Donation received"),
+    "donor.summary_sent": _l("Yearly impact summary sent to the donor"),
     "donation.received_in_kind": _l("Gift in kind received"),
     "ledger.posted": _l("Journal entry posted"),
     f"fund.{Purpose.PURCHASE.value}": _l("Device bought from the fund"),

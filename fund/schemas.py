@@ -181,3 +181,23 @@ class ImpactSchema(Schema):
     savings_satang = fields.Integer()
     repairs_funded = fields.Integer()
     repairs_satang = fields.Integer()
+
+
+class YearQuerySchema(Schema):
+    """A tax year: the calendar year, Common Era or Buddhist Era (2569 = 2026); empty: this year."""
+
+    year = fields.String(load_default="", validate=validate.Length(max=4),
+                         metadata={"description": "e.g. 2026 or 2569; this year when left out"})
+
+
+class ReceiptItemSchema(Schema):
+    """One of a donor's gifts that stands, with its receipt number (empty for a gift in kind)."""
+
+    id = fields.Integer()
+    received_on = fields.Date()
+    tax_year = fields.Function(lambda d: d.received_on.year)
+    kind = fields.Function(lambda d: d.kind.value)
+    amount_satang = fields.Integer()
+    fund = fields.Function(lambda d: d.fund.code if d.fund else None)
+    receipt_label = fields.String()
+    devices = fields.Function(lambda d: len(d.devices))

@@ -10,12 +10,12 @@ from wtforms import SelectChoice
 
 from core import clock
 from core.auth import current_actor, public, require_role
-from core.dates import format_date, parse_date_input
+from core.dates import parse_date_input
 from core.db import db
 from core.errors import NotFound
 from core.forms import submit
 from core.i18n import current_locale, in_thai
-from core.money import format_amount, format_baht, satang_to_baht
+from core.money import format_baht, satang_to_baht
 from core.spreadsheets import csv_response, csv_text
 from core.users import Role
 from devices import services as devices
@@ -23,8 +23,7 @@ from fund import memos
 from fund.forms import (DONOR_KIND_LABELS, ENTRY_KIND_LABELS, METHOD_LABELS, CashDonationForm, DonorForm, InKindForm,
                         PurchaseForm)
 from fund.models import Donation, DonationKind, Donor, PaymentMethod, Purpose, ValueSource
-from fund.receipts import CertificateData, ReceiptData, certificate_pdf, receipt_pdf
-from fund.services import donations, impact, ledger, spending
+from fund.services import donations, impact, ledger, spending, statements
 from fund.steps import STEPS
 
 bp = Blueprint("fund", __name__, url_prefix="/fund")
@@ -217,52 +216,24 @@ def purchase_new():
     return render_template("fund/purchase.html", form=form, title=title), status
 
 
-REFERENCE_NOTE = "* มูลค่าตามราคาอ้างอิงของใหม่ของกายอุปกรณ์ประเภทนั้น เนื่องจากผู้บริจาคมิได้ระบุมูลค่า"
-
-
-def _certificate_items(gift: Donation) -> tuple[str, ...]:
-    """One line per device type given, in Thai: how many, and what they are worth ("*": at the reference price)."""
-    by_type: dict[str, list] = {}
-    for item in gift.devices:
-        by_type.setdefault(item.device.type.name_th, []).append(item)
-    lines = []
-    for name, items in by_type.items():
-        line = f"{name} {len(items)} รายการ"
-        if all(item.value_satang is not None for item in items):  # gifts recorded before valuing have none
-            line += f" มูลค่า {format_amount(sum(item.value_satang for item in items))} บาท"
-            line += " *" if any(item.value_source == ValueSource.REFERENCE for item in items) else ""
-        lines.append(line)
-    return tuple(lines)
-
-
 @bp.route("/donations/<int:donation_id>/receipt.pdf")
 @STEPS.route("keep_books")
 def receipt(donation_id):
     gift = donations.get_donation(donation_id)
-    config = current_app.config
-    if gift.kind == DonationKind.CASH:
-        pdf = receipt_pdf(ReceiptData(
-            receipt_label=gift.receipt_label, date_text=format_date(gift.received_on, "th"),
-            center_name=config["CENTER_NAME_TH"], fund_owner=config["FUND_NAME_TH"],
-            center_address=config["CENTER_ADDRESS"], center_phone=config["CENTER_PHONE"],
-            center_tax_id=config["CENTER_TAX_ID"], donor_name=gift.donor.name, donor_tax_id=gift.donor.tax_id or "",
-            donor_address=gift.donor.address, amount_satang=gift.amount_satang, fund_name=gift.fund.name_th,
-            method_text=in_thai(METHOD_LABELS[gift.method]), treasurer_name=current_actor().display_name))
-        name = f"receipt-{gift.receipt_label.replace('/', '-')}.pdf"
-    else:
-        pdf = certificate_pdf(CertificateData(
-            date_text=format_date(gift.received_on, "th"), center_name=config["CENTER_NAME_TH"],
-            fund_owner=config["FUND_NAME_TH"], donor_name=gift.donor.name, items=_certificate_items(gift),
-            signer_name=current_actor().display_name, signer_title="เหรัญญิกกองทุน",
-            total_satang=gift.amount_satang if gift.entry_id else None,
-            value_note=REFERENCE_NOTE if any(i.value_source == ValueSource.REFERENCE for i in gift.devices) else ""))
-        name = f"certificate-{gift.id}.pdf"
+    return pdf_response(*statements.receipt_document(gift, current_actor().display_name, method_th(gift),
+                                                     current_app.config))
+
+
+def method_th(gift: Donation) -> str:
+    """How the money came, in Thai, as receipts print it."""
+    return in_thai(METHOD_LABELS[gift.method]) if gift.method is not None else ""
+
+
+def pdf_response(pdf: bytes, name: str):
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
     return response
-
-
 
 
 # --- donor impact ---------------------------------------------------------------------------
@@ -273,8 +244,10 @@ def mine():
     donor = donations.donor_for_user(current_actor())
     if donor is None:
         raise NotFound(_l("Your login is not linked to a donor yet; please ask the fund's treasurer."))
+    years = sorted({*statements.years(donor), clock.today().year}, reverse=True)
     return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor),
-                           share_url=url_for("impact.shared", token=donor.share_token, _external=True))
+                           share_url=url_for("impact.shared", token=donor.share_token, _external=True),
+                           gifts=list(reversed(statements.gifts(donor))), years=years, be=statements.BE_OFFSET)
 
 
 @impact_bp.route("/s/<token>")

@@ -102,6 +102,10 @@ FINER = {
     ("fund_api.DonorImpact", "GET"): Finer("a donor reads only their own impact", frozenset({WRONG_DONOR})),
     ("impact.mine", "GET"): Finer("a donor's page shows only their own donor (checked: no other donor's data)"),
     ("impact.shared", "GET"): Finer("the page a donor shares by its secret link: whoever holds the link sees it"),
+    ("donor_papers.own_receipt", "GET"): Finer("a donor downloads only their own receipts", frozenset({WRONG_DONOR})),
+    ("donor_papers.own_statement", "GET"): Finer("a donor's statement is of their own donor only"),
+    ("fund_api.DonorStatement", "GET"): Finer("a donor reads only their own statement", frozenset({WRONG_DONOR})),
+    ("fund_api.DonorReceipts", "GET"): Finer("a donor reads only their own receipts", frozenset({WRONG_DONOR})),
 }
 _WORKSHOP = Finer("staff and assessors work only on orders done at the home (an inspection of a device on loan); "
                   "a workshop order is the technicians'", frozenset({Role.STAFF.value, Role.ASSESSOR.value}))
