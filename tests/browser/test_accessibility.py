@@ -29,6 +29,11 @@ NOT_PAGES = {
     "fund.receipt": "PDF",
     "reports.report_xlsx": "Excel workbook",
     "reports.annual_pdf": "PDF",
+    "reports.report_csv": "CSV",
+    "donor_papers.donor_statement": "PDF",
+    "donor_papers.own_receipt": "PDF",
+    "donor_papers.own_statement": "PDF",
+    "donor_papers.summary_pdf": "PDF",
     "privacy.access_log_csv": "CSV",
     "privacy.export_person": "JSON",
     "loans.device_follow_up": "redirects to loans.follow_up",
@@ -56,6 +61,7 @@ VALUES_BY_NAME = {
     "donor_id": lambda d: d.donor_id,
     "donation_id": lambda d: d.donation_id,
     "token": lambda d: d.share_token,
+    "key": lambda d: "outcomes",
 }
 # Forms whose empty submit must fail validation (so that the sweep changes no data).
 EMPTY_SUBMITS = ["auth.login", "auth.change_password", "people.person_new", "people.person_edit", "devices.type_new",
@@ -127,7 +133,9 @@ def cases(app) -> list[Case]:
     home = next(c for c in found if c.endpoint == "auth.home")
     found.remove(home)  # anonymous visitors are sent to the login page
     # A technician's and a home visitor's home is their own list (covered by its route).
-    found += [Case("auth.home", user, name=f"home-{user}") for user in ("staff", "supervisor", "treasurer", "donor")]
+    found += [Case("auth.home", user, name=f"home-{user}") for user in ("staff", "treasurer", "donor")]
+    # The head of center's home is the dashboard.
+    found.append(Case("auth.home", "supervisor", redirect_to="dashboard.dashboard_page", name="home-supervisor"))
     found += [
         Case("devices.scan", None, (("tag", lambda d: d.tags["available"]),), name="scan-public"),
         Case("devices.scan", "staff", (("tag", lambda d: d.tags["reserved"]),), name="scan-staff-reserved"),
@@ -142,6 +150,10 @@ def cases(app) -> list[Case]:
         Case("maintenance.retirements", "supervisor", name="retirements-supervisor"),
         Case("maintenance.service_due_list", "staff", name="service-due-staff"),
         Case("impact.center", "donor", name="impact-center-donor"),
+        Case("reports.report_page", "staff", (("key", lambda d: "service"),), name="report-service"),
+        Case("reports.report_page", "treasurer", (("key", lambda d: "fund"),), query="?compare=1",
+             name="report-fund"),
+        Case("dashboard.dashboard_page", "treasurer", name="dashboard-treasurer"),
         Case("devices.device_list", None, redirect_to="auth.login", name="login-to-continue"),
         Case("devices.device_list", "donor", status=403, name="error-403"),
         Case("", None, path="/no-such-page", status=404, name="error-404"),
