@@ -19,7 +19,7 @@ from demo.catalog import REASONS
 from devices import holds
 from devices import services as devices
 from devices.models import Condition, DeviceStatus
-from lending.models import LifeStatus, Outcome, Urgency
+from lending.models import ItemStatus, LifeStatus, Outcome, Urgency
 from lending.services import life, loans, pipeline
 from lending.services import waitlist as queue
 from maintenance.models import WorkKind
@@ -132,8 +132,9 @@ def request_story(story, make_person, users, today, rng) -> Iterator[tuple[dt.da
         pipeline.decide(req, False, "ครอบครัวมีรถเข็นอยู่แล้ว แนะนำซ่อมคันเดิม", by=supervisor)
         return
     pipeline.decide(req, True, "", by=supervisor)
-    if story.final in ("approved", "waitlisted"):
-        return
+    if story.final == "approved" or (story.final == "waitlisted" and any(
+            item.status == ItemStatus.WAITLISTED for item in req.items)):
+        return   # (asked for a waitlist, a device was free after all: lent as any other)
     day = decided
     while any(item.is_reservable for item in req.items):
         for item in [item for item in req.items if item.is_reservable]:
@@ -143,9 +144,9 @@ def request_story(story, make_person, users, today, rng) -> Iterator[tuple[dt.da
                     with db.session.begin_nested():
                         queue.reserve(req, device, by=staff, item=item)
                 except DomainError:
-                    pass
+                    pass   # taken by someone else in between: the item keeps waiting
         if any(item.is_reservable for item in req.items):
-            day += 2
+            day += 4
             if came_in + dt.timedelta(days=day) >= today:
                 return   # still waiting today
             yield on(day, 15)
@@ -168,7 +169,10 @@ def _after_delivery(story, person, lent, users, today, rng) -> Iterator[tuple[dt
     """Follow-up visits re-scoring the ADL, then the fate: death or a move (the person's life
     status), recovery (no longer needed); the pickup, the cleaning, the inspection."""
     delivered = clock.today()
-    ends = delivered + dt.timedelta(days=story.fate_after) if story.fate != "ongoing" else today
+    if story.fate in ("ongoing", "unvisited"):
+        ends = today
+    else:   # a negative fate_after counts back from today
+        ends = (today if story.fate_after < 0 else delivered) + dt.timedelta(days=story.fate_after)
     stop = today - dt.timedelta(days=55) if story.fate == "unvisited" else today - dt.timedelta(days=1)
     visit_on = delivered + dt.timedelta(days=lent[0].device.type.first_follow_up_days + rng.randint(-2, 3))
     span = max(30, (ends - delivered).days)
@@ -177,7 +181,8 @@ def _after_delivery(story, person, lent, users, today, rng) -> Iterator[tuple[dt
         yield when(visit_on, 13, today)
         progress = min(1.0, (visit_on - delivered).days / span * 1.4)
         total = story.first_adl + round((story.last_adl - story.first_adl) * progress)
-        total += 0 if progress >= 1 else rng.choice((-1, 0, 0, 0, 1))
+        if progress < 1 and abs(story.last_adl - story.first_adl) >= 2:
+            total += rng.choice((-1, 0, 0, 0, 1))
         last = story.fate == "recovered" and visit_on + dt.timedelta(days=30) >= ends
         outcome = (Outcome.NO_LONGER_NEEDED if last else Outcome.IMPROVED if total >= story.first_adl + 2
                    else Outcome.WORSE if total <= story.first_adl - 2 else Outcome.STABLE)

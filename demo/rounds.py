@@ -27,7 +27,7 @@ CASH = [(0, "GENERAL", 50000, 12), (0, "BEDS", 40000, 32), (1, "GENERAL", 15000,
         (2, "GENERAL", 4500, 230), (4, "BEDS", 25000, 262), (0, "GENERAL", 20000, 300), (3, "REPAIRS", 3000, 330),
         (1, "GENERAL", 12000, 352), (2, "GENERAL", 6000, 380), (0, "GENERAL", 25000, 400)]
 # Bought during the history: (days after its start, type, how many, baht each)
-BOUGHT = [(150, "BED", 2, 12900), (215, "AIR", 2, 2900)]
+BOUGHT = [(150, "BED", 2, 12900), (215, "CMD", 2, 1290)]
 # Given in kind during the history: (days after its start, donor, type, value stated or None)
 GIVEN = [(120, 2, "WLK", 500), (275, 4, "WC", None)]
 
@@ -49,9 +49,9 @@ def workshop(users, start: dt.date, today: dt.date) -> Iterator[tuple[dt.date, i
             continue
         last = day + dt.timedelta(days=42) >= today
         for due in preventive.service_due().items:
-            at_hand = due.device.status == DeviceStatus.AVAILABLE or (due.device.status == DeviceStatus.ON_LOAN
-                                                                       and rng.random() < 0.8)
-            if at_hand and not (last and rng.random() < 0.3):
+            at_hand = due.device.status == DeviceStatus.AVAILABLE or (last and due.device.status == DeviceStatus.ON_LOAN
+                                                                       and rng.random() < 0.9)
+            if at_hand and not (last and rng.random() < 0.12):
                 inspect(due.device, tech)
 
 
