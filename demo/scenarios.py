@@ -23,7 +23,7 @@ SHORT_TERM = ("WLK", "CRT", "CNE")   # lent while a fracture heals: they come ba
 FIRST_ADL = {"BED": (1, 7), "AIR": (0, 6), "WC": (5, 12), "CMD": (6, 12), "WLK": (9, 14), "CRT": (10, 15),
              "CNE": (11, 15)}
 # Still on their way at the end: (type, state reached, days before today).
-PIPELINE = [("WC", "reserved", 6), ("BED", "reserved", 5), ("CMD", "approved", 4), ("AIR", "assessed", 5),
+PIPELINE = [("WC", "reserved", 6), ("BED", "reserved", 5), ("WLK", "approved", 4), ("AIR", "assessed", 5),
             ("WC", "assessed", 3), ("WLK", "assessment_scheduled", 3), ("WC", "assessment_scheduled", 2),
             ("WC", "submitted", 1), ("AIR", "submitted", 1), ("CNE", "submitted", 0)]
 WAITLISTED_DAYS = (27, 15, 7)   # beds asked for when none is left
