@@ -109,6 +109,9 @@ def plan(today: dt.date) -> list[Story]:
     long_ago = [s for s in stories if s.fate == "ongoing" and (today - s.came_in).days > 120]
     for story in long_ago[1::5][:4]:
         story.fate = "unvisited"   # their follow-ups are overdue
+    mover = next((s for s in stories[20:66] if s.fate == "ongoing" and s.type_code in ("WC", "CMD")), None)
+    if mover is not None:
+        mover.fate, mover.fate_after = "moved", 75   # to a child's home in another province
     late = next(s for s in long_ago if s.type_code.startswith("BED") and s.fate == "ongoing")
     late.fate, late.fate_after, late.last_adl = "died", -2, max(0, late.first_adl - 2)   # the pickup is pending
     for n, final in enumerate(("rejected", "cancelled") * 3):
