@@ -2,13 +2,13 @@
 
 Everything goes through the same lifecycle functions staff use, so the demo shows a real
 pipeline: requests in every state, open and closed loans, follow-up visits with ADL
-histories, pickups, a waitlist, devices waiting for cleaning. Dates are then moved back
-so that the lists look like a few months of work.
+histories, deaths and recoveries, pickups, devices cleaned and lent again, repairs, gifts and
+purchases. The history is replayed day by day (demo/history.py) over the whole fiscal year
+before the current one and the current one so far, so that the reports read a complete year.
 """
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import random
 
 import click
@@ -19,33 +19,17 @@ from sqlalchemy import func, select
 from core import clock
 from core.db import db
 from core.users import User, create_user
-from demo.catalog import (BRANDS, CAREGIVERS, CLEANING, DEMO_PASSWORD, DONORS, FEMALE, INSPECTION, MALE, REASONS,
-                          ROADS, SERVICE_LOANS, SHELVES, SURNAMES, TYPES, USERS)
+from demo import history, rounds, scenarios
+from demo.catalog import (BRANDS, CAREGIVERS, CLEANING, DEMO_PASSWORD, DONORS, FEMALE, INSPECTION, MALE, ROADS,
+                          SERVICE_LOANS, SHELVES, SURNAMES, TYPES, USERS)
 from devices import services as devices
-from devices.models import Acquisition, Condition, DeviceStatus, ReportKind
+from devices.models import Acquisition, Condition, Device, DeviceStatus, DeviceType, ReportKind
 from fund.models import Fund, PaymentMethod, Purpose
 from fund.services import donations, ledger, spending
 from maintenance.services import orders, retirement
-from maintenance.models import RetirementKind, WorkKind, WorkOrder
-from lending.models import Channel, DependencyGroup, LendingRequest, Outcome, ReferralStatus, Urgency
-from lending.services import care, loans, people, pipeline, worklist
-from lending.services import waitlist as queue
-
-# (type, final state, days since the request came in)
-SCENARIOS = (
-    [("WC", "delivered", d) for d in (150, 120, 95, 70, 45, 20, 9)]
-    + [("BED", "delivered", d) for d in (160, 130, 100, 80, 60, 40, 25, 12)] + [("BED+AIR", "delivered", 33)]
-    + [("AIR", "delivered", d) for d in (110, 75, 50, 30, 8)]
-    + [("WLK", "delivered", d) for d in (90, 35, 6)] + [("CMD", "delivered", d) for d in (85, 15)]
-    + [("CRT", "delivered", 28), ("CNE", "delivered", 18)]
-    + [("WC", "closed", 200), ("WC", "closed", 140), ("AIR", "closed", 170), ("WLK", "closed", 120)]
-    + [("WC", "reserved", 7), ("BED", "reserved", 6), ("BED", "approved", 5)]
-    + [("BED", "waitlisted", d) for d in (14, 10, 4)]
-    + [("WC", "assessed", 5), ("CMD", "assessed", 3), ("WLK", "assessment_scheduled", 3),
-       ("WC", "assessment_scheduled", 2), ("WC", "submitted", 1), ("AIR", "submitted", 1), ("CNE", "submitted", 0),
-       ("WC", "rejected", 40), ("CRT", "cancelled", 30)]
-)
-STEPS = ["submitted", "assessment_scheduled", "assessed", "approved", "reserved", "delivered", "closed"]
+from maintenance.models import RetirementKind, WorkKind
+from lending.models import DependencyGroup, LendingRequest, Person, ReferralStatus
+from lending.services import care, people, worklist
 
 
 def national_id(rng: random.Random) -> str:
@@ -61,7 +45,8 @@ def make_person(rng: random.Random, staff: User, index: int):
     data = {
         "title": "นาง" if female else "นาย", "first_name": rng.choice(FEMALE if female else MALE),
         "last_name": surname, "national_id": national_id(rng),
-        "birth_date": dt.date(rng.randint(1930, 1965), rng.randint(1, 12), rng.randint(1, 28)),
+        "birth_date": dt.date(rng.randint(1968, 1998) if rng.random() < 0.25 else rng.randint(1930, 1964),
+                              rng.randint(1, 12), rng.randint(1, 28)),
         "phone": f"08{rng.randint(1, 9)}-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}",
         "house_no": f"{rng.randint(1, 250)}/{rng.randint(1, 30)}", "moo": str(rng.randint(1, 10)),
         "road": rng.choice(ROADS), "tambon": "บ้านสวน", "amphoe": "เมืองชลบุรี", "changwat": "ชลบุรี",
@@ -79,109 +64,41 @@ def make_person(rng: random.Random, staff: User, index: int):
     return people.create_person(data, {"given_by": data["caregiver_name"], "relation": relation}, by=staff)
 
 
-def adl_items(rng: random.Random, level: int) -> list[int]:
-    """Ten Barthel scores around a level (0 bed-bound .. 2 social-bound)."""
-    maxima = (2, 1, 3, 2, 3, 2, 2, 1, 2, 2)
-    return [min(m, max(0, round(m * (level / 2) + rng.choice((-1, 0, 0, 1))))) for m in maxima]
-
-
-def _when(day: dt.date, hour: int, today: dt.date) -> dt.datetime:
-    """A moment of the demo's history: ``hour`` on ``day``, never later than now."""
-    return min(clock.at(min(day, today), hour), clock.now() - dt.timedelta(minutes=1))
-
-
 CHRONIC = ["hypertension", "diabetes", "stroke", "heart_disease", "kidney_disease", "dementia", "lung_disease"]
 
 
-def run_scenario(rng, users, person, type_code, final, days_ago, today):
-    """One request, each step done on its own day of the past (clock.replaying), so that its
-    stamps, audit times and waiting times agree as they would at a real center."""
-    staff, assessor, supervisor = (users[k] for k in ("staff", "assessor", "supervisor"))
-    asked = [devices.get_type(code) for code in type_code.split("+")]   # "BED+AIR": a bed and an air mattress
-    came_in = today - dt.timedelta(days=days_ago)
-
-    def on(days_after: int, hour: int):
-        return clock.replaying(_when(came_in + dt.timedelta(days=days_after), hour, today))
-
-    with on(0, 9):
-        req = pipeline.submit(person, asked, {
-            "channel": rng.choice(list(Channel)),
-            "urgency": rng.choice([Urgency.NORMAL] * 3 + [Urgency.HIGH, Urgency.URGENT]),
-            "requested_by_name": person.caregiver_name, "requested_by_relation": person.caregiver_relation,
-            "reason": rng.choice(REASONS)}, by=staff)
-    if final == "cancelled":
-        with on(1, 10):
-            pipeline.cancel(req, "ญาติจัดหาอุปกรณ์เองแล้ว", by=staff)
-        return
-    reach = STEPS.index(final) if final in STEPS else STEPS.index("assessed")
-    if reach >= 1:
-        with on(0, 11):
-            pipeline.schedule_assessment(req, came_in + dt.timedelta(days=2) if reach > 1 else
-                                         today + dt.timedelta(days=2), assessor, by=staff)
-    if reach < 2:
-        return
-    level = rng.choice((0, 0, 1, 1, 2)) if asked[0].code in ("BED", "AIR") else rng.choice((1, 1, 2))
-    with on(2, 14):
-        pipeline.record_assessment(req, {"adl_items": adl_items(rng, level), "suitable": True,
-                                         "doorway_width_cm": rng.choice((70, 75, 80, 90)),
-                                         "notes": "บ้านชั้นเดียว พื้นกระเบื้อง"}, by=assessor)
-    if final == "assessed":
-        return
-    with on(3, 10):
-        if final == "rejected":
-            pipeline.decide(req, False, "ครอบครัวมีรถเข็นอยู่แล้ว แนะนำซ่อมคันเดิม", by=supervisor)
-            return
-        pipeline.decide(req, True, "", by=supervisor)
-    if final in ("approved", "waitlisted"):
-        return
-    with on(3, 15):
-        for item in req.items:
-            queue.reserve(req, by=staff, item=item)
-    if final == "reserved":
-        return
-    where = random.Random(person.id)  # the phone's location at the door, around Ban Suan
-    latitude, longitude = round(13.355 + where.uniform(-0.02, 0.02), 6), round(100.975 + where.uniform(-0.02, 0.02), 6)
-    with on(4, 10):
-        lent = [loans.deliver(req, item.device, instructions=list(item.device.type.instructions),
-                              acknowledged_by=person.caregiver_name, acknowledged_relation=person.caregiver_relation,
-                              by=staff, latitude=latitude, longitude=longitude)
-                for item in list(req.items)]
-    delivered_on = came_in + dt.timedelta(days=4)
-    loan, device_type = lent[0], lent[0].device.type
-    visit_on = delivered_on + dt.timedelta(days=rng.randint(4, 7))
-    trend = level
-    while visit_on < today - dt.timedelta(days=3) and loan.pickup_requested_on is None:
-        trend = min(2, trend + rng.choice((0, 0, 1))) if rng.random() < 0.8 else max(0, trend - 1)
-        outcome = Outcome.IMPROVED if trend > level else Outcome.STABLE if trend == level else Outcome.WORSE
-        if final == "delivered" and days_ago in (130, 75) and visit_on > today - dt.timedelta(days=40):
-            outcome = Outcome.DIED if days_ago == 130 else Outcome.NO_LONGER_NEEDED
-        scores, visitor = adl_items(rng, trend), rng.choice((assessor, users["volunteer"]))
-        with clock.replaying(_when(visit_on, 13, today)):
-            for each in lent:  # one visit sees every device at the home
-                loans.record_follow_up(each, {"in_use": outcome not in (Outcome.DIED,), "condition": Condition.GOOD,
-                                              "adl_items": scores, "outcome": outcome, "visited_on": visit_on},
-                                       by=visitor)
-        visit_on += dt.timedelta(days=device_type.follow_up_interval_days + rng.randint(-3, 5))
-    if final == "closed":
-        with clock.replaying(_when(today - dt.timedelta(days=days_ago // 3), 11, today)):
-            for each in lent:
-                loans.receive_return(each, rng.choice((Condition.GOOD, Condition.FAIR)), "รับคืนจากบ้านผู้ยืม",
-                                     by=staff)
-
-
 def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
-    """Create the demo users, device types, devices, people and a living pipeline."""
+    """Create the demo users, device types, devices, and a year and two months of the center's
+    work (demo/scenarios.py, replayed in order by demo/history.py)."""
     rng = random.Random(2569)
     today = today or clock.today()
-    # The published password, which the policy refuses everywhere else (core.passwords).
-    users = {name: create_user(name, DEMO_PASSWORD, roles, display_name=display, enforce_policy=False)
-             for name, display, roles in USERS}
+    start = scenarios.history_start(today)
+    with clock.replaying(clock.at(start - dt.timedelta(days=125), 9)):
+        # The published password, which the policy refuses everywhere else (core.passwords).
+        users = {name: create_user(name, DEMO_PASSWORD, roles, display_name=display, enforce_policy=False)
+                 for name, display, roles in USERS}
+        givers = _setup(rng, users, start)
+    stories = scenarios.plan(today)
+
+    def person_maker(index: int):
+        return lambda: make_person(random.Random(3000 + index), users["staff"], index)
+
+    history.replay([history.request_story(story, person_maker(n), users, today, random.Random(f"story-{n}"))
+                    for n, story in enumerate(stories)]
+                   + [rounds.workshop(users, start, today), rounds.fund(users, givers, start, today)])
+    _finish_devices(users, today)
+    _care(users, list(db.session.scalars(select(Person).order_by(Person.id))))
+    return {name: DEMO_PASSWORD for name in users}
+
+
+def _setup(rng, users, start: dt.date) -> list:
+    """Device types and the stock a center has when the history begins."""
     admin = users["admin"]
-    givers = _fund_demo(users, today)
+    givers = _fund_demo(users)
     for code, th, en, price, interval, life, _count, instructions in TYPES:
         device_type = devices.create_type(
             {"code": code, "name_th": th, "name_en": en, "reference_price_satang": price * 100,
-             "reference_price_date": today.replace(day=1), "service_interval_days": interval,
+             "reference_price_date": clock.today().replace(day=1), "service_interval_days": interval,
              "service_interval_loans": SERVICE_LOANS.get(code),
              "reference_price_source": "ราคาขายปลีกร้านเวชภัณฑ์ จ.ชลบุรี", "expected_life_years": life,
              "instructions": instructions, "cleaning_steps": CLEANING, "contact_time_minutes": 10,
@@ -190,20 +107,10 @@ def load_demo_data(today: dt.date | None = None) -> dict[str, str]:
             db.session.add(Fund(code="BEDS", name_th="กองทุนเตียงผู้ป่วย", name_en="Hospital beds fund",
                                 restricted=True, device_type_id=device_type.id))
             db.session.flush()
-    _cash_gifts(users, givers, today)
+    _cash_gifts(users, givers, start)
     for code, _th, _en, price, _interval, _life, count, _instructions in TYPES:
-        _stock(rng, users, givers, devices.get_type(code), price, count, today)
-    # Inspected within their interval (most of them): a device overdue is not lent (devices.holds).
-    _past_inspections(users, today)
-    folks = [make_person(rng, users["staff"], i) for i in range(42)]
-    # Oldest first; the waitlisted last, so that the beds are all out by the time they ask.
-    alive = itertools.cycle(folks)
-    for type_code, final, days_ago in sorted(SCENARIOS, key=lambda s: (s[1] == "waitlisted", -s[2])):
-        person = next(p for p in alive if not p.is_deceased)
-        run_scenario(rng, users, person, type_code, final, days_ago, today)
-    _finish_devices(users, today)
-    _care(users, folks)
-    return {name: DEMO_PASSWORD for name in users}
+        _stock(rng, users, givers, devices.get_type(code), price, count, start)
+    return givers
 
 
 def _care(users, folks) -> None:
@@ -226,7 +133,7 @@ def _care(users, folks) -> None:
         care.update_referral(referral, ReferralStatus.IN_PROGRESS, "", version=referral.version, by=users["staff"])
 
 
-def _fund_demo(users, today) -> list:
+def _fund_demo(users) -> list:
     """Funds, donors and their cash gifts; the BEDS fund is made with its device type."""
     treasurer = users["treasurer"]
     ledger.ensure_chart()
@@ -240,14 +147,15 @@ def _fund_demo(users, today) -> list:
     return givers
 
 
-def _cash_gifts(users, givers, today) -> None:
+def _cash_gifts(users, givers, start) -> None:
+    """The gifts before the history begins (the later ones: demo/rounds.py)."""
     for donor, (_name, _kind, _tax, _named, gifts) in zip(givers, DONORS, strict=True):
-        for fund_code, baht, days_ago in gifts:
+        for fund_code, baht, days_before in gifts:
             donations.donate_cash(donor, baht * 100, fund_code, PaymentMethod.TRANSFER, by=users["treasurer"],
-                                  received_on=today - dt.timedelta(days=days_ago))
+                                  received_on=start - dt.timedelta(days=days_before))
 
 
-def _stock(rng, users, givers, device_type, price, count, today) -> None:
+def _stock(rng, users, givers, device_type, price, count, start) -> None:
     """A third of each type bought from the fund, the rest given in kind by the donors.
 
     A purchase lists each device (one brand and model from the supplier, its own serial, a
@@ -259,7 +167,7 @@ def _stock(rng, users, givers, device_type, price, count, today) -> None:
     brand, model = rng.choice(BRANDS[device_type.code])
     worth = random.Random(f"{device_type.code}-{count}")
     if bought:
-        spent_on = today - dt.timedelta(days=rng.randint(200, 360))
+        spent_on = start - dt.timedelta(days=rng.randint(130, 320))
         invoice = "ร้านเวชภัณฑ์ชลบุรี ใบกำกับภาษีเลขที่ " + str(rng.randint(1000, 9999))
         shelf = rng.choice(SHELVES)
         first = worth.randint(100000, 900000)
@@ -276,20 +184,12 @@ def _stock(rng, users, givers, device_type, price, count, today) -> None:
                       "serial": f"{brand[:2].upper()}{rng.randint(100000, 999999)}", "value_satang": stated,
                       "location": SHELVES[0]})
     donations.donate_in_kind(rng.choice(givers), items, by=users["treasurer"],
-                             received_on=today - dt.timedelta(days=rng.randint(150, 900)))
+                             received_on=start - dt.timedelta(days=rng.randint(130, 900)))
 
 
 def _finish_devices(users, today) -> None:
     admin = users["admin"]
-    # Two returned devices were cleaned and are back in stock; the others wait for cleaning.
-    returned = list(db.session.scalars(select(devices.Device).where(devices.Device.status == DeviceStatus.RETURNED)
-                                       .order_by(devices.Device.tag)))
-    for device in returned[:2]:
-        for order in orders.open_orders(device):
-            orders.start(order, by=users["maintenance"])
-            orders.complete(order, {item: "pass" for item in orders.checklist_for(order)},
-                            by=users["maintenance"])
-    workshop = devices.first_available_of("WC")
+    workshop = next(filter(None, map(devices.first_available_of, ("WC", "CMD", "WLK"))))
     repair = orders.open_order(workshop, WorkKind.REPAIR, by=users["staff"], description="ยางล้อหลังรั่ว รอเปลี่ยนยางใน")
     orders.start(repair, by=users["maintenance"])
     orders.add_part(repair, "ยางในล้อหลัง 24 นิ้ว", 1, 18_000, by=users["maintenance"])
@@ -303,61 +203,16 @@ def _finish_devices(users, today) -> None:
         retirement.decide(asked, True, "ตรวจสอบแล้ว", by=users["supervisor"])
     # A bed whose crank gearbox costs most of a new bed: the technician asks to retire it.
     bed = devices.first_available_of("BED")
-    repair = orders.open_order(bed, WorkKind.REPAIR, by=users["staff"], description="ชุดเฟืองมือหมุนหัวเตียงแตก")
-    retirement.set_estimate(repair, 9_200_00, by=users["maintenance"])
-    retirement.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
-                                  by=users["maintenance"], work_order=repair)
-    _past_repairs(users, today)
-    wheelchair = devices.first_available_of("WC")
+    if bed is not None:
+        repair = orders.open_order(bed, WorkKind.REPAIR, by=users["staff"], description="ชุดเฟืองมือหมุนหัวเตียงแตก")
+        retirement.set_estimate(repair, 9_200_00, by=users["maintenance"])
+        retirement.request_retirement(bed, RetirementKind.RETIRE, "ค่าซ่อมชุดเฟืองประมาณ 9,200 บาท เกิน 60% ของราคาเตียงใหม่",
+                                      by=users["maintenance"], work_order=repair)
+    # Reported from the scan page by a borrower's son: held back from lending until it is looked at.
+    wheelchair = next(filter(None, map(devices.first_available_of, ("WC", "WLK", "CMD"))), None) or db.session.scalar(
+        select(Device).join(Device.type).where(DeviceType.code == "WC", Device.status == DeviceStatus.ON_LOAN)
+        .order_by(Device.tag).limit(1))
     devices.report_problem(wheelchair, ReportKind.PROBLEM, "เบรกล้อซ้ายไม่ค่อยอยู่ครับ", "ลูกชายผู้ป่วย")
-
-
-def _past_inspections(users, today) -> None:
-    """Past inspections, so that the due list holds a few devices rather than all of them."""
-    rng = random.Random(2570)
-    tech = users["maintenance"]
-    served = [d for d in db.session.scalars(select(devices.Device).where(
-        devices.Device.status.in_((DeviceStatus.AVAILABLE, DeviceStatus.ON_LOAN))).order_by(devices.Device.tag))
-        if d.type.service_interval_days]
-    for index, device in enumerate(served):
-        if index % 9 == 4:
-            continue  # never inspected: due by days since it came
-        order = orders.open_order(device, WorkKind.PREVENTIVE, by=tech, source="schedule")
-        orders.start(order, by=tech)
-        orders.complete(order, {item: "pass" for item in orders.checklist_for(order)}, by=tech)
-        done = dt.datetime.combine(today, dt.time(3), tzinfo=dt.UTC) - dt.timedelta(
-            days=rng.randint(5, device.type.service_interval_days - 5))
-        order.opened_at = order.started_at = done - dt.timedelta(hours=2)
-        order.finished_at = done
-        order.ready_at = done if order.ready_at else None
-
-
-def _past_repairs(users, today) -> None:
-    """Past repairs paid from the fund, and returns that took a few days to clean and check."""
-    rng = random.Random(2571)
-    tech = users["maintenance"]
-    for code, part, cost, days_ago, took in (("WC", "ผ้าเบรกล้อหลัง (คู่)", 250_00, 240, 3),
-                                             ("WC", "ยางนอกล้อหลัง 24 นิ้ว", 320_00, 130, 5),
-                                             ("WC", "เบาะนั่งหนังเทียม", 450_00, 60, 7),
-                                             ("CMD", "ล้อพร้อมตัวล็อก (ชุด 4 ล้อ)", 480_00, 200, 6),
-                                             ("WLK", "ยางหุ้มปลายขา (ชุด 4 ชิ้น)", 120_00, 90, 2)):
-        device = devices.first_available_of(code)
-        if device is None:
-            continue
-        order = orders.open_order(device, WorkKind.REPAIR, by=users["staff"], description=part)
-        orders.start(order, by=tech)
-        orders.add_part(order, part, 1, cost, by=tech)
-        orders.complete(order, {}, by=tech, labour_hours=1, labour_rate_satang=150_00, condition=Condition.GOOD)
-        _backdate_order(order, today - dt.timedelta(days=days_ago), took)
-    for order in db.session.scalars(select(WorkOrder).where(WorkOrder.source == "return",
-                                                            WorkOrder.ready_at.is_not(None))):
-        _backdate_order(order, today - dt.timedelta(days=rng.randint(8, 40)), rng.choice((1, 2, 2, 3, 4)))
-
-
-def _backdate_order(order, opened_on: dt.date, took_days: int) -> None:
-    opened = dt.datetime.combine(opened_on, dt.time(2), tzinfo=dt.UTC)
-    order.opened_at = order.started_at = opened
-    order.finished_at = order.ready_at = opened + dt.timedelta(days=took_days)
 
 
 def working_demo_logins() -> list[tuple[str, list]]:
