@@ -101,7 +101,8 @@ def test_the_page_draws_the_bars_beside_the_table(devices, registered, client_as
     assert "style=" not in re.search(r"<svg.*?</svg>", page, re.S).group(0)   # the CSP allows no inline style
     widths = [float(rect.get("width")) for rect in svg.iter(f"{SVG}rect")]
     # 3, 2 and 1 devices: the bars in that proportion, the longest 360 px less the room for "3".
-    assert widths[0] == pytest.approx(charts.WIDTH - charts.text_width("3") - charts.VALUE_GAP, abs=0.1)
+    assert widths[0] == pytest.approx(charts.WIDTH - charts.text_width("3") * charts.BOLD_WIDER - charts.VALUE_GAP,
+                                      abs=0.1)
     assert widths[1] == pytest.approx(widths[0] * 2 / 3, abs=0.1) and widths[2] == pytest.approx(widths[0] / 3, abs=0.1)
     texts = [t.text for t in svg.iter(f"{SVG}text")]
     assert texts[0] == "รถเข็นวีลแชร์" and texts[1] == "3"

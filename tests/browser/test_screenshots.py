@@ -51,6 +51,11 @@ SHOTS = [
          lambda s: s.url_for("maintenance.order_view", order_id=s.demo.open_order_id)),
     Shot("service-due", "maintenance", DESKTOP, lambda s: s.url_for("maintenance.service_due_list")),
     Shot("impact-center", None, DESKTOP, lambda s: s.url_for("impact.center")),
+    Shot("dashboard", "supervisor", PHONE, lambda s: s.url_for("dashboard.dashboard_page")),
+    Shot("report-outcomes", "supervisor", DESKTOP,
+         lambda s: s.url_for("reports.report_page", key="outcomes", period="fiscal_year", year="2569")),
+    Shot("report-fund", "treasurer", PHONE,
+         lambda s: s.url_for("reports.report_page", key="fund", period="fiscal_year", year="2569")),
 ]
 
 
