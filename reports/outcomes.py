@@ -32,6 +32,7 @@ from collections.abc import Iterable
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from core.db import db
@@ -54,12 +55,17 @@ GROUP_ORDER = (DependencyGroup.BED_BOUND.value, DependencyGroup.HOME_BOUND.value
                DependencyGroup.SOCIAL_BOUND.value, q.NOT_ASSESSED)
 SERVED_NOTE = _l("Served: a loan open at any moment of the period, unless the person had died or moved away "
                  "before it began; each person once.")
-OUTCOME_NOTE = _l(
+OUTCOME_NOTE = lazy_ngettext(
     "Each person once, the first that applies: died, moved away or recovered when the life status became so in "
     "the period; lost to follow-up when no visit was recorded in the period; else the ADL change from the first "
-    "assessment to the last follow-up in the period: improved or worse by at least %(mcid)d points (the Barthel "
+    "assessment to the last follow-up in the period: improved or worse by at least %(num)d point (the Barthel "
     "index's minimal clinically important difference, 1.85 points: Hsieh et al. 2007), stable otherwise. Without "
-    "ADL scores to compare, the visitor's judgement on the last visit.", mcid=q.MCID)
+    "ADL scores to compare, the visitor's judgement on the last visit.",
+    "Each person once, the first that applies: died, moved away or recovered when the life status became so in "
+    "the period; lost to follow-up when no visit was recorded in the period; else the ADL change from the first "
+    "assessment to the last follow-up in the period: improved or worse by at least %(num)d points (the Barthel "
+    "index's minimal clinically important difference, 1.85 points: Hsieh et al. 2007), stable otherwise. Without "
+    "ADL scores to compare, the visitor's judgement on the last visit.", q.MCID)
 
 PEOPLE, SHARE_OF_SERVED = Column("people", _l("People"), COUNT), Column("share", _l("Share of people served"), SHARE)
 
