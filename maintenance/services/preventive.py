@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from core.db import db, utcnow
 from devices.models import Device, DeviceStatus, DeviceType
+from lending.models import Loan
 from lending.services import loans
 from maintenance.models import OPEN_STATES, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
@@ -53,6 +54,40 @@ def _grouped(query, ids) -> dict:
     return dict(db.session.execute(query.group_by(WorkOrder.device_id)).all())
 
 
+def _last_service():
+    return (select(WorkOrder.device_id.label("device_id"), func.max(WorkOrder.finished_at).label("at"))
+            .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
+            .group_by(WorkOrder.device_id).subquery("last_service"))
+
+
+def _may_be_due(now: dt.datetime, type_code: str = ""):
+    """A condition on Device that every device due is sure to meet, so that the exact reckoning
+    below walks only those: per type, the days since the last inspection (or acquisition, or
+    record) reached, or at least as many loans since the last inspection as the type allows."""
+    last = _last_service()
+    when = select(last.c.at).where(last.c.device_id == Device.id).scalar_subquery()
+    loans_since = (select(func.count(Loan.id)).where(Loan.device_id == Device.id,
+                                                      or_(when.is_(None), Loan.delivered_at > when))
+                   .scalar_subquery())
+    types = select(DeviceType.id, DeviceType.service_interval_days, DeviceType.service_interval_loans)
+    if type_code:
+        types = types.where(DeviceType.code == type_code)
+    conditions = []
+    for type_id, days, loan_limit in db.session.execute(types):
+        due = []
+        if days:
+            reached = now - dt.timedelta(days=days)
+            acquired_by = reached.astimezone(dt.UTC).date() if reached.tzinfo else reached.date()
+            due.append(case((when.is_not(None), when <= reached),
+                            (Device.acquired_on.is_not(None), Device.acquired_on <= acquired_by),
+                            else_=Device.created_at <= reached))
+        if loan_limit:
+            due.append(loans_since >= loan_limit)
+        if due:
+            conditions.append(and_(Device.type_id == type_id, or_(*due)))
+    return or_(false(), *conditions)
+
+
 def service_due(now: dt.datetime | None = None, type_code: str = "", devices=None, *, offset: int = 0,
                 limit: int | None = None) -> DueList:
     """Devices in stock or on loan due an inspection, the longest overdue first.
@@ -72,12 +107,21 @@ def service_due(now: dt.datetime | None = None, type_code: str = "", devices=Non
     if devices is not None:
         ids = [device.id for device in devices]
         query = query.where(Device.id.in_(ids))
+    if ids is None:
+        query = query.where(_may_be_due(now, type_code))
     rows = db.session.execute(query).all()
     if not rows:
         return DueList(0, [])
     last = _grouped(select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
                     .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE), ids)
-    deliveries = loans.delivery_times(ids)
+    if ids is None:
+        wanted = query.with_only_columns(Device.id)
+        deliveries: dict[int, list[dt.datetime]] = {}
+        for device_id, delivered_at in db.session.execute(
+                select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(wanted))):
+            deliveries.setdefault(device_id, []).append(delivered_at)
+    else:
+        deliveries = loans.delivery_times(ids)
     due = []
     for device_id, acquired_on, created_at, days, loan_limit, tag in rows:
         since = last.get(device_id) or (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC)
