@@ -118,7 +118,7 @@ class JournalEntry(db.Model):
     __tablename__ = "journal_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    entry_date: Mapped[dt.date] = mapped_column(Date)
+    entry_date: Mapped[dt.date] = mapped_column(Date, index=True)
     memo: Mapped[str] = mapped_column(String(300))
     memo_key: Mapped[str | None] = mapped_column(String(40))
     memo_params: Mapped[dict | None] = mapped_column(JSON)
@@ -165,7 +165,7 @@ class Donation(db.Model):
     amount_satang: Mapped[int] = mapped_column(Integer, default=0)
     fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id"))
     method: Mapped[PaymentMethod | None] = enum_column(PaymentMethod)
-    received_on: Mapped[dt.date] = mapped_column(Date)
+    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
     description: Mapped[str] = mapped_column(Text, default="")
     fiscal_year: Mapped[int] = mapped_column(Integer)          # Buddhist Era, October to September
     receipt_number: Mapped[int | None] = mapped_column(Integer)
@@ -219,7 +219,7 @@ class Spending(db.Model):
     device_type_id: Mapped[int | None] = mapped_column(ForeignKey("device_types.id"))
     description: Mapped[str] = mapped_column(Text, default="")
     spent_on: Mapped[dt.date] = mapped_column(Date)
-    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -68,7 +68,7 @@ class WorkOrder(db.Model):
     labour_hours: Mapped[float] = mapped_column(Float, default=0)
     labour_rate_satang: Mapped[int] = mapped_column(Integer, default=0)
     other_cost_satang: Mapped[int] = mapped_column(Integer, default=0)
-    spending_id: Mapped[int | None] = mapped_column(ForeignKey("spendings.id"))
+    spending_id: Mapped[int | None] = mapped_column(ForeignKey("spendings.id"), index=True)
     # A repair's estimated cost, set before the work: past 60% of the type's new price the
     # system suggests retiring instead.
     estimate_satang: Mapped[int | None] = mapped_column(Integer)

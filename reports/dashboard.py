@@ -35,7 +35,7 @@ from lending.services.worklist import moo_order
 from maintenance.models import OPEN_STATES, WorkKind, WorkOrder, WorkStatus
 from maintenance.services.holds import HOLDING_KINDS
 from maintenance.services.orders import SERVICE_KINDS
-from maintenance.services.preventive import service_due
+from maintenance.services.preventive import count_due
 from reports.steps import STEPS
 
 FOLLOW_UP_HORIZON_DAYS = 7        # as the follow-up page's default: visits due within a week
@@ -137,7 +137,7 @@ def _maintenance() -> dict[str, Any]:
     return {"open_orders": sum(found.values()),
             "by_kind": [{"kind": kind.value, "count": found.get(kind, 0)} for kind in WorkKind],
             "waiting_cost_approval": waiting_costs,
-            "inspections_overdue": service_due(limit=0).total}
+            "inspections_overdue": count_due()}
 
 
 def _held_back() -> dict[str, Any]:

@@ -43,7 +43,7 @@ class Loan(db.Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     # The item of the request this loan lends (one loan per item).
     item_id: Mapped[int] = mapped_column(ForeignKey("request_items.id"), unique=True)
-    delivered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     instructions: Mapped[list] = mapped_column(JSON, default=list)
     acknowledged_by: Mapped[str] = mapped_column(String(120))
@@ -56,7 +56,7 @@ class Loan(db.Model):
     next_follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
     pickup_requested_on: Mapped[dt.date | None] = mapped_column(Date)
     pickup_reason: Mapped[Outcome | None] = enum_column(Outcome)
-    returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     returned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     return_condition: Mapped[Condition | None] = enum_column(Condition)
     return_notes: Mapped[str] = mapped_column(Text, default="")
@@ -79,11 +79,12 @@ class Loan(db.Model):
 
 class FollowUp(db.Model):
     __tablename__ = "follow_ups"
-    __table_args__ = (CheckConstraint("adl_total IS NULL OR adl_total BETWEEN 0 AND 20", name="adl_total_range"),)
+    __table_args__ = (CheckConstraint("adl_total IS NULL OR adl_total BETWEEN 0 AND 20", name="adl_total_range"),
+                      Index("ix_follow_ups_loan_visited", "loan_id", "visited_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
-    visited_on: Mapped[dt.date] = mapped_column(Date)
+    visited_on: Mapped[dt.date] = mapped_column(Date, index=True)
     visitor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     in_use: Mapped[bool] = mapped_column(Boolean)
     condition: Mapped[Condition] = enum_column(Condition)

@@ -100,7 +100,7 @@ class LendingRequest(db.Model):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RequestStatus] = enum_column(RequestStatus, default=RequestStatus.SUBMITTED, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     status_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # assessment visit
     assessment_due_on: Mapped[dt.date | None] = mapped_column(Date)
@@ -168,7 +168,7 @@ class RequestItem(db.Model):
     # The assessor's recommendation, when it differs from what was asked for.
     recommended_type_id: Mapped[int | None] = mapped_column(ForeignKey("device_types.id"))
     status: Mapped[ItemStatus] = enum_column(ItemStatus, default=ItemStatus.REQUESTED, index=True)
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     # the device proposed (not yet held) and the one reserved, then lent
@@ -211,7 +211,7 @@ class Assessment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     assessor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    assessed_on: Mapped[dt.date] = mapped_column(Date, index=True)
     adl_items: Mapped[list] = mapped_column(JSON)
     adl_total: Mapped[int] = mapped_column(Integer)
     dependency_group: Mapped[DependencyGroup] = enum_column(DependencyGroup)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, false, func, or_, select
 
 from core.db import db, utcnow
 from devices.models import Device, DeviceStatus, DeviceType
+from lending.models import Loan
 from lending.services import loans
 from maintenance.models import OPEN_STATES, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
@@ -53,6 +54,79 @@ def _grouped(query, ids) -> dict:
     return dict(db.session.execute(query.group_by(WorkOrder.device_id)).all())
 
 
+def _since_last(now: dt.datetime, type_code: str = ""):
+    """(the last inspection's time, the loans since it, the types' due conditions) as SQL on Device."""
+    last = (select(WorkOrder.device_id.label("device_id"), func.max(WorkOrder.finished_at).label("at"))
+            .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
+            .group_by(WorkOrder.device_id).subquery("last_service"))
+    when = select(last.c.at).where(last.c.device_id == Device.id).scalar_subquery()
+    loans_since = (select(func.count(Loan.id)).where(Loan.device_id == Device.id,
+                                                      or_(when.is_(None), Loan.delivered_at > when))
+                   .scalar_subquery())
+    types = select(DeviceType.id, DeviceType.service_interval_days, DeviceType.service_interval_loans)
+    if type_code:
+        types = types.where(DeviceType.code == type_code)
+    return when, loans_since, db.session.execute(types).all()
+
+
+def _by_days(when, days: int, now: dt.datetime):
+    """Exactly: the days since the last inspection (or acquisition at midnight UTC, or record) reached."""
+    reached = now - dt.timedelta(days=days)
+    acquired_by = reached.astimezone(dt.UTC).date() if reached.tzinfo else reached.date()
+    return case((when.is_not(None), when <= reached),
+                (Device.acquired_on.is_not(None), Device.acquired_on <= acquired_by),
+                else_=Device.created_at <= reached)
+
+
+def count_due(now: dt.datetime | None = None) -> int:
+    """How many devices ``service_due`` lists, counted in SQL: a device inspected before is due by
+    loans when the loans delivered since reach the type's number; one never inspected is counted
+    from its acquisition (or record), which the few that may be due by loans alone are checked against
+    here, exactly as ``service_due`` does."""
+    now = now or utcnow()
+    when, loans_since, types = _since_last(now)
+    sure, unsure = [], []
+    for type_id, days, loan_limit in types:
+        if not (days or loan_limit):
+            continue
+        by_days = _by_days(when, days, now) if days else false()
+        sure.append(and_(Device.type_id == type_id,
+                         or_(by_days, and_(when.is_not(None), loans_since >= loan_limit) if loan_limit else false())))
+        if loan_limit:
+            unsure.append(and_(Device.type_id == type_id, when.is_(None), ~by_days, loans_since >= loan_limit))
+    served = Device.status.in_(SERVED)
+    total = db.session.scalar(select(func.count(Device.id)).where(served, or_(false(), *sure))) or 0
+    if unsure:
+        candidates = select(Device.id).where(served, or_(*unsure))
+        limits = dict(db.session.execute(select(Device.id, DeviceType.service_interval_loans)
+                                         .join(Device.type).where(Device.id.in_(candidates))).all())
+        since = {device_id: (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC) if acquired_on
+                             else created_at)
+                 for device_id, acquired_on, created_at in db.session.execute(
+                     select(Device.id, Device.acquired_on, Device.created_at).where(Device.id.in_(candidates)))}
+        counted: dict[int, int] = {}
+        for device_id, delivered_at in db.session.execute(
+                select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(candidates))):
+            counted[device_id] = counted.get(device_id, 0) + (delivered_at > since[device_id])
+        total += sum(1 for device_id, count in counted.items() if count >= limits[device_id])
+    return total
+
+
+def _may_be_due(now: dt.datetime, type_code: str = ""):
+    """A condition on Device that every device due is sure to meet, so that the exact reckoning
+    below walks only those: per type, the days since the last inspection (or acquisition, or
+    record) reached, or at least as many loans since the last inspection as the type allows."""
+    when, loans_since, types = _since_last(now, type_code)
+    conditions = []
+    for type_id, days, loan_limit in types:
+        due = [_by_days(when, days, now)] if days else []
+        if loan_limit:
+            due.append(loans_since >= loan_limit)
+        if due:
+            conditions.append(and_(Device.type_id == type_id, or_(*due)))
+    return or_(false(), *conditions)
+
+
 def service_due(now: dt.datetime | None = None, type_code: str = "", devices=None, *, offset: int = 0,
                 limit: int | None = None) -> DueList:
     """Devices in stock or on loan due an inspection, the longest overdue first.
@@ -72,12 +146,21 @@ def service_due(now: dt.datetime | None = None, type_code: str = "", devices=Non
     if devices is not None:
         ids = [device.id for device in devices]
         query = query.where(Device.id.in_(ids))
+    if ids is None:
+        query = query.where(_may_be_due(now, type_code))
     rows = db.session.execute(query).all()
     if not rows:
         return DueList(0, [])
     last = _grouped(select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
                     .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE), ids)
-    deliveries = loans.delivery_times(ids)
+    if ids is None:
+        wanted = query.with_only_columns(Device.id)
+        deliveries: dict[int, list[dt.datetime]] = {}
+        for device_id, delivered_at in db.session.execute(
+                select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(wanted))):
+            deliveries.setdefault(device_id, []).append(delivered_at)
+    else:
+        deliveries = loans.delivery_times(ids)
     due = []
     for device_id, acquired_on, created_at, days, loan_limit, tag in rows:
         since = last.get(device_id) or (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC)
