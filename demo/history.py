@@ -61,6 +61,9 @@ def adl_items(rng: random.Random, total: int) -> list[int]:
     return items
 
 
+RECENT_RETURN_DAYS = 12
+
+
 def _cleaned(device, users, rng) -> None:
     """The return's cleaning done (consumables from the fund), and an inspection when it is due."""
     tech = users["maintenance"]
@@ -209,8 +212,8 @@ def _after_delivery(story, person, lent, users, today, rng) -> Iterator[tuple[dt
         loans.receive_return(loan, rng.choice((Condition.GOOD, Condition.GOOD, Condition.FAIR)),
                              "รับคืนจากบ้านผู้ยืม", by=users["staff"])
     cleaning = pickup + dt.timedelta(days=rng.choice((1, 1, 2, 3, 4)))
-    if cleaning >= today:
-        return   # waits for cleaning
+    if cleaning >= today or pickup >= today - dt.timedelta(days=RECENT_RETURN_DAYS):
+        return   # waits for cleaning: the workshop has the last days' returns still to do
     yield when(cleaning, 14, today)
     for loan in lent:
         _cleaned(loan.device, users, rng)
