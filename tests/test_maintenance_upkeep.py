@@ -246,6 +246,19 @@ def test_due_by_days_or_by_loans_whichever_comes_first(actors):
     assert preventive.count_due() == preventive.service_due().total == 1
 
 
+@both_databases
+def test_the_count_of_devices_due_reads_each_devices_own_last_inspection(actors):
+    # Several devices inspected: the count's "loans since the last inspection" must read the
+    # device's own inspection (PostgreSQL refuses a subquery that returns one row per device).
+    found = [new_device(acquired_on=dt.date.today() - dt.timedelta(days=200)) for _ in range(3)]
+    for device in found[:2]:
+        inspection = orders.open_order(device, WorkKind.PREVENTIVE, by=actors["maintenance"])
+        orders.start(inspection, by=actors["maintenance"])
+        orders.complete(inspection, passing(inspection), by=actors["maintenance"])
+    lend(actors, found[0])
+    assert preventive.count_due() == preventive.service_due().total == 1     # the one never inspected
+
+
 def test_a_device_on_loan_is_inspected_at_the_home(actors, app):
     with at_bangkok(2026, 5, 14, 9):  # lent when it was new, 200 days ago: due while at the home
         device = new_device(acquired_on=clock.today())

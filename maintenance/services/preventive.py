@@ -59,10 +59,13 @@ def _since_last(now: dt.datetime, type_code: str = ""):
     last = (select(WorkOrder.device_id.label("device_id"), func.max(WorkOrder.finished_at).label("at"))
             .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
             .group_by(WorkOrder.device_id).subquery("last_service"))
-    when = select(last.c.at).where(last.c.device_id == Device.id).scalar_subquery()
+    # Both correlate to the outer query's devices, however deep they sit (the last inspection is
+    # read again inside the count of loans: left to itself it would join devices there and return
+    # a row per device).
+    when = select(last.c.at).where(last.c.device_id == Device.id).correlate(Device).scalar_subquery()
     loans_since = (select(func.count(Loan.id)).where(Loan.device_id == Device.id,
                                                       or_(when.is_(None), Loan.delivered_at > when))
-                   .scalar_subquery())
+                   .correlate(Device).scalar_subquery())
     types = select(DeviceType.id, DeviceType.service_interval_days, DeviceType.service_interval_loans)
     if type_code:
         types = types.where(DeviceType.code == type_code)
