@@ -66,9 +66,10 @@ def _postings(period: Period):
     return [(fund_id, code, int(y), int(m), int(total)) for fund_id, code, y, m, total in rows]
 
 
-def _totals(period: Period) -> dict[str, int]:
+def _totals(period: Period, postings=None) -> dict[str, int]:
+    """The period's headline sums, from its postings (read here unless given)."""
     sums: dict[str, int] = defaultdict(int)
-    for _fund, code, _y, _m, total in _postings(period):
+    for _fund, code, _y, _m, total in (_postings(period) if postings is None else postings):
         sums[code] += total
     return {"cash_given": -sums[ledger.INCOME_CASH], "kind_given": -sums[ledger.INCOME_KIND],
             "purchases": sums[ledger.PURCHASES], "repairs": sums[ledger.REPAIRS],
@@ -175,7 +176,7 @@ def _in_kind(period: Period) -> Table:
 def build(period: Period, *, by: User) -> Report:
     ledger.ensure_chart()
     postings = _postings(period)
-    now, before = _totals(period), _totals(period.previous())
+    now, before = _totals(period, postings), _totals(period.previous())
     figures = [compared("cash_given", _l("Cash given"), now, before, SATANG),
                compared("kind_given", _l("Given in kind"), now, before, SATANG),
                compared("spent", _l("Spent on devices and repairs"), now, before, SATANG),
