@@ -83,15 +83,14 @@ def list_users():
         click.echo(f"{user.username:20} {', '.join(sorted(user.roles))}{state}")
 
 
-@click.group("outbox")
-def outbox():
-    """E-mail waiting in the outbox."""
+outbox = AppGroup("outbox", help="E-mail waiting in the outbox.")
 
 
 @outbox.command("send")
 def outbox_send():
-    """Send every message still pending (mail was off, or the server refused it before)."""
-    ids = outbox_messages.pending_ids()
+    """Send every message still pending (mail was off, or the server refused it before), and those
+    a worker claimed but never finished (its lease ran out)."""
+    ids = outbox_messages.due_ids()
     db.session.commit()  # the read is done; each message is claimed and recorded in its own transaction
     sent = sum(outbox_messages.deliver(message_id, current_app.config) == outbox_messages.OutboxStatus.SENT
                for message_id in ids)

@@ -3,10 +3,14 @@
 A service that sends something (a donor's yearly summary) calls :func:`enqueue`, which adds an
 ``outbox`` row in the same unit of work as the audit event: if the request rolls back, nothing
 is sent. Once the request has committed, :func:`deliver` (given to ``AfterCommit``) claims the
-row with a conditional UPDATE (``pending`` -> ``sending``, exactly one row), so two app hosts
-never send the same message twice, sends it through SMTP, and records the outcome. A message
-that could not be sent goes back to ``pending`` with the error; ``flask outbox send`` tries
-every pending one again (core/cli.py).
+row with a conditional UPDATE (``pending`` -> ``sending``, exactly one row, stamped with the
+claim's time), so two app hosts never send the same message twice, sends it through SMTP, and
+records the outcome. A message that could not be sent goes back to ``pending`` with the error;
+``flask outbox send`` tries every pending one again (core/cli.py). A claim is a lease: a
+worker that died between claiming and recording (the process killed, the host lost) leaves its
+message in ``sending``; once the lease (``CLAIM_LEASE``, longer than any SMTP exchange can
+take) has run out, the next ``flask outbox send`` claims it again. A message that reached the
+server just before such a crash may then arrive twice: at least once, never lost.
 
 Claiming and recording are short transactions of their own (``engine.begin()``), outside the
 request's unit of work, which is already committed by then.
@@ -25,12 +29,15 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, select, update
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from core.db import UTCDateTime, db, enum_column, utcnow
 
 SMTP_TIMEOUT = 20  # seconds: a mail server that does not answer must not hold a worker
+# How long a claim holds: well beyond one SMTP exchange (connect, STARTTLS, login, send: four
+# timeouts at most), so a message still being sent is never claimed twice.
+CLAIM_LEASE = dt.timedelta(minutes=15)
 
 
 class OutboxStatus(enum.StrEnum):
@@ -55,6 +62,7 @@ class OutboxMessage(db.Model):
     status: Mapped[OutboxStatus] = enum_column(OutboxStatus, default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -127,10 +135,11 @@ def deliver(message_id: int, config: Mapping[str, Any]) -> OutboxStatus | None:
     if settings is None:
         return OutboxStatus.PENDING
     table = OutboxMessage.__table__
+    now = utcnow()
     with db.engine.begin() as conn:
-        claimed = conn.execute(update(table).where(table.c.id == message_id,
-                                                   table.c.status == OutboxStatus.PENDING.value)
-                               .values(status=OutboxStatus.SENDING.value, attempts=table.c.attempts + 1))
+        claimed = conn.execute(update(table).where(table.c.id == message_id, _claimable(now))
+                               .values(status=OutboxStatus.SENDING.value, attempts=table.c.attempts + 1,
+                                       claimed_at=now))
         if claimed.rowcount != 1:
             return None
         row = conn.execute(select(table).where(table.c.id == message_id)).one()
@@ -145,7 +154,15 @@ def deliver(message_id: int, config: Mapping[str, Any]) -> OutboxStatus | None:
     return status
 
 
-def pending_ids() -> list[int]:
+def _claimable(now: dt.datetime):
+    """Pending, or claimed by a worker whose lease ran out (it died before recording the outcome)."""
     table = OutboxMessage.__table__
-    return list(db.session.scalars(select(table.c.id).where(table.c.status == OutboxStatus.PENDING.value)
-                                   .order_by(table.c.id)))
+    abandoned = and_(table.c.status == OutboxStatus.SENDING.value,
+                     or_(table.c.claimed_at.is_(None), table.c.claimed_at < now - CLAIM_LEASE))
+    return or_(table.c.status == OutboxStatus.PENDING.value, abandoned)
+
+
+def due_ids() -> list[int]:
+    """The messages to (re)send: pending ones and those whose sender's lease ran out."""
+    table = OutboxMessage.__table__
+    return list(db.session.scalars(select(table.c.id).where(_claimable(utcnow())).order_by(table.c.id)))

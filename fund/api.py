@@ -3,21 +3,23 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import current_app, make_response
+from flask import current_app, jsonify, make_response
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 
+from core import outbox
 from core.auth import current_actor
 from core.db import db
 from core.errors import NotFound, PermissionDenied, ValidationError
 from core.idempotency import idempotent
 from core.paging import SelectPage
+from core.unit_of_work import AfterCommit
 from devices import services as devices
 from fund.models import Donor, Purpose
 from fund.schemas import (DonationSchema, DonorSchema, EntryQuerySchema, EntrySchema, FundSchema, ImpactSchema,
                           PurchaseSchema, ReceiptItemSchema, RepairSchema, ReverseSchema, SpendingSchema,
-                          TrialBalanceSchema, YearQuerySchema)
+                          SummarySendSchema, SummarySentSchema, TrialBalanceSchema, YearQuerySchema)
 from fund.services import donations, impact, ledger, spending, statements
 from fund.steps import STEPS
 
@@ -216,3 +218,30 @@ class DonorReceipts(MethodView):
         donor = donations.get_donor(donor_id)
         statements.check_reader(current_actor(), donor)
         return statements.gifts(donor, statements.tax_year(args["year"]) if args["year"] else None)
+
+
+@bp.route("/donors/<int:donor_id>/impact-summary")
+class DonorImpactSummary(MethodView):
+    @STEPS.route("send_impact_summary")
+    @bp.arguments(SummarySendSchema)
+    @bp.alt_response(202, schema=SummarySentSchema, description="Written to the outbox; sent at once when the mail "
+                                                               "server answers")
+    @bp.alt_response(409, description="E-mail is off on this server (``state``: ``mail_off``).")
+    def post(self, data, donor_id):
+        """E-mail the donor their yearly impact summary (a Thai PDF: what the year's gifts bought, how often
+        and how long they were lent, the savings to families; no personal data). The message is written
+        in the request's transaction and sent once it commits; if the mail server cannot be reached it
+        waits in the outbox and ``flask outbox send`` sends it. Each call writes one message. The
+        treasurer's step."""
+        donor = donations.get_donor(donor_id)
+        year = statements.tax_year(data["year"])
+        message = statements.send_summary(donor, year, current_app.config, by=current_actor())
+        return AfterCommit(_summary_sent, message.id, message.to_address, year)
+
+
+def _summary_sent(message_id: int, to_address: str, year: int):
+    """After the commit: try to send now, and say what became of it."""
+    status = outbox.deliver(message_id, current_app.config)
+    body = {"outbox_id": message_id, "to_address": to_address, "year": year,
+            "status": (status or outbox.OutboxStatus.SENDING).value}
+    return jsonify(SummarySentSchema().dump(body)), 202

@@ -201,3 +201,22 @@ class ReceiptItemSchema(Schema):
     fund = fields.Function(lambda d: d.fund.code if d.fund else None)
     receipt_label = fields.String()
     devices = fields.Function(lambda d: len(d.devices))
+
+
+class SummarySendSchema(Schema):
+    """Which year's impact summary to e-mail."""
+
+    year = fields.String(load_default="", validate=validate.Length(max=4),
+                         metadata={"description": "the tax year, e.g. 2026 or 2569; this year when left out"})
+
+
+class SummarySentSchema(Schema):
+    """The e-mail written to the outbox, and what became of the attempt to send it at once."""
+
+    outbox_id = fields.Integer(metadata={"description": "the message in the outbox"})
+    to_address = fields.String()
+    year = fields.Integer(metadata={"description": "the tax year (Common Era)"})
+    status = fields.String(validate=validate.OneOf(("sent", "pending", "sending")),
+                           metadata={"description": "sent; pending (the mail server could not be reached: "
+                                                    "`flask outbox send` sends it later); sending (another "
+                                                    "worker holds it)"})

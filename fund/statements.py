@@ -107,14 +107,21 @@ _COLUMNS = (("ลำดับ", 12.0, "C"), ("วันที่", 28.0, "C"), (
             ("รายการ", 74.0, "L"), ("จำนวนเงิน (บาท)", 32.0, "R"))
 
 
+_HEADINGS = tuple(heading for heading, _, _ in _COLUMNS)
+
+
 def _row(pdf: ThaiDocument, left: float, cells: tuple[str, ...], style: str = "",
-         fill: bool = False) -> None:
-    """One table row; the item column wraps, the row is as tall as its tallest cell."""
+         fill: bool = False, *, repeat_headings: bool = False) -> None:
+    """One table row; the item column wraps, the row is as tall as its tallest cell. A row that
+    starts a new page is put under the column headings again when ``repeat_headings``."""
     size = _BODY - 1
     wrapped = [pdf.lines(text, width - 2, style, size) for text, (_, width, _) in zip(cells, _COLUMNS, strict=True)]
     line_h = size * LINE_HEIGHT
     height = max(len(lines) for lines in wrapped) * line_h + 1.6
-    pdf.ensure_room(height)
+    if pdf.get_y() + height > pdf.page_break_trigger:
+        pdf.add_page()
+        if repeat_headings:
+            _row(pdf, left, _HEADINGS, "B", fill=True)
     y, x = pdf.get_y(), left
     pdf.set_fill_color(238, 238, 238)
     pdf.set_line_width(0.2)
@@ -145,11 +152,11 @@ def statement_pdf(data: StatementData) -> bytes:
         _para(pdf, f"{NO_GIFTS} (พ.ศ. {d.year_be})", left, full, "B", 14, "C")
         pdf.ln(2)
     else:
-        _row(pdf, left, tuple(heading for heading, _, _ in _COLUMNS), "B", fill=True)
+        _row(pdf, left, _HEADINGS, "B", fill=True)
         for n, line in enumerate(d.lines, start=1):
             item = f"{line.item_text} (สิ่งของ)" if line.in_kind else line.item_text
             _row(pdf, left, (str(n), line.date_text, line.receipt_label or "-", item,
-                             format_amount(line.amount_satang)))
+                             format_amount(line.amount_satang)), repeat_headings=True)
     pdf.ln(4)
     totals = [("รวมเงินบริจาค", d.cash_satang)]
     if d.in_kind_satang:

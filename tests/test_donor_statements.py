@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from core import outbox
 from core.audit import AuditEvent
 from core.db import db
 from core.outbox import OutboxMessage, OutboxStatus
@@ -290,3 +291,94 @@ def test_a_donor_without_email_or_a_server_without_mail(app, world, as_user):
     pdf = treasurer.get(f"/fund/donors/{world['a']}/summary.pdf?year=2026")
     assert pdf.status_code == 200 and norm("ผู้รับบริการ น้อยกว่า 3 คน") in text_of(pdf.data)
     assert as_user(world["a_user"]).get(f"/fund/donors/{world['a']}/summary.pdf").status_code == 403
+
+
+@both_databases
+def test_the_api_sends_the_yearly_summary(app, world, bearer, smtp):
+    client = app.test_client()
+    url = f"/api/v1/donors/{world['a']}/impact-summary"
+    sent = client.post(url, json={"year": "2569"}, headers=bearer(world["treasurer"]))
+    assert sent.status_code == 202
+    body = sent.get_json()
+    assert (body["status"], body["to_address"], body["year"]) == ("sent", "rainbow@example.org", 2026)
+    [(to, message)] = smtp.messages
+    assert to == ["rainbow@example.org"] and message["Subject"] == "สรุปผลการให้ของท่านประจำปี พ.ศ. 2569"
+    [attachment] = list(message.iter_attachments())
+    assert norm("เงินที่ท่านบริจาค 2,500.00 บาท") in text_of(attachment.get_content())
+    # Only the treasurer's step: neither the donor themself nor staff; nobody unsigned.
+    for headers in (bearer(world["a_user"]), bearer(_user(app, "staff-only", Role.STAFF)), {}):
+        assert client.post(url, json={"year": "2569"}, headers=headers).status_code in (401, 403)
+    no_email = client.post(f"/api/v1/donors/{world['b']}/impact-summary", json={},
+                           headers=bearer(world["treasurer"]))
+    assert no_email.status_code == 422 and "email" in no_email.get_json()["errors"]
+    bad_year = client.post(url, json={"year": "25x9"}, headers=bearer(world["treasurer"]))
+    assert bad_year.status_code == 422 and "year" in bad_year.get_json()["errors"]
+    assert client.post("/api/v1/donors/999999/impact-summary", json={},
+                       headers=bearer(world["treasurer"])).status_code == 404
+    assert len(smtp.messages) == 1
+    with app.app_context():
+        [row] = db.session.scalars(select(OutboxMessage)).all()
+        assert row.id == body["outbox_id"] and row.status == OutboxStatus.SENT
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/donors/{donor_id}/impact-summary"]["post"]
+    assert {"202", "409", "422"} <= set(operation["responses"])
+
+
+def test_the_api_says_when_mail_is_off_or_waiting(app, world, bearer):
+    client, headers = app.test_client(), bearer(world["treasurer"])
+    url = f"/api/v1/donors/{world['a']}/impact-summary"
+    off = client.post(url, json={"year": "2026"}, headers=headers)
+    assert off.status_code == 409 and off.get_json()["errors"] == {"state": ["mail_off"]}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_FROM="fund@example.org")
+    waiting = client.post(url, json={"year": "2026"}, headers=headers)
+    assert waiting.status_code == 202 and waiting.get_json()["status"] == "pending"
+
+
+@both_databases
+def test_a_claim_abandoned_by_a_dead_worker_is_sent_later(app, world, smtp):
+    """A worker that claimed a message and died (its row left in ``sending``) does not lose it: once
+    the lease has run out, ``flask outbox send`` sends it; a fresh claim is left to its worker."""
+    with app.app_context():
+        old = outbox.enqueue("old@example.org", "เก่า", "ข้อความ")
+        fresh = outbox.enqueue("fresh@example.org", "ใหม่", "ข้อความ")
+        now = outbox.utcnow()
+        old.status, old.attempts, old.claimed_at = OutboxStatus.SENDING, 1, now - outbox.CLAIM_LEASE - dt.timedelta(
+            minutes=1)
+        fresh.status, fresh.attempts, fresh.claimed_at = OutboxStatus.SENDING, 1, now - dt.timedelta(minutes=1)
+        db.session.commit()
+        ids = (old.id, fresh.id)
+        assert outbox.deliver(fresh.id, app.config) is None   # another worker still holds it
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0 and "1 of 1" in result.output
+    assert [to for to, _message in smtp.messages] == [["old@example.org"]]
+    with app.app_context():
+        rows = {m.id: m for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))}
+        assert (rows[ids[0]].status, rows[ids[0]].attempts) == (OutboxStatus.SENT, 2)
+        assert (rows[ids[1]].status, rows[ids[1]].attempts) == (OutboxStatus.SENDING, 1)
+
+
+def test_a_long_statement_repeats_its_column_headings(app, world, as_user):
+    """Sixty gifts in a year fill more than one page; each page starts the table with its headings."""
+    with app.app_context():
+        a, treasurer = donations.get_donor(world["a"]), db.session.get(User, world["treasurer"])
+        for n in range(60):
+            with at_bangkok(2025, 1 + n // 6, 1 + n % 6 * 4, 10):
+                donations.donate_cash(a, 10_000 + n, ledger.GENERAL_FUND, PaymentMethod.TRANSFER, by=treasurer)
+        db.session.commit()
+    pdf = as_user(world["a_user"]).get("/impact/statement.pdf?year=2025").data
+    with pdfium.PdfDocument(pdf) as doc:
+        pages = []
+        for page in doc:
+            textpage = page.get_textpage()
+            pages.append(norm(textpage.get_text_range()))
+            textpage.close()
+            page.close()
+    heading = norm("ลำดับ วันที่ เลขที่ใบเสร็จ รายการ จำนวนเงิน (บาท)")
+    amounts = [norm(f"{(10_000 + n) / 100:.2f}") for n in range(60)]   # 100.00 to 100.59, one per row
+    assert len(pages) >= 2
+    assert [sum(page.count(amount) for page in pages) for amount in amounts] == [1] * 60
+    with_rows = [page for page in pages if any(amount in page for amount in amounts)]
+    assert len(with_rows) >= 2
+    for page in with_rows:   # the headings come first on every page the table runs onto
+        first_row = min(page.index(amount) for amount in amounts if amount in page)
+        assert heading in page[:first_row]
