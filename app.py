@@ -41,6 +41,7 @@ from lending.privacy_api import bp as consent_api_bp
 from maintenance import hooks as maintenance_hooks
 from maintenance.api import bp as maintenance_api_bp
 from maintenance.views import bp as maintenance_bp
+from reports import cache as report_cache  # noqa: F401 - its tables, and the change tracking that keeps them true
 from reports.api import bp as reports_api_bp
 from reports.views import bp as reports_bp
 from reports.views import dashboard_bp

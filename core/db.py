@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
@@ -34,6 +35,7 @@ NAMING_CONVENTION = {
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+JULIAN_DAY_OF_ORDINAL_ZERO = 1_721_425   # date(1, 1, 1).toordinal() is 1; its Julian day number 1,721,426
 
 
 class Base(DeclarativeBase):
@@ -59,6 +61,12 @@ def mark_write_intent() -> None:
     g.db_write = True
 
 
+def holds_write_lock() -> bool:
+    """Whether the session's transaction takes SQLite's write lock (so another connection could
+    not write until it ends): outside a request, and in a request that writes."""
+    return _wants_write_lock()
+
+
 def _wants_write_lock() -> bool:
     # Outside a request (CLI, tests calling services, background work) assume writes.
     if not has_request_context():
@@ -66,6 +74,15 @@ def _wants_write_lock() -> bool:
     if g.get("db_committed"):  # the request's unit of work is done: what follows only reads
         return False
     return request.method not in SAFE_METHODS or bool(g.get("db_write"))
+
+
+def center_day(stored: str | None, zone_name: str) -> int | None:
+    """SQLite's ``center_day(at, zone)``: the Julian day number of the calendar day in ``zone`` of a
+    stored UTC time (reports/days.py uses it in zones with summer time)."""
+    if stored is None:
+        return None
+    moment = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(zone_name)).date().toordinal() + JULIAN_DAY_OF_ORDINAL_ZERO
 
 
 def configure_sqlite(engine: Engine) -> None:
@@ -81,6 +98,7 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("center_day", 2, center_day, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import astuple
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -41,7 +42,8 @@ from devices.labels import TypeName
 from devices.models import DeviceType
 from lending.adl import GROUP_LABELS
 from lending.labels import CHRONIC_LABELS
-from lending.models import DependencyGroup
+from lending.models import ChronicCondition, DependencyGroup
+from reports import cache
 from reports import outcome_queries as q
 from reports.catalog import report
 from reports.periods import Period
@@ -68,6 +70,23 @@ OUTCOME_NOTE = lazy_ngettext(
     "ADL scores to compare, the visitor's judgement on the last visit.", q.MCID)
 
 PEOPLE, SHARE_OF_SERVED = Column("people", _l("People"), COUNT), Column("share", _l("Share of people served"), SHARE)
+
+
+# The counts are kept while no change could alter them (reports/cache.py).
+def _kept_groups(period: Period) -> list[q.Group]:
+    return cache.remember("outcomes.groups", period, lambda: q.groups(period),
+                          lambda groups: [astuple(g) for g in groups], lambda rows: [q.Group(*row) for row in rows])
+
+
+def _kept_conditions(period: Period) -> Counter:
+    return cache.remember("outcomes.conditions", period, lambda: q.conditions(period),
+                          lambda counts: {condition.value: n for condition, n in counts.items()},
+                          lambda counts: Counter({ChronicCondition(key): n for key, n in counts.items()}))
+
+
+def _kept(name: str, period: Period, count) -> list[tuple]:
+    return cache.remember(name, period, lambda: count(period), lambda rows: [list(row) for row in rows],
+                          lambda rows: [tuple(row) for row in rows])
 
 
 def _counted(counts: Counter, order: Iterable[str], labels, total: int) -> list[dict]:
@@ -133,7 +152,7 @@ def _chronic_table(period: Period, groups: list[q.Group], total: int) -> Table:
     rows = [{"name": str(_l("With a chronic disease")), "people": with_any, "share": share(with_any, total)},
             {"name": str(_l("No chronic disease recorded")), "people": total - with_any,
              "share": share(total - with_any, total)}]
-    counts = q.conditions(period) if total else Counter()
+    counts = _kept_conditions(period) if total else Counter()
     rows += [{"name": str(label), "people": counts.get(condition, 0), "share": share(counts.get(condition, 0), total)}
              for condition, label in CHRONIC_LABELS.items()]
     return Table("chronic", _l("People served by chronic disease"), (Column("name", _l("Chronic disease"), TEXT),
@@ -142,7 +161,7 @@ def _chronic_table(period: Period, groups: list[q.Group], total: int) -> Table:
 
 
 def _device_table(period: Period, total: int) -> Table:
-    found = q.by_device_type(period) if total else []
+    found = _kept("outcomes.device_types", period, q.by_device_type) if total else []
     types = {t.id: t for t in db.session.scalars(select(DeviceType).where(
         DeviceType.id.in_([type_id for type_id, _, _ in found])))} if found else {}
     rows = sorted(({"name": str(TypeName(types[type_id])), "people": people, "share": share(people, total),
@@ -154,7 +173,7 @@ def _device_table(period: Period, total: int) -> Table:
 
 
 def _volunteer_table(period: Period, total: int) -> Table:
-    found = q.by_visitor(period) if total else []
+    found = _kept("outcomes.visitors", period, q.by_visitor) if total else []
     users = {u.id: u for u in db.session.scalars(select(User).where(
         User.id.in_([uid for uid, _, _ in found if uid is not None])))} if found else {}
 
@@ -200,9 +219,9 @@ def _moo_table(groups: list[q.Group], total: int) -> Table:
         _l("People served by age, dependency group, chronic disease and device type; ADL change and outcomes; "
            "people served per volunteer and per moo."))
 def build(period: Period, *, by: User) -> Report:
-    groups = q.groups(period)
+    groups = _kept_groups(period)
     before = period.previous()
-    now, then = _headline(groups), _headline(q.groups(before))
+    now, then = _headline(groups), _headline(_kept_groups(before))
     total = now["served"]
     tables = [
         _outcome_table(groups, total),

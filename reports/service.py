@@ -10,17 +10,15 @@ percentiles are taken in Python over the lead times of the period's steps only (
 """
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from core import clock
 from core.db import db
 from core.users import User
 from devices.labels import TypeName
@@ -30,7 +28,9 @@ from fund.services import ledger
 from lending.labels import CHANNEL_LABELS
 from lending.models import Assessment, Channel, ItemStatus, LendingRequest, Loan, RequestItem
 from maintenance.models import WorkKind, WorkOrder
+from reports import cache
 from reports.catalog import report
+from reports.days import days_between
 from reports.periods import Period
 from reports.tables import COUNT, DAYS, SATANG, TEXT, Column, Report, Table, compared, median, percentile
 
@@ -39,13 +39,6 @@ STEP_LABELS = {"assessment": _l("Request to assessment"), "approval": _l("Reques
                "delivery": _l("Request to delivery")}
 COST_KINDS = ("purchases", "repairs", "cleaning")
 NO_TYPE = None   # costs booked without a device type
-
-
-def bangkok_days(start: dt.datetime | dt.date, end: dt.datetime | dt.date) -> int:
-    """Calendar days in Bangkok from ``start`` to ``end`` (a stored UTC time or a day)."""
-    def day(value):
-        return clock.local_date(value) if isinstance(value, dt.datetime) else value
-    return (day(end) - day(start)).days
 
 
 def _in(column, period: Period):
@@ -79,14 +72,21 @@ def _first_steps(period: Period) -> dict[str, Any]:
 
 
 def lead_times(period: Period) -> dict[str, dict[Channel, list[int]]]:
-    """Step -> channel -> the lead times (days) of the requests whose first such step was in the period."""
+    """Step -> channel -> the lead times (days) of the requests whose first such step was in the period.
+
+    The database counts the requests per channel and number of days (reports/days.py); the lists
+    are made from those counts (a step recorded before its request's time counts as day 0)."""
     found: dict[str, dict[Channel, list[int]]] = {}
     for step, first in _first_steps(period).items():
-        rows = db.session.execute(select(LendingRequest.channel, LendingRequest.created_at, first.c.at)
-                                  .join(first, first.c.request_id == LendingRequest.id))
+        days = days_between(LendingRequest.created_at, first.c.at).label("days")
+        rows = db.session.execute(select(LendingRequest.channel, days, func.count())
+                                  .join(first, first.c.request_id == LendingRequest.id)
+                                  .group_by(LendingRequest.channel, days))
         by_channel: dict[Channel, list[int]] = defaultdict(list)
-        for channel, created_at, at in rows:
-            by_channel[channel].append(max(bangkok_days(created_at, at), 0))
+        for channel, value, count in rows:
+            by_channel[channel].extend([max(value, 0)] * count)
+        for values in by_channel.values():
+            values.sort()
         found[step] = by_channel
     return found
 
@@ -149,16 +149,18 @@ def loan_figures(period: Period) -> tuple[dict[int, TypeFigures], int]:
     for type_id, (count,) in _by_type(select(reissues.c.type_id, func.count(func.distinct(reissues.c.device_id)))
                                       .where(again).group_by(reissues.c.type_id)).items():
         figures[type_id].reissued = count
-    for type_id, back, delivered_at in db.session.execute(
-            select(reissues.c.type_id, reissues.c.back, reissues.c.delivered_at).where(again)):
-        figures[type_id].turnaround.append(max(bangkok_days(back, delivered_at), 0))
-    served = served_query(period)
-    for type_id, (people,) in _by_type(select(Device.type_id, func.count(func.distinct(Loan.person_id)))
-                                       .join(Device, Device.id == Loan.device_id).where(served)
-                                       .group_by(Device.type_id)).items():
-        figures[type_id].people = people
-    people_served = db.session.scalar(select(func.count(func.distinct(Loan.person_id))).where(served)) or 0
-    return figures, people_served
+    days = days_between(reissues.c.back, reissues.c.delivered_at).label("days")
+    for type_id, value, count in db.session.execute(
+            select(reissues.c.type_id, days, func.count()).where(again).group_by(reissues.c.type_id, days)):
+        figures[type_id].turnaround.extend([max(value, 0)] * count)
+    # One pass over the loans at a home in the period: each (type, person) once.
+    everyone: set[int] = set()
+    for type_id, person_id in db.session.execute(select(Device.type_id, Loan.person_id).distinct()
+                                                 .join(Device, Device.id == Loan.device_id)
+                                                 .where(served_query(period))):
+        figures[type_id].people += 1
+        everyone.add(person_id)
+    return figures, len(everyone)
 
 
 # --- costs from the ledger ---------------------------------------------------------------------
@@ -231,9 +233,45 @@ class Found:
         return values
 
 
-def gather(period: Period) -> Found:
+def count(period: Period) -> Found:
+    """The service report's figures for ``period``, counted from the records."""
     types, people = loan_figures(period)
     return Found(requests_received(period), lead_times(period), types, people, costs(period))
+
+
+def _histogram(values: Iterable[int]) -> dict[str, int]:
+    return {str(value): n for value, n in sorted(Counter(values).items())}
+
+
+def _values(histogram: dict[str, int]) -> list[int]:
+    return [int(value) for value, n in histogram.items() for _ in range(n)]
+
+
+def _encode(found: Found) -> dict[str, Any]:
+    return {"received": {channel.value: n for channel, n in found.received.items()},
+            "leads": {step: {channel.value: _histogram(days) for channel, days in by_channel.items()}
+                      for step, by_channel in found.leads.items()},
+            "types": {str(type_id): {**asdict(f), "turnaround": _histogram(f.turnaround)}
+                      for type_id, f in found.types.items()},
+            "people_served": found.people_served,
+            "costs": [[type_id, spent] for type_id, spent in found.costs.items()]}
+
+
+def _decode(data: dict[str, Any]) -> Found:
+    leads = {step: defaultdict(list, {Channel(channel): _values(days) for channel, days in by_channel.items()})
+             for step, by_channel in data["leads"].items()}
+    types: dict[int, TypeFigures] = defaultdict(TypeFigures)
+    for type_id, f in data["types"].items():
+        types[int(type_id)] = TypeFigures(**{**f, "turnaround": _values(f["turnaround"])})
+    found_costs: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COST_KINDS, 0))
+    found_costs.update(dict(data["costs"]))
+    return Found({Channel(channel): n for channel, n in data["received"].items()}, leads, types,
+                 data["people_served"], found_costs)
+
+
+def gather(period: Period) -> Found:
+    """The figures for ``period``, counted once and kept while no change could alter them (reports/cache.py)."""
+    return cache.remember("service", period, lambda: count(period), _encode, _decode)
 
 
 HEADLINE = (

@@ -8,16 +8,17 @@ B gave back) and E (referral, rejected). Days are Bangkok calendar days.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Date, literal, select
 
-from core import clock
+from core.db import UTCDateTime, db
 from fixtures.core import BASE_URL, at_bangkok, both_databases
 from fixtures.lending import ADL_HOME_BOUND, PERSON
 from fixtures.maintenance import passing
 from maintenance.services import orders
-from reports import catalog, tables
-from reports.service import bangkok_days
+from reports import catalog, days, tables
 
 FY = "/api/v1/reports/service?period=fiscal_year&year=2569"
 
@@ -238,10 +239,35 @@ def test_anonymous_is_turned_away(client):
     assert client.get(f"{BASE_URL}/reports/service").status_code in (302, 401)
 
 
-def test_days_are_bangkok_days(ctx):
-    # 23:30 UTC on 30 September is 06:30 on 1 October in Bangkok; to 09:00 on 3 October: 2 days.
-    assert bangkok_days(dt.datetime(2025, 9, 30, 23, 30, tzinfo=dt.UTC), clock.at(dt.date(2025, 10, 3), 9)) == 2
-    assert bangkok_days(dt.date(2025, 10, 1), dt.date(2025, 10, 1)) == 0
+@both_databases
+def test_days_are_the_centers_calendar_days(app):
+    """The database counts days as the center's calendar does, at every hour, in Bangkok and in
+    zones with summer time (the SQL of reports/days.py against Python's zoneinfo)."""
+    reference = dt.datetime(2025, 1, 15, 12, tzinfo=dt.UTC)
+    moments = [dt.datetime(2025, 9, 30, 23, 30, tzinfo=dt.UTC), dt.datetime(2025, 9, 30, 16, 59, tzinfo=dt.UTC),
+               dt.datetime(2025, 9, 30, 17, 0, tzinfo=dt.UTC)]
+    for first in (dt.datetime(2025, 3, 29, tzinfo=dt.UTC), dt.datetime(2025, 10, 25, tzinfo=dt.UTC),
+                  dt.datetime(2025, 11, 1, tzinfo=dt.UTC)):   # London's and New York's changes of clock
+        moments += [first + dt.timedelta(minutes=97 * n) for n in range(45)]
+    for zone in ("Asia/Bangkok", "Europe/London", "America/New_York"):
+        app.config["CENTER_TIMEZONE"] = zone
+        with app.app_context():
+            at = [literal(moment, UTCDateTime) for moment in (reference, *moments)]
+            found = db.session.execute(select(*[days.days_between(at[0], value) for value in at[1:]])).one()
+            local = ZoneInfo(zone)
+            expected = [(m.astimezone(local).date() - reference.astimezone(local).date()).days for m in moments]
+            assert list(found) == expected, zone
+            # A day is a day: 1 October 2025 to 3 October 2025 is 2, in any zone.
+            assert db.session.scalar(select(days.days_between(literal(dt.date(2025, 10, 1), Date),
+                                                              literal(dt.date(2025, 10, 3), Date)))) == 2
+            # A request at 23:30 UTC on 30 September (06:30 on 1 October in Bangkok) assessed on 3 October.
+            mixed = db.session.scalar(select(days.days_between(literal(moments[0], UTCDateTime),
+                                                               literal(dt.date(2025, 10, 3), Date))))
+            assert mixed == (dt.date(2025, 10, 3) - moments[0].astimezone(local).date()).days
+    app.config["CENTER_TIMEZONE"] = "Asia/Bangkok"
+
+
+def test_medians_and_the_catalog(ctx):
     # The list of the lead times to assessment: median (2 + 3) / 2; p90 at rank 4.5: 4 + (7 - 4) / 2.
     assert tables.median([7, 0, 3, 1, 4, 2]) == 2.5 and tables.percentile([0, 1, 2, 3, 4, 7], 90) == 5.5
     assert catalog.load()["service"].step == "program_reports"
