@@ -29,6 +29,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -148,9 +150,11 @@ def served(module: str, cwd: str, env: dict):
         [str(ROOT / ".venv/bin/gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}", "--log-level",
          "warning", module], cwd=cwd, env=env, start_new_session=True)
     try:
-        for _ in range(100):
+        for _ in range(300):  # until the workers answer (they build the app after the port opens)
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
                 break
             except OSError:
                 time.sleep(0.2)
@@ -168,9 +172,9 @@ def wrk(base: str, paths: list[str], headers: dict, seconds: int) -> tuple[float
         script.write(lua + "\ndone = function(summary, latency, requests)\n"
                      "  io.write(string.format('RESULT %f %f %f %d\\n', summary.requests / (summary.duration / 1e6),"
                      " latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))\nend\n")
-    subprocess.run(["wrk", "-t2", "-c16", "-d2s", "-s", script.name, base], capture_output=True, check=True)
-    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script.name, base],
-                         capture_output=True, text=True, check=True).stdout
+    command = ["wrk", "-t2", "-c16", "--timeout", "10s", "-s", script.name, base]
+    subprocess.run([*command, "-d3s"], capture_output=True, check=True)  # warm up every worker
+    out = subprocess.run([*command, f"-d{seconds}s"], capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     line = next(line for line in out.splitlines() if line.startswith("RESULT"))
     rps, p50, p99, errors = line.split()[1:]
