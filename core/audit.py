@@ -30,7 +30,7 @@ import click
 from flask import g, has_request_context
 from flask.cli import AppGroup
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, bindparam, event, insert, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -115,6 +115,7 @@ def record(actor: User | None, action: str, object_type: str, object_id: Any,
 
 def history(object_type: str, object_id: Any, limit: int | None = None) -> list[AuditEvent]:
     query = (select(AuditEvent)
+             .options(joinedload(AuditEvent.actor).lazyload(User.role_rows))  # names only: no roles read
              .where(AuditEvent.object_type == object_type, AuditEvent.object_id == str(object_id))
              .order_by(AuditEvent.id.desc()))
     if limit:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
+from sqlalchemy.orm import joinedload
 
 from core.db import db
 from core.users import INTERNAL_ROLES, Role, User, user_for_token
@@ -37,7 +38,7 @@ def _load_user(session_id: str) -> User | None:
     if not SESSION_ID.fullmatch(session_id or ""):
         return None
     user_id, version = session_id.split(":")
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[joinedload(User.role_rows)])  # one read, roles with it
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

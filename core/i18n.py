@@ -8,8 +8,8 @@ alone (Thai when it says nothing), so a client reads messages in the language it
 from __future__ import annotations
 
 from babel.numbers import format_decimal
-from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from core import clock, dates, money
@@ -65,8 +65,29 @@ def format_number(value, locale: str = "th", decimals: int | None = None) -> str
     return format_decimal(value, format=pattern, locale=locale)
 
 
+def _translations():
+    """The request's translations, as flask_babel's ``get_translations`` finds them, remembered
+    for the locale in force: a page calls gettext dozens of times, and each of flask_babel's own
+    lookups walks the request's state three times over. A new locale (``refresh``, ``force_locale``)
+    is a new object, so the remembered translations never outlive it."""
+    state = g.get("_flask_babel")
+    locale = getattr(state, "babel_locale", None)
+    if locale is None:
+        return get_translations()
+    remembered = getattr(state, "translations_for", None)
+    if remembered is None or remembered[0] is not locale:
+        remembered = state.translations_for = (locale, get_translations())
+    return remembered[1]
+
+
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_timezone=app.config["CENTER_TIMEZONE"])
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n))
     app.jinja_env.filters["date"] = lambda v: dates.format_date(v, current_locale())
     app.jinja_env.filters["datetime"] = lambda v: dates.format_datetime(v, current_locale())
     app.jinja_env.filters["date_input"] = lambda v: dates.format_date_input(v, current_locale())

@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from core.db import UTCDateTime, db, enum_column, utcnow
 from core.errors import Conflict, ValidationError
@@ -181,7 +181,8 @@ def token_row(token: str, lifetime: dt.timedelta | None = None) -> ApiToken | No
     """The live token row of ``token``: None when unknown, expired, older than ``lifetime``
     (the lifetime configured now, should it be shorter than when the token was made) or its
     user deactivated."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    row = db.session.scalars(select(ApiToken).options(joinedload(ApiToken.user).joinedload(User.role_rows))
+                             .where(ApiToken.token_hash == _token_digest(token))).unique().one_or_none()
     now = utcnow()
     if row is None or row.expires_at <= now or not row.user.active:
         return None

@@ -83,10 +83,10 @@ class Devices(MethodView):
 
 
 def _with_holds(device: Device) -> Device:
-    every = holds.holds_for([device]).get(device.id, [])
-    blocking = holds.blocking_for([device]).get(device.id, [])
-    device.holds = [{"code": h.code, "reason": str(h.reason), "overridden": h not in blocking} for h in every]
-    device.lendable = device.can_be_lent() and not blocking
+    state = holds.hold_states([device])[device.id]
+    device.holds = [{"code": h.code, "reason": str(h.reason), "overridden": h not in state.blocking}
+                    for h in state.holds]
+    device.lendable = device.can_be_lent() and not state.blocking
     return device
 
 

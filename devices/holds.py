@@ -89,14 +89,32 @@ def active_overrides(device_ids: Iterable[int]) -> dict[int, list[HoldOverride]]
     return found
 
 
+@dataclass
+class HoldState:
+    """A device's holds (overridden or not), the ones still blocking and the overrides in force."""
+
+    holds: list[Hold]
+    blocking: list[Hold]
+    overrides: list[HoldOverride]
+
+
+def hold_states(devices: Iterable[Device]) -> dict[int, HoldState]:
+    """Each device's holds, the blocking ones and the overrides, by device id: every hold is
+    collected once, and the overrides read once for the devices that have a hold (an override
+    of a device nothing holds changes nothing, and is not listed)."""
+    found = holds_for(devices)
+    overrides = active_overrides(device_id for device_id, holds in found.items() if holds)
+    states = {}
+    for device_id, holds in found.items():
+        rows = overrides.get(device_id, [])
+        covered = {key for row in rows for key in row.hold_keys}
+        states[device_id] = HoldState(holds, [h for h in holds if h.key not in covered], rows)
+    return states
+
+
 def blocking_for(devices: Iterable[Device]) -> dict[int, list[Hold]]:
     """The holds no override covers, by device id (an empty list: lendable as far as holds go)."""
-    devices = list(devices)
-    found = holds_for(devices)
-    overrides = active_overrides(found)
-    covered = {device_id: {key for row in rows for key in row.hold_keys} for device_id, rows in overrides.items()}
-    return {device_id: [h for h in holds if h.key not in covered.get(device_id, set())]
-            for device_id, holds in found.items()}
+    return {device_id: state.blocking for device_id, state in hold_states(devices).items()}
 
 
 def first_lendable(candidates: Iterable[Device], batch: int = 20) -> Device | None:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.concurrency import check_version
@@ -259,7 +260,8 @@ def record_scan(device: Device, user: User | None, *, client_key: str | None = N
 
 def recent_scans(device: Device, limit: int = 5) -> list[ScanEvent]:
     return list(db.session.scalars(
-        select(ScanEvent).where(ScanEvent.device_id == device.id).order_by(ScanEvent.id.desc()).limit(limit)))
+        select(ScanEvent).options(joinedload(ScanEvent.user).lazyload(User.role_rows))  # names only
+        .where(ScanEvent.device_id == device.id).order_by(ScanEvent.id.desc()).limit(limit)))
 
 
 def report_problem(device: Device, kind: ReportKind, message: str, contact_name: str = "",

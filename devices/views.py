@@ -212,12 +212,10 @@ def _hold_panel(device: Device) -> dict | None:
     """What holds the device back from lending, while it is in stock or reserved."""
     if device.status not in (DeviceStatus.AVAILABLE, DeviceStatus.RESERVED):
         return None
-    found = holds.holds_for([device]).get(device.id, [])
-    if not found:
+    state = holds.hold_states([device]).get(device.id)
+    if state is None or not state.holds:
         return None
-    blocking = holds.blocking_for([device]).get(device.id, [])
-    overrides = holds.active_overrides([device.id]).get(device.id, [])
-    return {"holds": found, "blocking": blocking, "overrides": overrides}
+    return {"holds": state.holds, "blocking": state.blocking, "overrides": state.overrides}
 
 
 @bp.route("/d/<tag>/override", methods=["POST"])

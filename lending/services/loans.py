@@ -262,15 +262,17 @@ def loans_query(open_only: bool | None = None, person_id: int | None = None, dev
     return query
 
 
-def delivery_times(device_ids=None) -> dict[int, list[dt.datetime]]:
-    """When each device went out on loan (all devices, or the given ones): for service by loans."""
-    query = select(Loan.device_id, Loan.delivered_at)
-    if device_ids is not None:
-        query = query.where(Loan.device_id.in_(list(device_ids)))
-    times: dict[int, list[dt.datetime]] = {}
-    for device_id, delivered_at in db.session.execute(query):
-        times.setdefault(device_id, []).append(delivered_at)
-    return times
+def loan_times(device_ids) -> dict[int, tuple[list[dt.datetime], dt.date | None]]:
+    """Each of these devices' deliveries and the next visit of its open loan, in one read by device
+    (for preventive service on a scan page or a visit list)."""
+    found: dict[int, tuple[list[dt.datetime], dt.date | None]] = {}
+    for device_id, delivered_at, returned_at, next_visit in db.session.execute(
+            select(Loan.device_id, Loan.delivered_at, Loan.returned_at, Loan.next_follow_up_on)
+            .where(Loan.device_id.in_(list(device_ids)))):
+        deliveries, visit = found.get(device_id, ([], None))
+        deliveries.append(delivered_at)
+        found[device_id] = (deliveries, next_visit if returned_at is None else visit)
+    return found
 
 
 def next_visits(device_ids=None) -> dict[int, dt.date | None]:

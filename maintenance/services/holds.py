@@ -12,7 +12,7 @@ from devices.holds import Hold
 from devices.models import Device
 from maintenance.models import OPEN_STATES, WorkKind, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
-from maintenance.services.preventive import service_due
+from maintenance.services.preventive import due_of
 
 OPEN_WORK_ORDER = "open_work_order"
 FAILED_INSPECTION = "failed_inspection"
@@ -32,31 +32,50 @@ def _open_order_hold(order: WorkOrder) -> Hold:
                 step=("maintenance.order_view", {"order_id": order.id}), step_label=_l("Open the work order"))
 
 
-def _failed_inspections(ids: list[int]) -> dict[int, WorkOrder]:
-    """The devices whose last inspection failed an item and had no repair finished after it."""
+def _failed_inspections(done: list[WorkOrder]) -> dict[int, WorkOrder]:
+    """The devices whose last inspection failed an item and had no repair finished after it
+    (``done``: their finished orders, in the order they were finished)."""
     last_inspection: dict[int, WorkOrder] = {}
     last_repair = {}
-    for order in db.session.scalars(select(WorkOrder).where(
-            WorkOrder.device_id.in_(ids), WorkOrder.status == WorkStatus.DONE,
-            WorkOrder.kind.in_((*SERVICE_KINDS, WorkKind.REPAIR))).order_by(WorkOrder.finished_at, WorkOrder.id)):
+    for order in done:
         if order.kind == WorkKind.REPAIR:
             last_repair[order.device_id] = order.finished_at
-        else:
+        elif order.kind in SERVICE_KINDS:
             last_inspection[order.device_id] = order
     return {device_id: order for device_id, order in last_inspection.items()
             if "fail" in (order.checklist or {}).values()
             and (last_repair.get(device_id) is None or last_repair[device_id] < order.finished_at)}
 
 
+def _service_orders(orders: list[WorkOrder]) -> dict[int, tuple]:
+    """By device: the last inspection finished and the first one open (preventive.due_of)."""
+    found: dict[int, tuple] = {}
+    for order in orders:
+        if order.kind not in SERVICE_KINDS:
+            continue
+        last, opened = found.get(order.device_id, (None, None))
+        if order.status == WorkStatus.DONE and order.finished_at and (last is None or order.finished_at > last):
+            last = order.finished_at
+        elif order.status in OPEN_STATES and (opened is None or order.id < opened):
+            opened = order.id
+        found[order.device_id] = (last, opened)
+    return found
+
+
 def holds(_sender, devices: list[Device], **_kw) -> dict[int, list[Hold]]:
-    """The ``collect-holds`` receiver."""
+    """The ``collect-holds`` receiver: one read of the devices' repairs and inspections (open or
+    finished) answers the open orders, the failed inspections and the last inspection's date."""
     ids = [device.id for device in devices]
     found: dict[int, list[Hold]] = {device_id: [] for device_id in ids}
-    for order in db.session.scalars(select(WorkOrder).where(
-            WorkOrder.device_id.in_(ids), WorkOrder.status.in_(OPEN_STATES), WorkOrder.kind.in_(HOLDING_KINDS))
-            .order_by(WorkOrder.id)):
-        found[order.device_id].append(_open_order_hold(order))
-    for device_id, order in _failed_inspections(ids).items():
+    orders = list(db.session.scalars(select(WorkOrder).where(
+        WorkOrder.device_id.in_(ids), WorkOrder.kind.in_(HOLDING_KINDS),
+        WorkOrder.status.in_((*OPEN_STATES, WorkStatus.DONE))).order_by(WorkOrder.id)))
+    for order in orders:
+        if order.status in OPEN_STATES:
+            found[order.device_id].append(_open_order_hold(order))
+    done = sorted((o for o in orders if o.status == WorkStatus.DONE),  # unfinished times first, as SQLite sorts
+                  key=lambda o: (o.finished_at is not None, o.finished_at or o.opened_at, o.id))
+    for device_id, order in _failed_inspections(done).items():
         failed = [item for item, result in order.checklist.items() if result == "fail"]
         found[device_id].append(Hold(
             FAILED_INSPECTION, f"inspection:{order.id}",
@@ -64,7 +83,7 @@ def holds(_sender, devices: list[Device], **_kw) -> dict[int, list[Hold]]:
                items=", ".join(failed)), order.finished_at,
             step=("maintenance.device_work", {"tag": order.device.tag}), step_label=_l("Start an inspection"),
             step_method="post"))
-    for due in service_due(devices=devices).items:
+    for due in due_of(devices, service_orders=_service_orders(orders)):
         if due.open_order_id is not None:
             continue  # the open inspection already holds it
         reason = (_l("Its preventive inspection is overdue since %(date)s.",

@@ -134,47 +134,37 @@ def service_due(now: dt.datetime | None = None, type_code: str = "", devices=Non
                 limit: int | None = None) -> DueList:
     """Devices in stock or on loan due an inspection, the longest overdue first.
 
-    ``devices`` limits the answer to those devices (e.g. the ones on a visit list);
+    ``devices`` limits the answer to those (loaded) devices, e.g. the ones on a visit list or
+    a scan page: two indexed reads whatever the size of the fleet (:func:`due_of`);
     ``offset`` and ``limit`` choose the page whose devices are loaded.
     """
     now = now or utcnow()
+    if devices is not None:
+        due = due_of(list(devices), now)
+        return DueList(len(due), due[offset:None if limit is None else offset + limit])
     query = (select(Device.id, Device.acquired_on, Device.created_at, DeviceType.service_interval_days,
                     DeviceType.service_interval_loans, Device.tag)
              .join(Device.type)
              .where(Device.status.in_(SERVED),
-                    or_(DeviceType.service_interval_days.is_not(None), DeviceType.service_interval_loans.is_not(None))))
+                    or_(DeviceType.service_interval_days.is_not(None), DeviceType.service_interval_loans.is_not(None)),
+                    _may_be_due(now, type_code)))
     if type_code:
         query = query.where(DeviceType.code == type_code)
-    ids = None
-    if devices is not None:
-        ids = [device.id for device in devices]
-        query = query.where(Device.id.in_(ids))
-    if ids is None:
-        query = query.where(_may_be_due(now, type_code))
     rows = db.session.execute(query).all()
     if not rows:
         return DueList(0, [])
     last = _grouped(select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
-                    .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE), ids)
-    if ids is None:
-        wanted = query.with_only_columns(Device.id)
-        deliveries: dict[int, list[dt.datetime]] = {}
-        for device_id, delivered_at in db.session.execute(
-                select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(wanted))):
-            deliveries.setdefault(device_id, []).append(delivered_at)
-    else:
-        deliveries = loans.delivery_times(ids)
+                    .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE), None)
+    deliveries: dict[int, list[dt.datetime]] = {}
+    for device_id, delivered_at in db.session.execute(
+            select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(query.with_only_columns(Device.id)))):
+        deliveries.setdefault(device_id, []).append(delivered_at)
     due = []
     for device_id, acquired_on, created_at, days, loan_limit, tag in rows:
-        since = last.get(device_id) or (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC)
-                                        if acquired_on else created_at)
-        due_at = since + dt.timedelta(days=days) if days else None
-        loans_since = sum(1 for at in deliveries.get(device_id, ()) if at > since)
-        by_days = due_at is not None and due_at <= now
-        by_loans = bool(loan_limit) and loans_since >= loan_limit
-        if by_days or by_loans:
-            due.append((due_at or now, tag, ServiceDue(device_id, last.get(device_id), due_at, loans_since,
-                                                       by_days, by_loans, None, None)))
+        item = _reckon(device_id, acquired_on, created_at, days, loan_limit, last.get(device_id),
+                       deliveries.get(device_id, ()), now)
+        if item is not None:
+            due.append((item.due_at or now, tag, item))
     due.sort(key=lambda row: (row[0], row[1]))
     page = [row[2] for row in due[offset:None if limit is None else offset + limit]]
     if page:
@@ -189,9 +179,52 @@ def service_due(now: dt.datetime | None = None, type_code: str = "", devices=Non
     return DueList(len(due), page)
 
 
-def service_due_for(device: Device, now: dt.datetime | None = None) -> ServiceDue | None:
-    """Is this one device due an inspection (for its scan page)?"""
-    if device.status not in SERVED or not (device.type.service_interval_days or device.type.service_interval_loans):
+def _reckon(device_id: int, acquired_on: dt.date | None, created_at: dt.datetime, days: int | None,
+            loan_limit: int | None, last: dt.datetime | None, deliveries, now: dt.datetime) -> ServiceDue | None:
+    """One device's standing: due (by days, by loans or both) or None."""
+    since = last or (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC) if acquired_on else created_at)
+    due_at = since + dt.timedelta(days=days) if days else None
+    loans_since = sum(1 for at in deliveries if at > since)
+    by_days = due_at is not None and due_at <= now
+    by_loans = bool(loan_limit) and loans_since >= loan_limit
+    if not (by_days or by_loans):
         return None
-    found = service_due(now, devices=[device]).items
+    return ServiceDue(device_id, last, due_at, loans_since, by_days, by_loans, None, None)
+
+
+def due_of(devices: list[Device], now: dt.datetime | None = None,
+           service_orders: dict[int, tuple[dt.datetime | None, int | None]] | None = None) -> list[ServiceDue]:
+    """The loaded ``devices`` that are due, the longest overdue first: one read of their service
+    orders (the last inspection finished and the first one open, unless the caller read them
+    already: ``service_orders``) and one of their loans, each by device."""
+    now = now or utcnow()
+    served = [d for d in devices if d.status in SERVED
+              and (d.type.service_interval_days or d.type.service_interval_loans)]
+    if not served:
+        return []
+    ids = [d.id for d in served]
+    if service_orders is None:
+        service_orders = {device_id: (last, opened) for device_id, last, opened in db.session.execute(
+            select(WorkOrder.device_id,
+                   func.max(case((WorkOrder.status == WorkStatus.DONE, WorkOrder.finished_at))),
+                   func.min(case((WorkOrder.status.in_(OPEN_STATES), WorkOrder.id))))
+            .where(WorkOrder.device_id.in_(ids), WorkOrder.kind.in_(SERVICE_KINDS)).group_by(WorkOrder.device_id))}
+    times = loans.loan_times(ids)
+    due = []
+    for device in served:
+        last, opened = service_orders.get(device.id, (None, None))
+        deliveries, next_visit = times.get(device.id, ((), None))
+        item = _reckon(device.id, device.acquired_on, device.created_at, device.type.service_interval_days,
+                       device.type.service_interval_loans, last, deliveries, now)
+        if item is not None:
+            item.device, item.open_order_id, item.next_visit_on = device, opened, next_visit
+            due.append(item)
+    due.sort(key=lambda item: (item.due_at or now, item.device.tag))
+    return due
+
+
+def service_due_for(device: Device, now: dt.datetime | None = None) -> ServiceDue | None:
+    """Is this one device due an inspection (for its scan page)? Two indexed reads, none for a
+    device out of service or of a type without a service interval."""
+    found = due_of([device], now)
     return found[0] if found else None
