@@ -32,6 +32,7 @@ class Books:
         self.receipts: dict[int, int] = {}
         self.fifo: deque[list[int]] = deque()
         self.repair_spendings: list[int] = []
+        self.unspent = 0   # what the donations in ``fifo`` have left
 
     def _entry(self, day: dt.date, kind: str, memo: memos.Memo, debit: str, credit: str, amount: int) -> int:
         self.entry_id += 1
@@ -64,6 +65,7 @@ class Books:
                                    "received_on": day, "fiscal_year": year, "receipt_number": self.receipts[year],
                                    "entry_id": entry, "created_by_id": self.w.actor("treasurer")})
         self.fifo.append([self.donation_id, amount])
+        self.unspent += amount
         self.w.event(_at(day, self.w.rng), "donation.received", "donation", self.donation_id, "treasurer",
                      {"amount_satang": amount, "fund": ledger.GENERAL_FUND})
 
@@ -84,7 +86,7 @@ class Books:
                      {"devices": len(devices), "value_satang": total})
 
     def spend(self, day: dt.date, purpose: str, type_index: int, amount: int, devices: list[int]) -> int:
-        short = amount - sum(left for _, left in self.fifo)
+        short = amount - self.unspent
         if short > 0:  # a sponsor covers the day the fund would run short
             self.cash(day, 0, -(-short // 10_000_000) * 10_000_000)
         code = TYPES[type_index][0]
@@ -103,6 +105,7 @@ class Books:
                                          "amount_satang": take})
             head[1] -= take
             left -= take
+            self.unspent -= take
             if not head[1]:
                 self.fifo.popleft()
         for d in devices:
