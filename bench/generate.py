@@ -17,7 +17,7 @@ They are checked after the build (``check``). Rows go in as bulk INSERTs in batc
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/bench .venv/bin/python bench/generate.py
 
 The PostgreSQL database named is emptied first (its public schema is dropped), unless it holds
-data that is not the benchmark's: then it is left alone unless ``--force``. ``--if-missing``
+users and none is the benchmark's (a center's data): then it is left alone unless ``--force``. ``--if-missing``
 keeps a database already built at the same scale.
 """
 from __future__ import annotations
@@ -91,9 +91,10 @@ def reset(force: bool) -> None:
     else:
         names = inspect(engine).get_table_names()
         if "users" in names and not force:
-            users = db.session.execute(select(User.username).limit(2)).scalars().all()
-            if any(name != BENCH_USER for name in users):
-                sys.exit("This database holds users other than the benchmark's; pass --force to empty it.")
+            users = db.session.scalar(select(func.count(User.id)))
+            ours = db.session.scalar(select(User.id).where(User.username == BENCH_USER))
+            if users and ours is None:
+                sys.exit("This database holds another app's users, not the benchmark's; pass --force to empty it.")
         db.session.remove()
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

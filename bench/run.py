@@ -255,7 +255,8 @@ def machine() -> str:
     cpu = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
     ram = re.search(r"^MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text(), re.M)
     return (f"{os.cpu_count()} CPUs ({cpu.group(1).strip() if cpu else platform.processor()}), "
-            f"{int(ram.group(1)) / 2**20:.1f} GiB RAM, Python {platform.python_version()}")
+            f"{int(ram.group(1)) / 2**20:.1f} GiB RAM, Python {platform.python_version()}, "
+            f"load average {Path('/proc/loadavg').read_text().split()[0]}")
 
 
 def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one run, start to table
@@ -317,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one run, star
         hello.stop()
         shutil.rmtree(folder, ignore_errors=True)
     ceiling = sum(ceilings) / len(ceilings)
+    print(f"load average at the end {Path('/proc/loadavg').read_text().split()[0]}")
     print(f"\nceiling: hello-world Flask, same gunicorn: {ceiling:,.0f} req/s "
           f"(first {ceilings[0]:,.0f}, last {ceilings[-1]:,.0f}); peak RSS per worker: app "
           f"{lending.peak_mib:,.0f} MiB, hello {hello.peak_mib:,.0f} MiB"
