@@ -323,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:  # noqa: PLR0915 - one run, star
           f"(first {ceilings[0]:,.0f}, last {ceilings[-1]:,.0f}); peak RSS per worker: app "
           f"{lending.peak_mib:,.0f} MiB, hello {hello.peak_mib:,.0f} MiB"
           + (f"; app restarted {restarts}x after a slow page" if restarts else ""))
-    if "Exception on " in lending.log.read_text():  # Flask's log line of an unhandled error (a 500)
+    log = lending.log.read_text()
+    if "unhandled error" in log or "Exception on " in log:  # the app's and Flask's log line of a 500
         print(f"the app logged errors: {lending.log}")
     print("\n| target | req/s | p50 ms | p99 ms | of ceiling | errors | one request ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")
