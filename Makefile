@@ -1,11 +1,12 @@
 # The two commands: `make run` and `make test`. Everything else is a step they use.
+# `make bench` runs the load benchmark (bench/README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test setup deps system-deps translations migrate clean messages
+.PHONY: run test setup deps system-deps translations migrate clean messages bench bench-deps
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +51,21 @@ run: setup migrate
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -W error $(PYTEST_ARGS)
+
+# The load benchmark: builds the scale data once (kept in the temporary folder, or DATABASE_URL),
+# then serves the app and a hello-world ceiling under gunicorn and drives both with wrk.
+# `make bench BENCH_SCALE=0.1 BENCH_DURATION=5` for a quicker run; BENCH_ARGS go to bench/run.py.
+BENCH_SCALE ?= 1
+BENCH_DURATION ?= 10
+bench: setup bench-deps
+	$(BIN)/python bench/generate.py --if-missing --scale $(BENCH_SCALE)
+	$(BIN)/python bench/run.py --scale $(BENCH_SCALE) --duration $(BENCH_DURATION) $(BENCH_ARGS)
+
+bench-deps:
+	@if ! command -v wrk >/dev/null 2>&1; then \
+	  echo "Installing wrk (the load generator of make bench)"; \
+	  (apt-get update -qq && apt-get install -y -qq wrk) || \
+	  { echo "ERROR: could not install wrk (Debian package wrk)"; exit 1; }; fi
 
 # Refresh the message catalogs after changing strings (then translate the new entries).
 messages: deps
