@@ -123,12 +123,12 @@ def for_donor(donor: Donor, today: dt.date | None = None) -> Impact:
 
 
 def for_program(today: dt.date | None = None) -> Impact:
-    """The whole program: every loan of every device, whoever paid for it, and the money given.
+    """The whole program's lending: every loan of every device, whoever paid for it.
 
-    ``devices_whole`` is every device lent; shares are a donor's measure and stay 0 here."""
+    ``devices_whole`` is every device lent. The money (given, in kind, repairs) and the shares
+    are a donor's measure and stay 0 here: the fund's books and report give the program's."""
     today = today or clock.today()
     impact = Impact()
-    _money(_live(Donation.id.is_not(None)), impact)
     totals = usage.totals(clock.start_of_day(today))
     impact.loans, impact.people_served, impact.devices_whole = totals.loans, totals.people, totals.devices
     impact.device_days, impact.savings_satang = round(totals.days, 1), totals.savings_satang
