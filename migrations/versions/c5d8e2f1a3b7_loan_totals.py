@@ -1,7 +1,7 @@
 """loan totals per device type, kept with the loans (the public impact page reads them)
 
 Revision ID: c5d8e2f1a3b7
-Revises: b3c1d2e4f5a6
+Revises: c5d7e9f1a2b3
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5d8e2f1a3b7'
-down_revision = 'b3c1d2e4f5a6'
+down_revision = 'c5d7e9f1a2b3'
 branch_labels = None
 depends_on = None
 
