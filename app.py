@@ -21,7 +21,7 @@ from core.auth import login_manager
 from core.db import db, init_storage
 from core.errors import register_error_handlers
 from core.i18n import init_i18n
-from core.limits import limiter
+from core.limits import PUBLIC_PAGE_DEFAULT, limiter
 from core.money import MAX_SATANG
 from core.unit_of_work import App
 from core.views import bp as auth_bp
@@ -140,6 +140,12 @@ def _configure(app: Flask, overrides: dict | None) -> None:
         PER_PAGE=25,
         RATELIMIT_STORAGE_URI=env.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
+        # Per network address, across the public and donor pages (core.limits); e.g. "120 per minute".
+        PUBLIC_PAGE_LIMIT=env.get("PUBLIC_PAGE_LIMIT", PUBLIC_PAGE_DEFAULT),
+        # The server's copy of the impact figures (fund.services.impact.cached): at most this old,
+        # and at most this many kept per worker.
+        IMPACT_CACHE_SECONDS=60,
+        IMPACT_CACHE_ENTRIES=1000,
         API_TOKEN_DAYS=_whole_days(env, "API_TOKEN_DAYS", 30) or 30,
         # Strict-Transport-Security on answers given over HTTPS; 0 sends none.
         HSTS_MAX_AGE=_whole_days(env, "HSTS_DAYS", 365) * 86400,

@@ -134,7 +134,7 @@ def _page(code: int, message: str, errors: dict) -> dict:
     per-field details.
     """
     headings = {404: _("Page not found"), 403: _("Not allowed"), 409: _("Conflict"),
-                422: _("Please check the information")}
+                422: _("Please check the information"), 429: _("Too many requests")}
     sentences = {404: _("We could not find what you asked for."),
                  403: _("You do not have permission to do this.")}
     sentence = sentences.get(code, "")

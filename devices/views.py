@@ -16,7 +16,7 @@ from core.auth import current_actor, public, require_internal
 from core.db import db, mark_write_intent
 from core.forms import int_or_none, submit
 from core.unit_of_work import AfterCommit
-from core.limits import PUBLIC_FORM_LIMIT, limiter
+from core.limits import PUBLIC_FORM_LIMIT, limiter, public_page
 from core.money import satang_to_baht
 from core.users import INTERNAL_ROLES
 from devices import history, holds, services
@@ -165,6 +165,7 @@ def report_handled(report_id):
 
 @bp.route("/d/<tag>")
 @public
+@public_page
 def scan(tag):
     """The label's page: the scan (and any look at personal data) is written and committed first,
     and the page is read and drawn after the commit, so SQLite's write lock is held only for the

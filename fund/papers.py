@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from core import clock, outbox
 from core.auth import current_actor, require_role
 from core.errors import NotFound
+from core.limits import public_page
 from core.unit_of_work import AfterCommit
 from core.users import Role
 from fund.services import donations, statements
@@ -27,6 +28,7 @@ def _own_donor():
 
 @bp.route("/impact/receipts/<int:donation_id>.pdf")
 @require_role(Role.DONOR)
+@public_page
 def own_receipt(donation_id):
     """One of the donor's own receipts (or certificates); another donor's is not found."""
     gift = statements.own_gift(current_actor(), donation_id)
@@ -36,6 +38,7 @@ def own_receipt(donation_id):
 
 @bp.route("/impact/statement.pdf")
 @require_role(Role.DONOR)
+@public_page
 def own_statement():
     """The donor's own giving statement for ``year`` (this year when not given)."""
     donor = _own_donor()

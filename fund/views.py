@@ -14,7 +14,9 @@ from core.dates import parse_date_input
 from core.db import db
 from core.errors import NotFound
 from core.forms import submit
+from core.http_cache import revalidated
 from core.i18n import current_locale, in_thai
+from core.limits import public_page
 from core.money import format_baht, satang_to_baht
 from core.spreadsheets import csv_response, csv_text
 from core.users import Role
@@ -240,26 +242,43 @@ def pdf_response(pdf: bytes, name: str):
 
 @impact_bp.route("")
 @require_role(Role.DONOR)
+@public_page
 def mine():
+    """The donor's own page: their figures (kept by the server) and gifts; never kept by a browser."""
     donor = donations.donor_for_user(current_actor())
     if donor is None:
         raise NotFound(_l("Your login is not linked to a donor yet; please ask the fund's treasurer."))
-    years = sorted({*statements.years(donor), clock.today().year}, reverse=True)
-    return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor),
+    gifts = statements.gifts(donor)
+    years = sorted({*(gift.received_on.year for gift in gifts), clock.today().year}, reverse=True)
+    return render_template("fund/impact.html", donor=donor, impact=_donor_figures(donor, impact.last_change()),
                            share_url=url_for("impact.shared", token=donor.share_token, _external=True),
-                           gifts=list(reversed(statements.gifts(donor))), years=years, be=statements.BE_OFFSET)
+                           gifts=list(reversed(gifts)), years=years, be=statements.BE_OFFSET)
+
+
+def _donor_figures(donor, marker: int):
+    return impact.cached(("donor", donor.id), lambda: impact.for_donor(donor), marker)
 
 
 @impact_bp.route("/s/<token>")
 @public
+@public_page
 def shared(token):
     donor = donations.donor_for_token(token)
-    return render_template("fund/impact.html", donor=donor, impact=impact.for_donor(donor), share_url=None)
+    marker = impact.last_change()
+    return revalidated(("donor", donor.id, marker, clock.today()), lambda: render_template(
+        "fund/impact.html", donor=donor, impact=_donor_figures(donor, marker), share_url=None))
 
 
 @impact_bp.route("/center")
 @public
+@public_page
 def center():
-    named, anonymous = impact.honour_roll()
-    return render_template("fund/center_impact.html", impact=impact.for_program(), named=named, anonymous=anonymous,
-                           balances=None)
+    marker = impact.last_change()
+
+    def page():
+        roll = impact.cached(("honour roll",), impact.honour_roll, marker)
+        figures = impact.cached(("program",), impact.for_program, marker)
+        return render_template("fund/center_impact.html", impact=figures, named=roll.named,
+                               anonymous=roll.anonymous, balances=None)
+
+    return revalidated(("center", marker, clock.today()), page)

@@ -1,4 +1,5 @@
-"""``flask privacy retention``: anonymise the people whose last loan closed long ago (PDPA s.33)."""
+"""``flask privacy retention``: anonymise the people whose last loan closed long ago (PDPA s.33);
+``flask lending rebuild-totals``: count the loan totals again after a bulk load."""
 from __future__ import annotations
 
 import click
@@ -7,7 +8,7 @@ from flask.cli import AppGroup
 
 from core import clock
 from core.db import db
-from lending.services import erasure
+from lending.services import erasure, usage
 
 privacy = AppGroup("privacy", help="Personal data: the retention rule.")
 
@@ -37,5 +38,17 @@ def retention(years, dry_run):
         click.echo(f"{len(due)} anonymised")
 
 
+lending = AppGroup("lending", help="Lending: the totals kept for the impact pages.")
+
+
+@lending.command("rebuild-totals")
+def rebuild_totals():
+    """Count the loan totals per device type again from every loan (after rows were loaded in bulk)."""
+    rows = usage.rebuild()
+    db.session.commit()
+    click.echo(f"{sum(row['loans'] for row in rows.values()):,} loans counted in {len(rows)} device types")
+
+
 def register(app) -> None:
     app.cli.add_command(privacy)
+    app.cli.add_command(lending)

@@ -71,8 +71,8 @@ def test_impact_by_hand(scenario):
     assert c.in_kind_satang == 1_290_000 and c.given_satang == 0
     program = impact.for_program(TODAY)
     assert program.loans == 4 and program.people_served == 3 and program.device_days == 65.0
-    named, anonymous = impact.honour_roll()
-    assert [d.name for d in named] == ["B"] and anonymous == 2
+    roll = impact.honour_roll()
+    assert roll.named == ["B"] and roll.anonymous == 2
 
 
 def test_a_reversed_donation_counts_for_nothing(scenario, ctx):

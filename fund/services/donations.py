@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.th import tin
 
@@ -19,8 +19,8 @@ from core.users import User
 from devices import services as devices
 from devices.models import Acquisition, DeviceType
 from fund import memos
-from fund.models import (Allocation, DonatedDevice, Donation, DonationKind, Donor, DonorKind, PaymentMethod,
-                         ValueSource)
+from fund.models import (Allocation, DonatedDevice, Donation, DonationKind, Donor, DonorKind, JournalEntry,
+                         PaymentMethod, ValueSource)
 from fund.services import ledger
 
 DONOR_FIELDS = ("name", "kind", "tax_id", "phone", "email", "address", "may_be_named")
@@ -189,6 +189,16 @@ def get_donation(donation_id: int) -> Donation:
 
 def is_void(donation: Donation) -> bool:
     return donation.entry_id is not None and ledger.reversal_of(ledger.get_entry(donation.entry_id)) is not None
+
+
+def not_reversed(entry_id) -> ColumnElement[bool]:
+    """SQL: no journal entry reverses the entry ``entry_id`` names."""
+    return ~select(JournalEntry.id).where(JournalEntry.reverses_id == entry_id).exists()
+
+
+def standing() -> ColumnElement[bool]:
+    """SQL: the donation stands (the opposite of :func:`is_void`, for a query)."""
+    return or_(Donation.entry_id.is_(None), not_reversed(Donation.entry_id))
 
 
 def donation_for_entry(entry_id: int) -> Donation | None:

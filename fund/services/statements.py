@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from core import audit, clock, outbox
 from core.dates import format_date
@@ -77,11 +78,11 @@ def tax_year(text: str | int | None, default: int | None = None) -> int:
 
 def gifts(donor: Donor, year: int | None = None) -> list[Donation]:
     """The donor's gifts that stand (not reversed), oldest first; only those of ``year`` if given."""
-    query = select(Donation).where(Donation.donor_id == donor.id)
+    query = (select(Donation).where(Donation.donor_id == donor.id, donations.standing())
+             .options(selectinload(Donation.devices), selectinload(Donation.fund)))
     if year is not None:
         query = query.where(Donation.received_on >= dt.date(year, 1, 1), Donation.received_on <= dt.date(year, 12, 31))
-    found = db.session.scalars(query.order_by(Donation.received_on, Donation.id))
-    return [gift for gift in found if not donations.is_void(gift)]
+    return list(db.session.scalars(query.order_by(Donation.received_on, Donation.id)))
 
 
 def years(donor: Donor) -> list[int]:
