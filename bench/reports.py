@@ -40,6 +40,7 @@ from fund.services import ledger  # noqa: E402
 from lending.models import (Assessment, Channel, ChronicCondition, DependencyGroup, FollowUp,  # noqa: E402
                             ItemStatus, LendingRequest, LifeStatus, Loan, Outcome, Person, RequestItem,
                             RequestStatus)
+from lending.services import usage  # noqa: E402
 from maintenance.models import WorkKind, WorkOrder, WorkStatus  # noqa: E402
 from reports import catalog, periods  # noqa: E402
 from reports import dashboard as dashboard_service  # noqa: E402
@@ -166,6 +167,7 @@ def build(devices_count: int, today: dt.date) -> None:  # noqa: PLR0915 - one pa
     for model, found in rows.items():
         for j in range(0, len(found), BATCH):
             db.session.execute(insert(model), found[j:j + BATCH])
+    usage.rebuild()   # the kept loan totals of the public impact page
     db.session.commit()
     print(f"built: {devices_count:,} devices, {loan_id:,} people, requests and loans, "
           f"{len(rows[FollowUp]):,} follow-ups, {entry_id:,} journal entries")

@@ -1,7 +1,7 @@
 """loan totals per device type, kept with the loans (the public impact page reads them)
 
 Revision ID: c5d8e2f1a3b7
-Revises: c5d7e9f1a2b3
+Revises: d6e8f0a1b2c4
 Create Date: 2026-11-30 10:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c5d8e2f1a3b7'
-down_revision = 'c5d7e9f1a2b3'
+down_revision = 'd6e8f0a1b2c4'
 branch_labels = None
 depends_on = None
 
