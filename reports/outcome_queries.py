@@ -64,14 +64,15 @@ def _visits(period: Period, served):
     the visitor's outcome on the last visit (latest day, then latest recorded)."""
     latest = (FollowUp.visited_on.desc(), FollowUp.id.desc())
     ranked = (select(Loan.person_id.label("person_id"), FollowUp.adl_total, FollowUp.outcome,
-                     func.row_number().over(partition_by=Loan.person_id, order_by=latest).label("rn"),
-                     func.row_number().over(partition_by=Loan.person_id, order_by=(
-                         case((FollowUp.adl_total.is_(None), 1), else_=0), *latest)).label("rn_adl"))
+                     func.row_number().over(partition_by=Loan.person_id, order_by=latest).label("rn"))
               .join(Loan, Loan.id == FollowUp.loan_id)
               .join(served, served.c.person_id == Loan.person_id)
               .where(FollowUp.visited_on.between(period.first, period.last)).subquery("ranked"))
+    # The last visit that re-scored ADL is the one of smallest rank with a score: rank * 100 + score
+    # (0-20) is smallest for it, and its remainder by 100 is the score (one ranking, one sort).
+    scored = case((ranked.c.adl_total.is_not(None), ranked.c.rn * 100 + ranked.c.adl_total))
     return (select(ranked.c.person_id, func.count().label("visits"),
-                   func.max(case((ranked.c.rn_adl == 1, ranked.c.adl_total))).label("last_adl"),
+                   (func.min(scored) % 100).label("last_adl"),
                    func.max(case((ranked.c.rn == 1, ranked.c.outcome))).label("last_outcome"))
             .group_by(ranked.c.person_id).subquery("visits"))
 
@@ -81,8 +82,9 @@ def _first_assessments(period: Period, served):
     ranked = (select(LendingRequest.person_id.label("person_id"), Assessment.adl_total, Assessment.dependency_group,
                      func.row_number().over(partition_by=LendingRequest.person_id,
                                             order_by=(Assessment.assessed_on, Assessment.id)).label("rn"))
-              .join(LendingRequest, LendingRequest.id == Assessment.request_id)
-              .join(served, served.c.person_id == LendingRequest.person_id)
+              .select_from(served)   # from the people served to their requests and assessments (indexed)
+              .join(LendingRequest, LendingRequest.person_id == served.c.person_id)
+              .join(Assessment, Assessment.request_id == LendingRequest.id)
               .where(Assessment.assessed_on <= period.last).subquery("assessed"))
     return (select(ranked.c.person_id, ranked.c.adl_total, ranked.c.dependency_group)
             .where(ranked.c.rn == 1).subquery("first"))

@@ -35,6 +35,8 @@ class Loan(db.Model):
         Index("uq_loans_one_open_per_device", "device_id", unique=True,
               sqlite_where=text("returned_at IS NULL"), postgresql_where=text("returned_at IS NULL")),
         Index("ix_loans_next_follow_up", "next_follow_up_on"),
+        # who had a device at home in a period, read from the index alone (the reports)
+        Index("ix_loans_person_period", "person_id", "delivered_at", "returned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -206,7 +206,10 @@ class RequestItem(db.Model):
 
 class Assessment(db.Model):
     __tablename__ = "assessments"
-    __table_args__ = (CheckConstraint("adl_total BETWEEN 0 AND 20", name="adl_total_range"),)
+    __table_args__ = (CheckConstraint("adl_total BETWEEN 0 AND 20", name="adl_total_range"),
+                      # a person's first assessment, read from the index alone (the outcome report)
+                      Index("ix_assessments_request_first", "request_id", "assessed_on", "adl_total",
+                            "dependency_group"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
