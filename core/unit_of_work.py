@@ -14,13 +14,19 @@ The session keeps its objects loaded after the commit (``expire_on_commit=False`
 core.db), so a page rendered after the commit reads them without going back to the
 database; ``AfterCommit`` asks for exactly that, to keep SQLite's write lock, taken at the
 first write, no longer than the writing.
+
+On SQLite a page that reads begins without the write lock, so that readers never wait on one
+another; if it then writes and another connection has committed meanwhile, SQLite refuses the
+write outright. Such a request is rolled back and run again once, with the lock from its start.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
-from core.db import db
+from flask import Flask, g, request
+from sqlalchemy.exc import OperationalError
+
+from core.db import SAFE_METHODS, db
 
 
 class AfterCommit:
@@ -45,9 +51,26 @@ def finish(rv):
     return rv
 
 
+def _lost_the_upgrade(exc: OperationalError) -> bool:
+    """A page that only reads began its SQLite transaction without the write lock; when it then
+    writes (who looked at a person's data) after another connection committed, SQLite refuses
+    at once ("database is locked"): the transaction can never take the lock."""
+    return (db.engine.dialect.name == "sqlite" and request.method in SAFE_METHODS
+            and not g.get("db_write") and not g.get("db_committed") and "locked" in str(exc.orig))
+
+
 class App(Flask):
     """The app: every request is one unit of work (see the module)."""
 
     def dispatch_request(self):
         # Inside full_dispatch_request's try: a refused commit goes to the error handlers.
+        try:
+            return finish(super().dispatch_request())
+        except OperationalError as exc:
+            if not _lost_the_upgrade(exc):
+                raise
+        # The whole unit is rolled back and run again, holding the write lock from its start (a
+        # GET changes nothing but its own logs, so running it again is safe).
+        db.session.rollback()
+        g.db_write = True
         return finish(super().dispatch_request())

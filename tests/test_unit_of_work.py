@@ -73,3 +73,26 @@ def test_a_request_commits_once_when_the_view_returns(app, client, probe):
 def test_a_request_that_raises_leaves_nothing_written(app, client, probe):
     assert client.post("/probe/raise").status_code == 409
     assert _devices(app) == 0
+
+
+def test_a_page_that_reads_then_logs_runs_again_when_another_write_came_first(app, client, make_type):
+    """On SQLite a GET begins without the write lock; another connection commits while it reads; its
+    own write (a log line) is refused ("database is locked"): the request runs again, with the lock."""
+    make_type("WC")
+    runs = []
+
+    @public
+    def read_then_log():
+        runs.append(db.session.scalar(select(func.count()).select_from(Device)))   # the read: a snapshot
+        if len(runs) == 1:   # meanwhile, another worker registers a device and commits
+            with db.engine.begin() as other:
+                other.execute(Device.__table__.insert().values(
+                    tag="BS-WC-09999", type_id=devices.get_type("WC").id, status="available", condition="good"))
+        devices.register_device(devices.get_type("WC"), {}, by=None)   # then this page writes
+        return "ok"
+
+    app.add_url_rule("/probe-read-then-log", view_func=read_then_log)
+    response = client.get("/probe-read-then-log")
+    assert response.status_code == 200
+    # The first run read 0 devices and lost the lock; the second read the other worker's device.
+    assert runs == [0, 1] and _devices(app) == 2
