@@ -81,33 +81,13 @@ def _by_days(when, days: int, now: dt.datetime):
                 else_=Device.created_at <= reached)
 
 
-def _last_service_joined(query, loan_types: list[int]):
-    """``query`` on Device, outer-joined to each device's last inspection (``at``) and, for the
-    types ``loan_types`` that count loans, the loans delivered since it (every loan when never
-    inspected): each grouped once over its index, not once per device."""
-    last = (select(WorkOrder.device_id.label("device_id"), func.max(WorkOrder.finished_at).label("at"))
-            .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
-            .group_by(WorkOrder.device_id).subquery("last_service"))
-    since = (select(Loan.device_id.label("device_id"), func.count(Loan.id).label("loans"))
-             .join(Device, Device.id == Loan.device_id).outerjoin(last, last.c.device_id == Loan.device_id)
-             .where(Device.status.in_(SERVED), Device.type_id.in_(loan_types),
-                    or_(last.c.at.is_(None), Loan.delivered_at > last.c.at))
-             .group_by(Loan.device_id).subquery("loans_since"))
-    query = (query.outerjoin(last, last.c.device_id == Device.id)
-             .outerjoin(since, since.c.device_id == Device.id))
-    return query, last.c.at, func.coalesce(since.c.loans, 0)
-
-
 def count_due(now: dt.datetime | None = None) -> int:
     """How many devices ``service_due`` lists, counted in SQL: a device inspected before is due by
     loans when the loans delivered since reach the type's number; one never inspected is counted
     from its acquisition (or record), which the few that may be due by loans alone are checked against
     here, exactly as ``service_due`` does."""
     now = now or utcnow()
-    types = db.session.execute(select(DeviceType.id, DeviceType.service_interval_days,
-                                      DeviceType.service_interval_loans)).all()
-    loan_types = [type_id for type_id, _, loan_limit in types if loan_limit]
-    counted, when, loans_since = _last_service_joined(select(Device.id).where(Device.status.in_(SERVED)), loan_types)
+    when, loans_since, types = _since_last(now)
     sure, unsure = [], []
     for type_id, days, loan_limit in types:
         if not (days or loan_limit):
@@ -117,22 +97,21 @@ def count_due(now: dt.datetime | None = None) -> int:
                          or_(by_days, and_(when.is_not(None), loans_since >= loan_limit) if loan_limit else false())))
         if loan_limit:
             unsure.append(and_(Device.type_id == type_id, when.is_(None), ~by_days, loans_since >= loan_limit))
-    total = db.session.scalar(select(func.count()).select_from(counted.where(or_(false(), *sure)).subquery())) or 0
+    served = Device.status.in_(SERVED)
+    total = db.session.scalar(select(func.count(Device.id)).where(served, or_(false(), *sure))) or 0
     if unsure:
-        candidates = list(db.session.execute(
-            counted.with_only_columns(Device.id, Device.acquired_on, Device.created_at,
-                                      DeviceType.service_interval_loans)
-            .join(DeviceType, DeviceType.id == Device.type_id).where(or_(*unsure))))
-        limits = {device_id: limit for device_id, _, _, limit in candidates}
+        candidates = select(Device.id).where(served, or_(*unsure))
+        limits = dict(db.session.execute(select(Device.id, DeviceType.service_interval_loans)
+                                         .join(Device.type).where(Device.id.in_(candidates))).all())
         since = {device_id: (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC) if acquired_on
                              else created_at)
-                 for device_id, acquired_on, created_at, _ in candidates}
-        tally: dict[int, int] = {}
+                 for device_id, acquired_on, created_at in db.session.execute(
+                     select(Device.id, Device.acquired_on, Device.created_at).where(Device.id.in_(candidates)))}
+        counted: dict[int, int] = {}
         for device_id, delivered_at in db.session.execute(
-                select(Loan.device_id, Loan.delivered_at)
-                .where(Loan.device_id.in_(counted.with_only_columns(Device.id).where(or_(*unsure))))):
-            tally[device_id] = tally.get(device_id, 0) + (delivered_at > since[device_id])
-        total += sum(1 for device_id, count in tally.items() if count >= limits[device_id])
+                select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(candidates))):
+            counted[device_id] = counted.get(device_id, 0) + (delivered_at > since[device_id])
+        total += sum(1 for device_id, count in counted.items() if count >= limits[device_id])
     return total
 
 
