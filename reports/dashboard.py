@@ -19,13 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String, case, cast, exists, func, or_, select
+from sqlalchemy import String, case, cast, func, select, union
 
 from core import clock
 from core.db import db
 from core.users import User
 from devices import holds
-from devices import services as devices
 from devices.models import Condition, Device, DeviceStatus, DeviceType, ProblemReport, ReportKind
 from fund.services import ledger
 from fund.steps import STEPS as FUND_STEPS
@@ -48,18 +47,19 @@ def _days(value: dt.datetime | dt.date | None) -> int | None:
 
 
 def _devices() -> dict[str, Any]:
+    """Devices by status, and by type and status: one pass over the covering index on (type, status)."""
     by_status = {status.value: 0 for status in DeviceStatus}
-    by_status.update({status.value: count for status, count in devices.count_by_status().items()})
     per_type: dict[int, dict[str, Any]] = {}
+    counted = (select(Device.type_id, Device.status, func.count().label("devices"))
+               .group_by(Device.type_id, Device.status).subquery())
     for type_id, code, name_th, name_en, status, count in db.session.execute(
-            select(DeviceType.id, DeviceType.code, DeviceType.name_th, DeviceType.name_en, Device.status,
-                   func.count(Device.id))
-            .join(Device, Device.type_id == DeviceType.id)
-            .group_by(DeviceType.id, DeviceType.code, DeviceType.name_th, DeviceType.name_en, Device.status)):
+            select(DeviceType.id, DeviceType.code, DeviceType.name_th, DeviceType.name_en, counted.c.status,
+                   counted.c.devices).join(counted, counted.c.type_id == DeviceType.id)):
         row = per_type.setdefault(type_id, {"type_code": code, "name_th": name_th, "name_en": name_en, "total": 0,
                                             "by_status": {s.value: 0 for s in DeviceStatus}})
         row["by_status"][status.value] = count
         row["total"] += count
+        by_status[status.value] += count
     return {"total": sum(by_status.values()), "by_status": by_status,
             "by_type": sorted(per_type.values(), key=lambda row: row["type_code"])}
 
@@ -141,15 +141,18 @@ def _maintenance() -> dict[str, Any]:
 
 
 def _held_back() -> dict[str, Any]:
-    open_report = exists().where(ProblemReport.device_id == Device.id, ProblemReport.handled_at.is_(None),
-                                 ProblemReport.kind == ReportKind.PROBLEM)
-    open_order = exists().where(WorkOrder.device_id == Device.id, WorkOrder.status.in_(OPEN_STATES),
-                                WorkOrder.kind.in_(HOLDING_KINDS))
-    failed_item = exists().where(WorkOrder.device_id == Device.id, WorkOrder.status == WorkStatus.DONE,
-                                 WorkOrder.kind.in_(SERVICE_KINDS), cast(WorkOrder.checklist, String).like('%"fail"%'))
-    candidates = list(db.session.scalars(select(Device).where(
-        Device.status.in_(IN_STOCK),
-        or_(Device.condition == Condition.UNUSABLE, open_report, open_order, failed_item))))
+    # Each reason is a small set of device ids read over its own index (never a test per device
+    # in stock): unusable devices, open problem reports, open repairs and inspections, finished
+    # inspections with a failed item.
+    reasons = union(
+        select(Device.id).where(Device.condition == Condition.UNUSABLE),
+        select(ProblemReport.device_id).where(ProblemReport.handled_at.is_(None),
+                                              ProblemReport.kind == ReportKind.PROBLEM),
+        select(WorkOrder.device_id).where(WorkOrder.status.in_(OPEN_STATES), WorkOrder.kind.in_(HOLDING_KINDS)),
+        select(WorkOrder.device_id).where(WorkOrder.status == WorkStatus.DONE, WorkOrder.kind.in_(SERVICE_KINDS),
+                                          cast(WorkOrder.checklist, String).like('%"fail"%'))).subquery()
+    candidates = list(db.session.scalars(select(Device).where(Device.id.in_(select(reasons.c[0])),
+                                                              Device.status.in_(IN_STOCK))))
     blocking = holds.blocking_for(candidates)
     held = [found for found in blocking.values() if found]
     by_reason: dict[str, int] = {}
@@ -187,3 +190,9 @@ def dashboard(*, by: User) -> dict[str, Any]:
         "held_back": _held_back(),
         "fund_balances": _funds(by),
     }
+
+
+def rebuild_kept() -> None:
+    """Count the kept figures the dashboard reads again from scratch (the fund balances, for a
+    database whose postings were loaded before their trigger existed)."""
+    ledger.rebuild_balances()

@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, insert, select
 
 from core import audit, clock
 from core.db import db
@@ -13,7 +13,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.users import User
 from fund import memos
 from fund.memos import Memo
-from fund.models import Account, AccountKind, Fund, JournalEntry, Posting
+from fund.models import Account, AccountBalance, AccountKind, Fund, JournalEntry, Posting
 
 CASH, DEVICES, INCOME_CASH, INCOME_KIND, PURCHASES, REPAIRS = (
     "CASH", "DEVICES", "INC_CASH", "INC_KIND", "EXP_PURCHASE", "EXP_REPAIR")
@@ -116,7 +116,34 @@ def fund_statement(fund: Fund) -> list[tuple[JournalEntry, int, int]]:
 
 
 def balances() -> list[tuple[Fund, int]]:
-    return [(fund, cash_balance(fund)) for fund in list_funds()]
+    """Each fund with the money it holds, read from the kept balances (one row per fund)."""
+    ensure_chart()
+    cash = account(CASH).id
+    return [(fund, balance or 0) for fund, balance in db.session.execute(
+        select(Fund, AccountBalance.balance_satang)
+        .outerjoin(AccountBalance, and_(AccountBalance.fund_id == Fund.id, AccountBalance.account_id == cash))
+        .order_by(Fund.restricted, Fund.code))]
+
+
+def counted_balances() -> dict[tuple[int, int], int]:
+    """(account id, fund id) -> the sum of its postings, counted from every line (to check the kept ones)."""
+    return {(account_id, fund_id): total for account_id, fund_id, total in db.session.execute(
+        select(Posting.account_id, Posting.fund_id, func.sum(Posting.amount_satang))
+        .group_by(Posting.account_id, Posting.fund_id))}
+
+
+def kept_balances() -> dict[tuple[int, int], int]:
+    return {(row.account_id, row.fund_id): row.balance_satang for row in db.session.scalars(select(AccountBalance))}
+
+
+def rebuild_balances() -> None:
+    """Count the kept balances again from every posting (after a change made past the trigger)."""
+    db.session.flush()
+    db.session.execute(delete(AccountBalance))
+    db.session.execute(insert(AccountBalance).from_select(
+        ["account_id", "fund_id", "balance_satang"],
+        select(Posting.account_id, Posting.fund_id, func.sum(Posting.amount_satang))
+        .group_by(Posting.account_id, Posting.fund_id)))
 
 
 def trial_balance() -> list[tuple[Account, int]]:
