@@ -21,7 +21,7 @@ from devices.signals import NextStep
 from maintenance.labels import KIND_LABELS
 from maintenance.models import WorkOrder
 from maintenance.services import holds as maintenance_holds
-from maintenance.services import figures, orders, preventive, retirement
+from maintenance.services import figures, orders, preventive, retirement, service_states
 from maintenance.steps import STEPS
 
 ACTIONS = {
@@ -119,8 +119,10 @@ def _describe_history() -> None:
 
 def connect(_app) -> None:
     audit.label_actions(ACTIONS)
+    service_states.connect()
     _describe_history()
     device_signals.device_status_changed.connect(orders.on_status_changed)
+    device_signals.device_status_changed.connect(service_states.on_status_changed)
     device_signals.problem_reported.connect(orders.on_problem_reported)
     device_signals.report_handled.connect(orders.on_report_handled)
     device_signals.collect_holds.connect(maintenance_holds.holds)

@@ -159,3 +159,26 @@ class RetirementRequest(db.Model):
     work_order: Mapped[WorkOrder | None] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ServiceState(db.Model):
+    """When each device falls due for its preventive inspection: kept up to date in the flush that
+    changes what it is worked out from (maintenance/services/service_states.py), so that the due
+    list reads an index instead of every device's history."""
+
+    __tablename__ = "service_states"
+    __table_args__ = (
+        Index("ix_service_states_due", "served", "due_from", "tag"),
+        Index("ix_service_states_type_due", "type_id", "served", "due_from", "tag"),
+    )
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("device_types.id"))
+    tag: Mapped[str] = mapped_column(String(32))
+    served: Mapped[bool] = mapped_column(Boolean)                  # in stock or on loan
+    last_service_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    loans_since: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)      # by days
+    due_by_loans: Mapped[bool] = mapped_column(Boolean)
+    # The earlier of the day due by days and the delivery that reached the type's loans.
+    due_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,100 @@
+"""The maintained service states (maintenance/services/service_states.py) stay what a rebuild
+from scratch gives, through every step of a device's life, on both databases; and the due list
+read from them is the one worked out from each device's history."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core import clock
+from core.db import db
+from devices import services as devices
+from devices.models import Condition, Device
+from fixtures.core import at_bangkok, both_databases
+from fixtures.devices import new_type
+from fixtures.lending import lend
+from fixtures.maintenance import ITEMS, STEPS, clean, passing
+from lending.services import loans
+from maintenance.models import RetirementKind, ServiceState, WorkKind
+from maintenance.services import orders, preventive, retirement, service_states
+
+COLUMNS = ("device_id", "type_id", "tag", "served", "last_service_at", "loans_since", "due_at", "due_by_loans",
+           "due_from")
+
+
+@pytest.fixture
+def actors(actors):
+    new_type(cleaning_steps=STEPS, inspection_items=ITEMS, reference_price_satang=350_000,
+             service_interval_days=90, service_interval_loans=2)
+    new_type("BED", "เตียง", "Bed", cleaning_steps=STEPS, inspection_items=ITEMS, service_interval_loans=1)
+    db.session.commit()
+    return actors
+
+
+def maintained() -> list[tuple]:
+    return sorted(tuple(getattr(row, c) for c in COLUMNS) for row in db.session.scalars(select(ServiceState)))
+
+
+def rebuilt() -> list[tuple]:
+    return sorted(tuple(row[c] for c in COLUMNS) for row in service_states.compute(db.session.connection()))
+
+
+def check() -> None:
+    db.session.flush()
+    assert maintained() == rebuilt()
+    every = list(db.session.scalars(select(Device)))
+    by_history = preventive.service_due(devices=every)
+    from_states = preventive.service_due()
+    assert from_states.total == by_history.total == preventive.count_due()
+    assert {d.device_id: (d.by_days, d.by_loans, d.loans_since, d.due_at) for d in from_states.items} == \
+        {d.device_id: (d.by_days, d.by_loans, d.loans_since, d.due_at) for d in by_history.items}
+
+
+def register(code: str, days_old: int) -> Device:
+    return devices.register_device(devices.get_type(code), {"acquired_on": clock.today() - dt.timedelta(days=days_old)},
+                                   by=None)
+
+
+@both_databases
+def test_the_maintained_states_match_a_rebuild_after_each_step(actors):
+    staff, tech = actors["staff"], actors["maintenance"]
+    with at_bangkok(2026, 1, 5, 9):
+        old, fresh, bed = register("WC", 200), register("WC", 5), register("BED", 30)
+        check()                                               # the old one due by days
+        loan = lend(actors, fresh)
+        check()
+        loans.receive_return(loan, Condition.GOOD, by=staff)  # back: cleaning, not an inspection
+        clean(actors, fresh)
+        check()
+        lend(actors, fresh)                                   # the second loan since: due by loans
+        check()
+        lend(actors, bed)                                     # one loan is all a bed allows
+        check()
+    with at_bangkok(2026, 2, 20, 9):
+        inspection = orders.open_order(old, WorkKind.PREVENTIVE, by=tech)
+        check()
+        orders.start(inspection, by=tech)
+        orders.complete(inspection, passing(inspection), by=tech)
+        check()                                               # inspected: not due any more
+        wc = devices.get_type("WC")
+        devices.update_type(wc, {"service_interval_days": 20}, version=wc.version, by=None)
+        check()                                               # a shorter interval: due again
+        request = retirement.request_retirement(old, RetirementKind.RETIRE, "โครงหัก", by=staff)
+        retirement.decide(request, True, by=actors["supervisor"])
+        check()                                               # out of service: off the list
+        db.session.commit()
+    assert service_states.rebuild(db.session.connection()) == 3
+    db.session.commit()
+    assert maintained() == rebuilt()
+
+
+def test_the_due_list_pages_from_the_states_longest_due_first(actors, app):
+    with at_bangkok(2026, 1, 5, 9):
+        found = [register("WC", 100 + n) for n in range(5)]
+        db.session.commit()
+        first = preventive.service_due(limit=2)
+        second = preventive.service_due(offset=2, limit=2)
+    assert first.total == second.total == 5
+    assert [d.device.tag for d in first.items + second.items] == [d.tag for d in reversed(found)][:4]
