@@ -180,5 +180,6 @@ class ServiceState(db.Model):
     loans_since: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)      # by days
     due_by_loans: Mapped[bool] = mapped_column(Boolean)
+    inspection_failed: Mapped[bool] = mapped_column(Boolean)    # and no repair finished since
     # The earlier of the day due by days and the delivery that reached the type's loans.
     due_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

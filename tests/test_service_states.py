@@ -11,7 +11,8 @@ from sqlalchemy import select
 from core import clock
 from core.db import db
 from devices import services as devices
-from devices.models import Condition, Device
+from devices import holds
+from devices.models import Condition, Device, DeviceStatus
 from fixtures.core import at_bangkok, both_databases
 from fixtures.devices import new_type
 from fixtures.lending import lend
@@ -21,7 +22,7 @@ from maintenance.models import RetirementKind, ServiceState, WorkKind
 from maintenance.services import orders, preventive, retirement, service_states
 
 COLUMNS = ("device_id", "type_id", "tag", "served", "last_service_at", "loans_since", "due_at", "due_by_loans",
-           "due_from")
+           "due_from", "inspection_failed")
 
 
 @pytest.fixture
@@ -50,6 +51,14 @@ def check() -> None:
     assert from_states.total == by_history.total == preventive.count_due()
     assert {d.device_id: (d.by_days, d.by_loans, d.loans_since, d.due_at) for d in from_states.items} == \
         {d.device_id: (d.by_days, d.by_loans, d.loans_since, d.due_at) for d in by_history.items}
+    # The stock a supervisor sees, counted in SQL, is what the holds say one device at a time.
+    in_stock = [d for d in every if d.status == DeviceStatus.AVAILABLE]
+    blocking = holds.blocking_for(in_stock)
+    one_by_one: dict[int, int] = {}
+    for device in in_stock:
+        if not blocking.get(device.id):
+            one_by_one[device.type_id] = one_by_one.get(device.type_id, 0) + 1
+    assert holds.lendable_counts() == one_by_one
 
 
 def register(code: str, days_old: int) -> Device:
@@ -81,11 +90,24 @@ def test_the_maintained_states_match_a_rebuild_after_each_step(actors):
         wc = devices.get_type("WC")
         devices.update_type(wc, {"service_interval_days": 20}, version=wc.version, by=None)
         check()                                               # a shorter interval: due again
+        spare = register("WC", 1)
+        check()                                               # new, in stock and lendable
+        inspection = orders.open_order(spare, WorkKind.INSPECTION, by=tech)
+        orders.start(inspection, by=tech)
+        orders.complete(inspection, {ITEMS[0]: "pass", ITEMS[1]: "fail"}, by=tech)
+        check()                                               # failed: held until a repair is done
+        for repair in orders.open_orders(spare):
+            orders.start(repair, by=tech)
+            orders.complete(repair, passing(repair), by=tech, condition=Condition.GOOD)
+        check()
+        override = register("WC", 300)
+        holds.override(override, "ญาติรับไปใช้ก่อน ตรวจภายหลัง", by=actors["supervisor"])
+        check()                                               # due, but a supervisor lends it anyway
         request = retirement.request_retirement(old, RetirementKind.RETIRE, "โครงหัก", by=staff)
         retirement.decide(request, True, by=actors["supervisor"])
         check()                                               # out of service: off the list
         db.session.commit()
-    assert service_states.rebuild(db.session.connection()) == 3
+    assert service_states.rebuild(db.session.connection()) == 5
     db.session.commit()
     assert maintained() == rebuilt()
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from core.db import db
 from devices import holds
-from devices.models import Device, DeviceStatus, DeviceType
+from devices.models import DeviceType
 from lending.models import (GROUP_RANK, OPEN_REQUEST_STATES, URGENCY_RANK, LendingRequest, Loan, Person,
                             RequestItem, RequestStatus, VolunteerZone)
 from lending.services.waitlist import waitlist_query
@@ -61,13 +61,7 @@ def waitlist_page_query(device_type: DeviceType | None = None):
 
 def lendable_by_type() -> dict[int, int]:
     """Lendable devices in stock by type id (available and held back by nothing)."""
-    available = list(db.session.scalars(select(Device).where(Device.status == DeviceStatus.AVAILABLE)))
-    blocking = holds.blocking_for(available)
-    stock: dict[int, int] = {}
-    for device in available:
-        if not blocking.get(device.id):
-            stock[device.type_id] = stock.get(device.type_id, 0) + 1
-    return stock
+    return holds.lendable_counts()
 
 
 def _area_order():

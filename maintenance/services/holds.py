@@ -7,10 +7,10 @@ from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from core import clock, dates
-from core.db import db
+from core.db import db, utcnow
 from devices.holds import Hold
 from devices.models import Device
-from maintenance.models import OPEN_STATES, WorkKind, WorkOrder, WorkStatus
+from maintenance.models import OPEN_STATES, ServiceState, WorkKind, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
 from maintenance.services.preventive import due_of
 
@@ -60,6 +60,17 @@ def _service_orders(orders: list[WorkOrder]) -> dict[int, tuple]:
             opened = order.id
         found[order.device_id] = (last, opened)
     return found
+
+
+def held_devices(_sender, **_kw):
+    """The ``held-devices`` receiver: the same holds as ``holds``, as a select of device ids (an
+    open repair or inspection; the last inspection failed; a preventive inspection due), read from
+    the maintained service states."""
+    now = utcnow()
+    return select(WorkOrder.device_id).where(WorkOrder.status.in_(OPEN_STATES),
+                                             WorkOrder.kind.in_(HOLDING_KINDS)).union(
+        select(ServiceState.device_id).where(ServiceState.inspection_failed.is_(True)),
+        select(ServiceState.device_id).where(ServiceState.served.is_(True), ServiceState.due_from <= now))
 
 
 def holds(_sender, devices: list[Device], **_kw) -> dict[int, list[Hold]]:

@@ -2,7 +2,8 @@
 preventive inspection, so that the due list reads an index rather than every device's history.
 
 A device's state is worked out from its record (type, status, acquisition), its finished
-inspections and its loans, by the same rule as ``preventive.service_due``. It is refreshed in the
+inspections and repairs and its loans, by the same rules as ``preventive.service_due`` and the
+failed-inspection hold (``holds``). It is refreshed in the
 flush that changes any of these (a session hook, so no service can forget it; a status set by the
 lifecycle's conditional UPDATE through the ``device-status-changed`` signal) and can be rebuilt
 from scratch with ``rebuild`` (``flask maintenance rebuild-service-states``; a test compares the
@@ -13,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import delete, event, func, insert, inspect, select
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from core.db import db
 from devices.models import Device, DeviceStatus, DeviceType
 from lending.models import Loan
-from maintenance.models import ServiceState, WorkOrder, WorkStatus
+from maintenance.models import ServiceState, WorkKind, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
 
 SERVED = (DeviceStatus.AVAILABLE, DeviceStatus.RESERVED, DeviceStatus.ON_LOAN)
@@ -37,15 +38,22 @@ def compute(connection, device_ids: list[int] | None = None) -> list[dict]:
     types = {type_id: (days, loans) for type_id, days, loans in connection.execute(
         select(DeviceType.id, DeviceType.service_interval_days, DeviceType.service_interval_loans))}
     devices = select(Device.id, Device.type_id, Device.tag, Device.status, Device.acquired_on, Device.created_at)
-    last = (select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
-            .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
-            .group_by(WorkOrder.device_id))
+    done = (select(WorkOrder.device_id, WorkOrder.kind, WorkOrder.finished_at, WorkOrder.checklist)
+            .where(WorkOrder.kind.in_((*SERVICE_KINDS, WorkKind.REPAIR)), WorkOrder.status == WorkStatus.DONE)
+            .order_by(WorkOrder.finished_at, WorkOrder.id))
     deliveries = select(Loan.device_id, Loan.delivered_at)
     if device_ids is not None:
         devices = devices.where(Device.id.in_(device_ids))
-        last = last.where(WorkOrder.device_id.in_(device_ids))
+        done = done.where(WorkOrder.device_id.in_(device_ids))
         deliveries = deliveries.where(Loan.device_id.in_(device_ids))
-    last_service = dict(connection.execute(last).all())
+    last_service: dict[int, dt.datetime] = {}
+    failed: dict[int, bool] = {}
+    for device_id, kind, finished_at, checklist in connection.execute(done):
+        if kind == WorkKind.REPAIR:           # a repair finished after a failed inspection clears it
+            failed[device_id] = False
+        else:
+            last_service[device_id] = finished_at
+            failed[device_id] = "fail" in (checklist or {}).values()
     delivered: dict[int, list[dt.datetime]] = {}
     for device_id, at in connection.execute(deliveries):
         delivered.setdefault(device_id, []).append(at)
@@ -60,7 +68,7 @@ def compute(connection, device_ids: list[int] | None = None) -> list[dict]:
         reached = after[loan_limit - 1] if by_loans else None
         rows.append({"device_id": device_id, "type_id": type_id, "tag": tag, "served": status in SERVED,
                      "last_service_at": last_at, "loans_since": len(after), "due_at": due_at,
-                     "due_by_loans": by_loans,
+                     "due_by_loans": by_loans, "inspection_failed": failed.get(device_id, False),
                      "due_from": min((t for t in (due_at, reached) if t is not None), default=None)})
     return rows
 
@@ -93,9 +101,10 @@ def _changed(obj, names: Iterable[str]) -> bool:
 
 
 def _counts_for_service(obj, is_new: bool) -> bool:
-    """An inspection, or a delivery: what the due day is counted from."""
+    """An inspection or a repair, or a delivery: what the due day and a failed inspection are
+    worked out from."""
     if isinstance(obj, WorkOrder):
-        return obj.kind in SERVICE_KINDS and obj.device_id is not None
+        return obj.kind in (*SERVICE_KINDS, WorkKind.REPAIR) and obj.device_id is not None
     return isinstance(obj, Loan) and obj.device_id is not None and (
         is_new or _changed(obj, ("delivered_at", "device_id")))
 
