@@ -22,7 +22,7 @@ from maintenance import cli
 from maintenance.labels import KIND_LABELS
 from maintenance.models import WorkOrder
 from maintenance.services import holds as maintenance_holds
-from maintenance.services import figures, orders, preventive, retirement, service_states
+from maintenance.services import figures, orders, preventive, retirement, service_states, upkeep_states
 from maintenance.steps import STEPS
 
 ACTIONS = {
@@ -121,10 +121,12 @@ def _describe_history() -> None:
 def connect(app) -> None:
     audit.label_actions(ACTIONS)
     service_states.connect()
+    upkeep_states.connect()
     app.cli.add_command(cli.maintenance)
     _describe_history()
     device_signals.device_status_changed.connect(orders.on_status_changed)
     device_signals.device_status_changed.connect(service_states.on_status_changed)
+    device_signals.device_status_changed.connect(upkeep_states.on_status_changed)
     device_signals.problem_reported.connect(orders.on_problem_reported)
     device_signals.report_handled.connect(orders.on_report_handled)
     device_signals.collect_holds.connect(maintenance_holds.holds)
