@@ -36,7 +36,7 @@ from core.db import db  # noqa: E402
 from core.users import User, create_user, use_fast_hashing  # noqa: E402
 from devices.models import DeviceType  # noqa: E402
 from maintenance.models import ServiceState  # noqa: E402
-from maintenance.services import service_states  # noqa: E402
+from maintenance.services import service_states, upkeep_states  # noqa: E402
 from lending.models import (Assessment, Channel, DependencyGroup, ItemStatus, LendingRequest, Loan,  # noqa: E402
                             Outcome, Person, RequestItem, RequestStatus, Urgency, VolunteerZone)
 
@@ -138,7 +138,8 @@ def main() -> None:
         if not db.session.scalar(select(func.count()).select_from(ServiceState)):
             start = time.perf_counter()               # the history was loaded in bulk, past the hooks
             service_states.rebuild(db.session.connection())
-            print(f"service states rebuilt in {time.perf_counter() - start:.1f} s")
+            upkeep_states.rebuild(db.session.connection())
+            print(f"service and upkeep states rebuilt in {time.perf_counter() - start:.1f} s")
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
         ids = users()
