@@ -74,8 +74,7 @@ def upgrade():
         batch_op.create_index('ix_devices_search', ['tag', 'serial', 'brand', 'model'], unique=False)
 
     with op.batch_alter_table('loans', schema=None) as batch_op:
-        batch_op.create_index('ix_loans_open_follow_up', ['next_follow_up_on'], unique=False, sqlite_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NULL'), postgresql_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NULL'))
-        batch_op.create_index('ix_loans_open_pickup', ['pickup_requested_on', 'id'], unique=False, sqlite_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NOT NULL'), postgresql_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NOT NULL'))
+        batch_op.create_index('ix_loans_open_lists', ['returned_at', 'pickup_requested_on', 'next_follow_up_on'], unique=False)
 
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index('ix_people_names', ['first_name', 'last_name', 'caregiver_name'], unique=False)
@@ -99,8 +98,7 @@ def downgrade():
         batch_op.drop_index('ix_people_names')
 
     with op.batch_alter_table('loans', schema=None) as batch_op:
-        batch_op.drop_index('ix_loans_open_pickup', sqlite_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NOT NULL'), postgresql_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NOT NULL'))
-        batch_op.drop_index('ix_loans_open_follow_up', sqlite_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NULL'), postgresql_where=sa.text('returned_at IS NULL AND pickup_requested_on IS NULL'))
+        batch_op.drop_index('ix_loans_open_lists')
 
     with op.batch_alter_table('devices', schema=None) as batch_op:
         batch_op.drop_index('ix_devices_search')
