@@ -121,15 +121,15 @@ def lendable_counts() -> dict[int, int]:
     """Lendable devices in stock by type id, counted in the database: available, usable, with no
     open problem report and held by no other domain (``held-devices``). The few with an active
     override are checked one by one with ``blocking_for``, which reads what each override covers."""
-    held = [select(ProblemReport.device_id).where(ProblemReport.handled_at.is_(None),
-                                                  ProblemReport.kind == ReportKind.PROBLEM)]
-    held += [extra for _receiver, extra in held_devices.send(None) if extra is not None]
+    reported = select(ProblemReport.device_id).where(ProblemReport.handled_at.is_(None),
+                                                     ProblemReport.kind == ReportKind.PROBLEM)
     overridden = select(HoldOverride.device_id).where(HoldOverride.used_at.is_(None))
     in_stock = (Device.status == DeviceStatus.AVAILABLE, Device.condition != Condition.UNUSABLE)
-    query = select(Device.type_id, func.count()).where(*in_stock, Device.id.not_in(overridden)).group_by(Device.type_id)
-    for ids in held:
-        query = query.where(Device.id.not_in(ids))
-    counts = dict(db.session.execute(query).all())
+    held = [held for _receiver, held in held_devices.send(None) if held is not None]
+    counts = dict(db.session.execute(
+        select(Device.type_id, func.count())
+        .where(*in_stock, Device.id.not_in(overridden), Device.id.not_in(reported), *(~h for h in held))
+        .group_by(Device.type_id)).all())
     with_override = list(db.session.scalars(select(Device).where(*in_stock, Device.id.in_(overridden))))
     blocking = blocking_for(with_override)
     for device in with_override:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from core import clock, dates
 from core.db import db, utcnow
@@ -63,14 +63,18 @@ def _service_orders(orders: list[WorkOrder]) -> dict[int, tuple]:
 
 
 def held_devices(_sender, **_kw):
-    """The ``held-devices`` receiver: the same holds as ``holds``, as a select of device ids (an
+    """The ``held-devices`` receiver: the same holds as ``holds``, as a condition on Device (an
     open repair or inspection; the last inspection failed; a preventive inspection due), read from
-    the maintained service states."""
+    the device's maintained service state by its key."""
     now = utcnow()
-    return select(WorkOrder.device_id).where(WorkOrder.status.in_(OPEN_STATES),
-                                             WorkOrder.kind.in_(HOLDING_KINDS)).union(
-        select(ServiceState.device_id).where(ServiceState.inspection_failed.is_(True)),
-        select(ServiceState.device_id).where(ServiceState.served.is_(True), ServiceState.due_from <= now))
+    state = (select(ServiceState.device_id)
+             .where(ServiceState.device_id == Device.id,
+                    or_(ServiceState.inspection_failed.is_(True),
+                        and_(ServiceState.served.is_(True), ServiceState.due_from <= now)))
+             .correlate(Device))
+    return or_(Device.id.in_(select(WorkOrder.device_id).where(WorkOrder.status.in_(OPEN_STATES),
+                                                               WorkOrder.kind.in_(HOLDING_KINDS))),
+               state.exists())
 
 
 def holds(_sender, devices: list[Device], **_kw) -> dict[int, list[Hold]]:
