@@ -71,12 +71,12 @@ def _area_order():
 
 def follow_ups_query(today: dt.date, horizon_days: int = 7):
     """Open loans with a visit due within ``horizon_days`` (overdue included), by tambon and moo,
-    then the longest overdue first."""
+    then the longest overdue first. Read it with ``core.paging.WindowPage``: the order needs every
+    visit in range, and sorting their keys alone is far cheaper than sorting whole rows."""
     return (select(Loan).join(Loan.person)
             .where(Loan.returned_at.is_(None), Loan.pickup_requested_on.is_(None),
                    Loan.next_follow_up_on <= today + dt.timedelta(days=horizon_days))
-            .order_by(*_area_order(), Loan.next_follow_up_on, Loan.id)
-            .options(contains_eager(Loan.person)))
+            .order_by(*_area_order(), Loan.next_follow_up_on, Loan.id))
 
 
 def pickups_query():

@@ -17,6 +17,7 @@ from core.db import db
 from core.errors import NotFound, ValidationError
 from core.forms import submit
 from core.i18n import in_thai
+from core.paging import WindowPage
 from devices import services as devices
 from devices.forms import CONDITION_LABELS
 from devices.labels import STATUS_LABELS
@@ -137,8 +138,7 @@ def due():
     """The visits due, by tambon and moo, a page at a time; the devices to pick up, paged apart."""
     today = clock.today()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
-    visits = db.paginate(lists.follow_ups_query(today, horizon), page=_page_number("page"),
-                         per_page=lists.PER_PAGE, max_per_page=lists.PER_PAGE, error_out=False)
+    visits = WindowPage(lists.follow_ups_query(today, horizon), _page_number("page"), lists.PER_PAGE)
     pickups = db.paginate(lists.pickups_query(), page=_page_number("pickups_page"), per_page=lists.PER_PAGE,
                           max_per_page=lists.PER_PAGE, error_out=False)
     groups = [(area, list(items)) for area, items in groupby(

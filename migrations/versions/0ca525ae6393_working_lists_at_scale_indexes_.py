@@ -74,7 +74,7 @@ def upgrade():
         batch_op.create_index('ix_devices_search', ['tag', 'serial', 'brand', 'model'], unique=False)
 
     with op.batch_alter_table('loans', schema=None) as batch_op:
-        batch_op.create_index('ix_loans_open_lists', ['returned_at', 'pickup_requested_on', 'next_follow_up_on'], unique=False)
+        batch_op.create_index('ix_loans_open_lists', ['returned_at', 'pickup_requested_on', 'next_follow_up_on', 'person_id'], unique=False)
 
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.create_index('ix_people_names', ['first_name', 'last_name', 'caregiver_name'], unique=False)
