@@ -2,7 +2,7 @@
 maintained service and upkeep states, filled from each device's history
 
 Revision ID: 0ca525ae6393
-Revises: c5d7e9f1a2b3
+Revises: e7f9a1b3c5d7
 Create Date: 2026-11-30 09:59:52.034605
 
 """
@@ -14,7 +14,7 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = '0ca525ae6393'
-down_revision = 'c5d7e9f1a2b3'
+down_revision = 'e7f9a1b3c5d7'
 branch_labels = None
 depends_on = None
 
