@@ -207,3 +207,12 @@ def make_append_only(table) -> None:
     def _after_create(target, connection, **_kw):
         for statement in append_only_statements(target.name, connection.dialect.name):
             connection.exec_driver_sql(statement)
+
+
+def contains_text(column, text: str):
+    """``column`` holds ``text``, whatever its case. SQLite's LIKE folds case as far as its lower()
+    does (ASCII), so there the plain LIKE is the same match and reads the column straight from an
+    index, with no lower() called on every row; PostgreSQL has ILIKE."""
+    needle = f"%{text}%"
+    return column.like(needle) if db.session.get_bind().dialect.name == "sqlite" else column.ilike(needle)
+

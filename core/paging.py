@@ -31,3 +31,37 @@ def page_of(query, page_params) -> list:
     page = SelectPage(query, page_params)
     page_params.item_count = page.item_count
     return page.items
+
+
+class WindowPage:
+    """One page of an HTML list with the list's total, for a text search that no index can
+    answer: the ids of the page and the count come from one scan (``count(*) OVER ()``, of a
+    covering index where there is one), then the page's rows by primary key. Has what the
+    pager macro reads (as Flask-SQLAlchemy's page)."""
+
+    def __init__(self, query, page: int, per_page: int):
+        self.page, self.per_page = page, per_page
+        entity = query.column_descriptions[0]["entity"]
+        first = (page - 1) * per_page
+        rows = [] if first > MAX_OFFSET else db.session.execute(
+            query.with_only_columns(entity.id, func.count().over()).limit(per_page).offset(first)).all()
+        ids = [row[0] for row in rows]
+        loaded = {item.id: item for item in db.session.scalars(select(entity).where(entity.id.in_(ids)))} \
+            if ids else {}
+        self.items = [loaded[item_id] for item_id in ids]
+        if rows:
+            self.total = rows[0][1]
+        else:  # past the end (or nothing): the count alone
+            self.total = 0 if page == 1 else db.session.scalar(
+                select(func.count()).select_from(query.order_by(None).subquery()))
+        self.pages = max(-(-self.total // per_page), 1)
+        self.has_prev, self.prev_num = page > 1, page - 1
+        self.has_next, self.next_num = page < self.pages, page + 1
+
+
+def list_page(query, page: int, per_page: int, *, searching: bool):
+    """A page of an HTML list: a text search (a scan) counts in the same statement; a list
+    without one reads its page and its count each from an index."""
+    if searching:
+        return WindowPage(query, page, per_page)
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=per_page, error_out=False)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core import audit
 from core.db import db, utcnow
@@ -24,7 +24,7 @@ from core.errors import Conflict, InvalidTransition, PermissionDenied, Validatio
 from core.users import User
 from devices.labels import REPORT_SOURCE_LABELS, STATUS_LABELS
 from devices.models import Condition, Device, DeviceStatus, HoldOverride, ProblemReport, ReportKind
-from devices.signals import collect_holds, device_available
+from devices.signals import collect_holds, device_available, held_devices
 from devices.steps import STEPS
 
 
@@ -115,6 +115,27 @@ def hold_states(devices: Iterable[Device]) -> dict[int, HoldState]:
 def blocking_for(devices: Iterable[Device]) -> dict[int, list[Hold]]:
     """The holds no override covers, by device id (an empty list: lendable as far as holds go)."""
     return {device_id: state.blocking for device_id, state in hold_states(devices).items()}
+
+
+def lendable_counts() -> dict[int, int]:
+    """Lendable devices in stock by type id, counted in the database: available, usable, with no
+    open problem report and held by no other domain (``held-devices``). The few with an active
+    override are checked one by one with ``blocking_for``, which reads what each override covers."""
+    reported = select(ProblemReport.device_id).where(ProblemReport.handled_at.is_(None),
+                                                     ProblemReport.kind == ReportKind.PROBLEM)
+    overridden = select(HoldOverride.device_id).where(HoldOverride.used_at.is_(None))
+    in_stock = (Device.status == DeviceStatus.AVAILABLE, Device.condition != Condition.UNUSABLE)
+    held = [held for _receiver, held in held_devices.send(None) if held is not None]
+    counts = dict(db.session.execute(
+        select(Device.type_id, func.count())
+        .where(*in_stock, Device.id.not_in(overridden), Device.id.not_in(reported), *(~h for h in held))
+        .group_by(Device.type_id)).all())
+    with_override = list(db.session.scalars(select(Device).where(*in_stock, Device.id.in_(overridden))))
+    blocking = blocking_for(with_override)
+    for device in with_override:
+        if not blocking.get(device.id):
+            counts[device.type_id] = counts.get(device.type_id, 0) + 1
+    return counts
 
 
 def first_lendable(candidates: Iterable[Device], batch: int = 20) -> Device | None:

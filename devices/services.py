@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.concurrency import check_version
-from core.db import db, utcnow
+from core.db import contains_text, db, utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from core.i18n import Joined
 from core.users import User
@@ -122,13 +122,13 @@ def device_url(tag: str) -> str:
 
 def device_query(q: str = "", type_code: str = "", status: DeviceStatus | None = None):
     """The device list as a select, filtered by tag/serial/brand text, type and status."""
-    query = select(Device).join(Device.type).order_by(Device.tag)
+    query = select(Device).order_by(Device.tag)
     if q:
-        needle = f"%{q.strip()}%"
-        query = query.where(or_(Device.tag.ilike(needle), Device.serial.ilike(needle),
-                                Device.brand.ilike(needle), Device.model.ilike(needle)))
+        text = q.strip()
+        query = query.where(or_(*(contains_text(column, text)
+                                  for column in (Device.tag, Device.serial, Device.brand, Device.model))))
     if type_code:
-        query = query.where(DeviceType.code == type_code.upper())
+        query = query.where(Device.type_id.in_(select(DeviceType.id).where(DeviceType.code == type_code.upper())))
     if status:
         query = query.where(Device.status == status)
     return query

@@ -35,6 +35,9 @@ device_panels = signals.signal("device-panels")
 device_flags = signals.signal("device-flags")
 # ``send(None, devices=[...])`` -> {device_id: [Hold, ...]}: what holds a device back (devices/holds.py).
 collect_holds = signals.signal("collect-holds")
+# Receivers return a SQL condition on Device, true when their domain holds the device back now:
+# the same holds as their collect-holds answer, for counting lendable devices on a whole fleet.
+held_devices = signals.signal("held-devices")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from wtforms import SelectChoice
 from core import audit
 from core.auth import current_actor, public, require_internal
 from core.db import db, mark_write_intent
+from core.paging import list_page
 from core.forms import int_or_none, submit
 from core.unit_of_work import AfterCommit
 from core.limits import PUBLIC_FORM_LIMIT, limiter, public_page
@@ -90,8 +91,8 @@ def device_list():
     status_arg = request.args.get("status", "")
     status = DeviceStatus(status_arg) if status_arg in DeviceStatus._value2member_map_ else None
     page_number = min(max(request.args.get("page", 1, type=int), 1), 100_000)
-    page = db.paginate(services.device_query(q, type_code, status), page=page_number,
-                       per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False)
+    page = list_page(services.device_query(q, type_code, status), page_number,
+                     current_app.config["PER_PAGE"], searching=bool(q))
     return render_template("devices/device_list.html", page=page, types=services.list_types(), q=q,
                            type_code=type_code.upper(), status=status)
 

@@ -18,10 +18,11 @@ from devices import history
 from devices import signals as device_signals
 from devices.models import DeviceStatus
 from devices.signals import NextStep
+from maintenance import cli
 from maintenance.labels import KIND_LABELS
 from maintenance.models import WorkOrder
 from maintenance.services import holds as maintenance_holds
-from maintenance.services import figures, orders, preventive, retirement
+from maintenance.services import figures, orders, preventive, retirement, service_states, upkeep_states
 from maintenance.steps import STEPS
 
 ACTIONS = {
@@ -117,13 +118,19 @@ def _describe_history() -> None:
                          actions=action)
 
 
-def connect(_app) -> None:
+def connect(app) -> None:
     audit.label_actions(ACTIONS)
+    service_states.connect()
+    upkeep_states.connect()
+    app.cli.add_command(cli.maintenance)
     _describe_history()
     device_signals.device_status_changed.connect(orders.on_status_changed)
+    device_signals.device_status_changed.connect(service_states.on_status_changed)
+    device_signals.device_status_changed.connect(upkeep_states.on_status_changed)
     device_signals.problem_reported.connect(orders.on_problem_reported)
     device_signals.report_handled.connect(orders.on_report_handled)
     device_signals.collect_holds.connect(maintenance_holds.holds)
+    device_signals.held_devices.connect(maintenance_holds.held_devices)
     device_signals.next_steps.connect(next_steps)
     device_signals.scan_panels.connect(scan_panel)
     device_signals.device_panels.connect(device_panel)

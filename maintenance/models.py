@@ -159,3 +159,58 @@ class RetirementRequest(db.Model):
     work_order: Mapped[WorkOrder | None] = relationship()
     requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class ServiceState(db.Model):
+    """When each device falls due for its preventive inspection: kept up to date in the flush that
+    changes what it is worked out from (maintenance/services/service_states.py), so that the due
+    list reads an index instead of every device's history."""
+
+    __tablename__ = "service_states"
+    __table_args__ = (
+        Index("ix_service_states_due", "served", "due_from", "tag"),
+        Index("ix_service_states_type_due", "type_id", "served", "due_from", "tag"),
+    )
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("device_types.id"))
+    tag: Mapped[str] = mapped_column(String(32))
+    served: Mapped[bool] = mapped_column(Boolean)                  # in stock or on loan
+    last_service_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    loans_since: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)      # by days
+    due_by_loans: Mapped[bool] = mapped_column(Boolean)
+    inspection_failed: Mapped[bool] = mapped_column(Boolean)    # and no repair finished since
+    # The earlier of the day due by days and the delivery that reached the type's loans.
+    due_from: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class UpkeepState(db.Model):
+    """What each device adds to its type's upkeep figures (MTBF, downtime, cost), in seconds since
+    the epoch so that the figures sum it in SQL at any moment: kept in the flush that changes it
+    (maintenance/services/upkeep_states.py). A down interval still open runs from
+    ``open_since_s`` to now; ``down_fixed_s`` is the rest of the device's downtime."""
+
+    __tablename__ = "upkeep_states"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("device_types.id"), index=True)
+    start_s: Mapped[float] = mapped_column(Float)                   # acquired (or registered)
+    end_s: Mapped[float | None] = mapped_column(Float)              # retirement approved
+    down_fixed_s: Mapped[float] = mapped_column(Float)
+    open_since_s: Mapped[float | None] = mapped_column(Float)
+    repairs: Mapped[int] = mapped_column(Integer)
+    cost_satang: Mapped[int] = mapped_column(Integer)
+
+
+class UpkeepTurnaround(db.Model):
+    """A return turned around (its cleaning order ready): the days it took, by type, so that the
+    median is read from an index."""
+
+    __tablename__ = "upkeep_turnarounds"
+    __table_args__ = (Index("ix_upkeep_turnarounds_type_days", "type_id", "days"),)
+
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("device_types.id"))
+    days: Mapped[float] = mapped_column(Float)

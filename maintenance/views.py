@@ -24,7 +24,7 @@ from maintenance.models import DecisionStatus, RetirementKind, WorkKind
 from maintenance.steps import STEPS
 
 bp = Blueprint("maintenance", __name__, url_prefix="/maintenance")
-DUE_PAGE = 100
+DUE_PAGE = 50
 
 
 @bp.app_context_processor

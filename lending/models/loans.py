@@ -37,6 +37,10 @@ class Loan(db.Model):
         Index("ix_loans_next_follow_up", "next_follow_up_on"),
         # who had a device at home in a period, read from the index alone (the reports)
         Index("ix_loans_person_period", "person_id", "delivered_at", "returned_at"),
+        # The follow-up visits due and the pickups asked for. Not a partial index: SQLite takes
+        # ``returned_at IS NULL`` for a rare value (each return has its own time) and would walk
+        # every open loan by ix_loans_returned_at; this one constrains more columns, so it wins.
+        Index("ix_loans_open_lists", "returned_at", "pickup_requested_on", "next_follow_up_on", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -89,6 +89,7 @@ class LendingRequest(db.Model):
     """
 
     __tablename__ = "requests"
+    __table_args__ = (Index("ix_requests_status_created", "status", "created_at"),)  # the board's columns
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)

@@ -11,7 +11,7 @@ from stdnum.th import pin
 
 from core import audit, clock
 from core.concurrency import check_version
-from core.db import db
+from core.db import contains_text, db
 from core.errors import Conflict, NotFound, ValidationError
 from core.pseudonyms import loggable_search
 from core.users import User
@@ -164,11 +164,11 @@ def search_detail(q: str = "", tambon: str = "", moo: str = "") -> str:
 
 
 def _name_conditions(q: str) -> list:
-    conditions = [Person.first_name.ilike(f"%{q}%"), Person.last_name.ilike(f"%{q}%"),
-                  Person.caregiver_name.ilike(f"%{q}%")]
+    conditions = [contains_text(Person.first_name, q), contains_text(Person.last_name, q),
+                  contains_text(Person.caregiver_name, q)]
     if len(q.split()) == 2:
         first, last = q.split()
-        conditions.append(Person.first_name.ilike(f"%{first}%") & Person.last_name.ilike(f"%{last}%"))
+        conditions.append(contains_text(Person.first_name, first) & contains_text(Person.last_name, last))
     return conditions
 
 

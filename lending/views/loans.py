@@ -1,6 +1,7 @@
 """Loan pages: delivery at the home, the loan agreement, follow-up visits, pickups, returns."""
 from __future__ import annotations
 
+from itertools import groupby
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from core.db import db
 from core.errors import NotFound, ValidationError
 from core.forms import submit
 from core.i18n import in_thai
+from core.paging import WindowPage
 from devices import services as devices
 from devices.forms import CONDITION_LABELS
 from devices.labels import STATUS_LABELS
@@ -24,7 +26,7 @@ from lending import adl
 from lending.agreement import AgreementData, agreement_pdf
 from lending.forms import DeliveryForm, FollowUpForm, ReturnForm, adl_scores
 from lending.models import ItemStatus, LendingRequest, Loan, RequestItem
-from lending.services import loans, worklist
+from lending.services import lists, loans
 from lending.steps import STEPS
 
 bp = Blueprint("loans", __name__)
@@ -133,15 +135,24 @@ def photo(loan_id):
 @bp.route("/follow-ups")
 @STEPS.route("read_people")
 def due():
+    """The visits due, by tambon and moo, a page at a time; the devices to pick up, paged apart."""
     today = clock.today()
     horizon = min(max(request.args.get("days", 7, type=int), 0), 90)
-    groups = loans.due_follow_ups(today, horizon)
-    pickups = loans.pickups()
-    flags = devices.device_flags([loan.device for _area, items in groups for loan in items])
-    record_accesses(current_actor(), "person", [loan.person_id for _area, items in groups for loan in items]
-                    + [loan.person_id for loan in pickups], "page.follow_ups")
-    return render_template("lending/follow_ups.html", groups=groups, today=today, flags=flags,
-                           horizon=horizon, pickups=pickups, volunteers=worklist.volunteers_by_area())
+    visits = WindowPage(lists.follow_ups_query(today, horizon), _page_number("page"), lists.PER_PAGE)
+    pickups = db.paginate(lists.pickups_query(), page=_page_number("pickups_page"), per_page=lists.PER_PAGE,
+                          max_per_page=lists.PER_PAGE, error_out=False)
+    groups = [(area, list(items)) for area, items in groupby(
+        visits.items, key=lambda loan: (loan.person.tambon, loan.person.moo))]
+    flags = devices.device_flags([loan.device for loan in visits.items])
+    record_accesses(current_actor(), "person", [loan.person_id for loan in visits.items]
+                    + [loan.person_id for loan in pickups.items], "page.follow_ups")
+    return render_template("lending/follow_ups.html", groups=groups, visits=visits, today=today, flags=flags,
+                           horizon=horizon, pickups=pickups,
+                           volunteers=lists.volunteers_for(area for area, _items in groups))
+
+
+def _page_number(name: str) -> int:
+    return min(max(request.args.get(name, 1, type=int), 1), 100_000)  # past that: an empty page
 
 
 @bp.route("/loans/<int:loan_id>/follow-up", methods=["GET", "POST"])

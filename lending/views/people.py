@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from core import clock
 from core.audit import record_access, record_accesses
 from core.auth import current_actor
-from core.db import db
+from core.paging import list_page
 from core.forms import int_or_none, submit
 from lending.forms import LifeStatusForm, NewPersonForm, PersonForm, ReferralForm
 from lending.labels import (CARE_TASK_LABELS, CARER_LABELS, CHRONIC_LABELS, DISABILITY_LABELS,
@@ -24,8 +24,8 @@ def person_list():
     actor = current_actor()
     q, tambon, moo = (request.args.get(k, "")[:80] for k in ("q", "tambon", "moo"))
     page_number = min(max(request.args.get("page", 1, type=int), 1), 100_000)  # past that: an empty page
-    page = db.paginate(people.search_query(q, tambon, moo, by=actor), page=page_number,
-                       per_page=current_app.config["PER_PAGE"], max_per_page=200, error_out=False)
+    page = list_page(people.search_query(q, tambon, moo, by=actor), page_number,
+                     current_app.config["PER_PAGE"], searching=bool(q))
     if q or tambon or moo:
         record_access(actor, "people", "search", "page.search", detail=people.search_detail(q, tambon, moo))
     record_accesses(actor, "person", [p.id for p in page.items], "page.people")

@@ -24,9 +24,9 @@ from lending import adl
 from lending.labels import ITEM_STATUS_LABELS, LIFE_STATUS_LABELS
 from lending.forms import (CHANNEL_LABELS, OUTCOME_LABELS, REQUEST_STATUS_LABELS, URGENCY_LABELS, AssessmentForm,
                            CancelForm, DecisionForm, RequestForm, ReserveForm, ScheduleForm, adl_scores)
-from lending.models import (GROUP_RANK, OPEN_REQUEST_STATES, URGENCY_RANK, ItemStatus, LendingRequest, RequestItem,
+from lending.models import (OPEN_REQUEST_STATES, ItemStatus, RequestItem,
                             RequestStatus)
-from lending.services import people, pipeline
+from lending.services import lists, people, pipeline
 from lending.services import waitlist as queue
 from lending.steps import STEPS
 
@@ -78,18 +78,27 @@ def request_new():
 @bp.route("/requests")
 @STEPS.route("read_people")
 def board():
+    """The open requests by state: each column's oldest first, a few per column (the whole of one
+    column, page by page, with ``status``)."""
     type_code = request.args.get("type", "")[:8].upper()
-    query = select(LendingRequest).where(LendingRequest.status.in_(OPEN_REQUEST_STATES)).order_by(
-        LendingRequest.created_at)
-    if type_code:
-        query = query.where(LendingRequest.items.any(RequestItem.device_type.has(code=type_code)))
-    columns = {status: [] for status in OPEN_REQUEST_STATES}
-    for req in db.session.scalars(query):
-        columns[req.status].append(req)
+    status_arg = request.args.get("status", "")
+    status = S(status_arg) if status_arg in {s.value for s in OPEN_REQUEST_STATES} else None
+    counts = lists.board_counts(type_code)
+    page = None
+    if status is not None:
+        page = db.paginate(lists.board_query(status, type_code), page=_page_number(), per_page=lists.PER_PAGE,
+                           max_per_page=lists.PER_PAGE, error_out=False)
+        columns = {status: page.items}
+    else:
+        columns = {s: lists.board_column(s, type_code) for s in OPEN_REQUEST_STATES}
     record_accesses(current_actor(), "person", [r.person_id for reqs in columns.values() for r in reqs], "page.board")
-    return render_template("lending/board.html", columns=columns, counts=pipeline.board_counts(),
+    return render_template("lending/board.html", columns=columns, counts=counts, page=page, status=status,
                            finished=(S.DELIVERED, S.CLOSED, S.REJECTED, S.CANCELLED),
-                           types=devices.list_types(), type_code=type_code)
+                           types=devices.list_types(), type_code=type_code, column_size=lists.BOARD_COLUMN)
+
+
+def _page_number() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)  # past that: an empty page
 
 
 @bp.route("/requests/<int:request_id>")
@@ -230,23 +239,11 @@ def cancel(request_id):
 @bp.route("/approvals")
 @STEPS.route("decide")
 def approvals():
-    queue = sorted(db.session.scalars(select(LendingRequest).where(LendingRequest.status == S.ASSESSED)),
-                   key=lambda r: (URGENCY_RANK.get(r.urgency, 9), GROUP_RANK.get(r.dependency_group, 9),
-                                  r.created_at, r.id))
-    record_accesses(current_actor(), "person", [r.person_id for r in queue], "page.approvals")
-    return render_template("lending/approvals.html", queue=queue, decision=DecisionForm(),
-                           stock=_stock_by_type(), types=devices.list_types())
-
-
-def _stock_by_type() -> dict[int, int]:
-    """Lendable devices in stock by type id (available and held back by nothing)."""
-    available = list(db.session.scalars(select(Device).where(Device.status == DeviceStatus.AVAILABLE)))
-    blocking = holds.blocking_for(available)
-    stock: dict[int, int] = {}
-    for device in available:
-        if not blocking.get(device.id):
-            stock[device.type_id] = stock.get(device.type_id, 0) + 1
-    return stock
+    page = db.paginate(lists.approvals_query(), page=_page_number(), per_page=lists.PER_PAGE,
+                       max_per_page=lists.PER_PAGE, error_out=False)
+    record_accesses(current_actor(), "person", [r.person_id for r in page.items], "page.approvals")
+    return render_template("lending/approvals.html", queue=page.items, page=page, decision=DecisionForm(),
+                           stock=lists.lendable_by_type(), types=devices.list_types())
 
 
 @bp.route("/waitlist")
@@ -254,9 +251,10 @@ def _stock_by_type() -> dict[int, int]:
 def waitlist():
     type_code = request.args.get("type", "")[:8].upper()
     device_type = devices.get_type(type_code) if type_code else None
-    waiting = list(db.session.scalars(queue.waitlist_query(device_type)))
-    record_accesses(current_actor(), "person", [item.request.person_id for item in waiting], "page.waitlist")
-    return render_template("lending/waitlist.html", waiting=waiting, types=devices.list_types(),
+    page = db.paginate(lists.waitlist_page_query(device_type), page=_page_number(), per_page=lists.PER_PAGE,
+                       max_per_page=lists.PER_PAGE, error_out=False)
+    record_accesses(current_actor(), "person", [item.request.person_id for item in page.items], "page.waitlist")
+    return render_template("lending/waitlist.html", waiting=page.items, page=page, types=devices.list_types(),
                            type_code=type_code)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from core import clock, dates
-from core.db import db
+from core.db import db, utcnow
 from devices.holds import Hold
 from devices.models import Device
-from maintenance.models import OPEN_STATES, WorkKind, WorkOrder, WorkStatus
+from maintenance.models import OPEN_STATES, ServiceState, WorkKind, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
 from maintenance.services.preventive import due_of
 
@@ -60,6 +60,21 @@ def _service_orders(orders: list[WorkOrder]) -> dict[int, tuple]:
             opened = order.id
         found[order.device_id] = (last, opened)
     return found
+
+
+def held_devices(_sender, **_kw):
+    """The ``held-devices`` receiver: the same holds as ``holds``, as a condition on Device (an
+    open repair or inspection; the last inspection failed; a preventive inspection due), read from
+    the device's maintained service state by its key."""
+    now = utcnow()
+    state = (select(ServiceState.device_id)
+             .where(ServiceState.device_id == Device.id,
+                    or_(ServiceState.inspection_failed.is_(True),
+                        and_(ServiceState.served.is_(True), ServiceState.due_from <= now)))
+             .correlate(Device))
+    return or_(Device.id.in_(select(WorkOrder.device_id).where(WorkOrder.status.in_(OPEN_STATES),
+                                                               WorkOrder.kind.in_(HOLDING_KINDS))),
+               state.exists())
 
 
 def holds(_sender, devices: list[Device], **_kw) -> dict[int, list[Hold]]:

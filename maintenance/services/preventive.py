@@ -19,7 +19,7 @@ from core.db import db, utcnow
 from devices.models import Device, DeviceStatus, DeviceType
 from lending.models import Loan
 from lending.services import loans
-from maintenance.models import OPEN_STATES, WorkOrder, WorkStatus
+from maintenance.models import OPEN_STATES, ServiceState, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
 
 SERVED = (DeviceStatus.AVAILABLE, DeviceStatus.RESERVED, DeviceStatus.ON_LOAN)
@@ -115,58 +115,38 @@ def count_due(now: dt.datetime | None = None) -> int:
     return total
 
 
-def _may_be_due(now: dt.datetime, type_code: str = ""):
-    """A condition on Device that every device due is sure to meet, so that the exact reckoning
-    below walks only those: per type, the days since the last inspection (or acquisition, or
-    record) reached, or at least as many loans since the last inspection as the type allows."""
-    when, loans_since, types = _since_last(now, type_code)
-    conditions = []
-    for type_id, days, loan_limit in types:
-        due = [_by_days(when, days, now)] if days else []
-        if loan_limit:
-            due.append(loans_since >= loan_limit)
-        if due:
-            conditions.append(and_(Device.type_id == type_id, or_(*due)))
-    return or_(false(), *conditions)
-
-
 def service_due(now: dt.datetime | None = None, type_code: str = "", devices=None, *, offset: int = 0,
                 limit: int | None = None) -> DueList:
     """Devices in stock or on loan due an inspection, the longest overdue first.
 
     ``devices`` limits the answer to those (loaded) devices, e.g. the ones on a visit list or
-    a scan page: two indexed reads whatever the size of the fleet (:func:`due_of`);
+    a scan page: two indexed reads whatever the size of the fleet (:func:`due_of`); the whole
+    fleet's list reads the maintained service states (service_states.py);
     ``offset`` and ``limit`` choose the page whose devices are loaded.
     """
     now = now or utcnow()
     if devices is not None:
         due = due_of(list(devices), now)
         return DueList(len(due), due[offset:None if limit is None else offset + limit])
-    query = (select(Device.id, Device.acquired_on, Device.created_at, DeviceType.service_interval_days,
-                    DeviceType.service_interval_loans, Device.tag)
-             .join(Device.type)
-             .where(Device.status.in_(SERVED),
-                    or_(DeviceType.service_interval_days.is_not(None), DeviceType.service_interval_loans.is_not(None)),
-                    _may_be_due(now, type_code)))
+    return _due_from_states(now, type_code, offset, limit)
+
+
+def _due_from_states(now: dt.datetime, type_code: str, offset: int, limit: int | None) -> DueList:
+    """The due list read from the maintained states (service_states.py): the longest due first
+    (since the day due by days, or the delivery that reached the type's loans), then by tag."""
+    query = select(ServiceState).where(ServiceState.served.is_(True), ServiceState.due_from <= now)
     if type_code:
-        query = query.where(DeviceType.code == type_code)
-    rows = db.session.execute(query).all()
-    if not rows:
-        return DueList(0, [])
-    last = _grouped(select(WorkOrder.device_id, func.max(WorkOrder.finished_at))
-                    .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE), None)
-    deliveries: dict[int, list[dt.datetime]] = {}
-    for device_id, delivered_at in db.session.execute(
-            select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(query.with_only_columns(Device.id)))):
-        deliveries.setdefault(device_id, []).append(delivered_at)
-    due = []
-    for device_id, acquired_on, created_at, days, loan_limit, tag in rows:
-        item = _reckon(device_id, acquired_on, created_at, days, loan_limit, last.get(device_id),
-                       deliveries.get(device_id, ()), now)
-        if item is not None:
-            due.append((item.due_at or now, tag, item))
-    due.sort(key=lambda row: (row[0], row[1]))
-    page = [row[2] for row in due[offset:None if limit is None else offset + limit]]
+        query = query.where(ServiceState.type_id == select(DeviceType.id).where(DeviceType.code == type_code)
+                            .scalar_subquery())
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
+    rows = db.session.scalars(query.order_by(ServiceState.due_from, ServiceState.tag).offset(offset).limit(limit))
+    page = [ServiceDue(row.device_id, row.last_service_at, row.due_at, row.loans_since,
+                       row.due_at is not None and row.due_at <= now, row.due_by_loans, None, None) for row in rows]
+    return DueList(total, _with_devices(page))
+
+
+def _with_devices(page: list[ServiceDue]) -> list[ServiceDue]:
+    """Load what the shown rows need: the device, an inspection already open, the next visit."""
     if page:
         page_ids = [item.device_id for item in page]
         loaded = {d.id: d for d in db.session.scalars(select(Device).where(Device.id.in_(page_ids)))}
@@ -176,7 +156,7 @@ def service_due(now: dt.datetime | None = None, type_code: str = "", devices=Non
         for item in page:
             item.device, item.open_order_id = loaded[item.device_id], opened.get(item.device_id)
             item.next_visit_on = visits.get(item.device_id)
-    return DueList(len(due), page)
+    return page
 
 
 def _reckon(device_id: int, acquired_on: dt.date | None, created_at: dt.datetime, days: int | None,
