@@ -48,6 +48,7 @@ from fund.models import Account, Allocation, Posting, Spending  # noqa: E402
 from fund.services import ledger  # noqa: E402
 from lending.models import ConsentRecord, LendingRequest, Loan, Person  # noqa: E402
 from lending.services import usage  # noqa: E402
+from maintenance.services import service_states, upkeep_states  # noqa: E402
 
 BENCH_USER = "bench"
 BENCH_PASSWORD = "bench-only-password-14"  # the benchmark's own database; never a real center's
@@ -150,6 +151,8 @@ def build(scale: float, seed: int) -> dict[str, int]:
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                         f"coalesce((SELECT max(id) FROM {table.name}), 0) + 1, false)"))
     usage.rebuild()   # the kept loan totals of the public impact page, from the loans just written
+    service_states.rebuild(db.session.connection())   # the due list's and the figures' kept states
+    upkeep_states.rebuild(db.session.connection())
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()

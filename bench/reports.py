@@ -41,6 +41,7 @@ from lending.models import (Assessment, Channel, ChronicCondition, DependencyGro
                             ItemStatus, LendingRequest, LifeStatus, Loan, Outcome, Person, RequestItem,
                             RequestStatus)
 from lending.services import usage  # noqa: E402
+from maintenance.services import service_states, upkeep_states  # noqa: E402
 from maintenance.models import WorkKind, WorkOrder, WorkStatus  # noqa: E402
 from reports import catalog, periods  # noqa: E402
 from reports import dashboard as dashboard_service  # noqa: E402
@@ -168,6 +169,8 @@ def build(devices_count: int, today: dt.date) -> None:  # noqa: PLR0915 - one pa
         for j in range(0, len(found), BATCH):
             db.session.execute(insert(model), found[j:j + BATCH])
     usage.rebuild()   # the kept loan totals of the public impact page
+    service_states.rebuild(db.session.connection())   # the due list's and the figures' kept states
+    upkeep_states.rebuild(db.session.connection())
     db.session.commit()
     print(f"built: {devices_count:,} devices, {loan_id:,} people, requests and loans, "
           f"{len(rows[FollowUp]):,} follow-ups, {entry_id:,} journal entries")

@@ -13,11 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, false, func, or_, select
+from sqlalchemy import case, func, select
 
 from core.db import db, utcnow
 from devices.models import Device, DeviceStatus, DeviceType
-from lending.models import Loan
 from lending.services import loans
 from maintenance.models import OPEN_STATES, ServiceState, WorkOrder, WorkStatus
 from maintenance.services.orders import SERVICE_KINDS
@@ -54,65 +53,12 @@ def _grouped(query, ids) -> dict:
     return dict(db.session.execute(query.group_by(WorkOrder.device_id)).all())
 
 
-def _since_last(now: dt.datetime, type_code: str = ""):
-    """(the last inspection's time, the loans since it, the types' due conditions) as SQL on Device."""
-    last = (select(WorkOrder.device_id.label("device_id"), func.max(WorkOrder.finished_at).label("at"))
-            .where(WorkOrder.kind.in_(SERVICE_KINDS), WorkOrder.status == WorkStatus.DONE)
-            .group_by(WorkOrder.device_id).subquery("last_service"))
-    # Both correlate to the outer query's devices, however deep they sit (the last inspection is
-    # read again inside the count of loans: left to itself it would join devices there and return
-    # a row per device).
-    when = select(last.c.at).where(last.c.device_id == Device.id).correlate(Device).scalar_subquery()
-    loans_since = (select(func.count(Loan.id)).where(Loan.device_id == Device.id,
-                                                      or_(when.is_(None), Loan.delivered_at > when))
-                   .correlate(Device).scalar_subquery())
-    types = select(DeviceType.id, DeviceType.service_interval_days, DeviceType.service_interval_loans)
-    if type_code:
-        types = types.where(DeviceType.code == type_code)
-    return when, loans_since, db.session.execute(types).all()
-
-
-def _by_days(when, days: int, now: dt.datetime):
-    """Exactly: the days since the last inspection (or acquisition at midnight UTC, or record) reached."""
-    reached = now - dt.timedelta(days=days)
-    acquired_by = reached.astimezone(dt.UTC).date() if reached.tzinfo else reached.date()
-    return case((when.is_not(None), when <= reached),
-                (Device.acquired_on.is_not(None), Device.acquired_on <= acquired_by),
-                else_=Device.created_at <= reached)
-
-
 def count_due(now: dt.datetime | None = None) -> int:
-    """How many devices ``service_due`` lists, counted in SQL: a device inspected before is due by
-    loans when the loans delivered since reach the type's number; one never inspected is counted
-    from its acquisition (or record), which the few that may be due by loans alone are checked against
-    here, exactly as ``service_due`` does."""
+    """How many devices ``service_due`` lists (the dashboard's figure): one count over the index of
+    the maintained service states (service_states.py), whatever the size of the fleet."""
     now = now or utcnow()
-    when, loans_since, types = _since_last(now)
-    sure, unsure = [], []
-    for type_id, days, loan_limit in types:
-        if not (days or loan_limit):
-            continue
-        by_days = _by_days(when, days, now) if days else false()
-        sure.append(and_(Device.type_id == type_id,
-                         or_(by_days, and_(when.is_not(None), loans_since >= loan_limit) if loan_limit else false())))
-        if loan_limit:
-            unsure.append(and_(Device.type_id == type_id, when.is_(None), ~by_days, loans_since >= loan_limit))
-    served = Device.status.in_(SERVED)
-    total = db.session.scalar(select(func.count(Device.id)).where(served, or_(false(), *sure))) or 0
-    if unsure:
-        candidates = select(Device.id).where(served, or_(*unsure))
-        limits = dict(db.session.execute(select(Device.id, DeviceType.service_interval_loans)
-                                         .join(Device.type).where(Device.id.in_(candidates))).all())
-        since = {device_id: (dt.datetime.combine(acquired_on, dt.time(), tzinfo=dt.UTC) if acquired_on
-                             else created_at)
-                 for device_id, acquired_on, created_at in db.session.execute(
-                     select(Device.id, Device.acquired_on, Device.created_at).where(Device.id.in_(candidates)))}
-        counted: dict[int, int] = {}
-        for device_id, delivered_at in db.session.execute(
-                select(Loan.device_id, Loan.delivered_at).where(Loan.device_id.in_(candidates))):
-            counted[device_id] = counted.get(device_id, 0) + (delivered_at > since[device_id])
-        total += sum(1 for device_id, count in counted.items() if count >= limits[device_id])
-    return total
+    return db.session.scalar(select(func.count()).select_from(ServiceState)
+                             .where(ServiceState.served.is_(True), ServiceState.due_from <= now)) or 0
 
 
 def service_due(now: dt.datetime | None = None, type_code: str = "", devices=None, *, offset: int = 0,

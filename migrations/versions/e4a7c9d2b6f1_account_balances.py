@@ -1,7 +1,7 @@
 """account balances kept by a trigger on postings (the dashboard and the books read them)
 
 Revision ID: e4a7c9d2b6f1
-Revises: e7f9a1b3c5d7
+Revises: 0ca525ae6393
 Create Date: 2026-11-30 11:00:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e4a7c9d2b6f1'
-down_revision = 'e7f9a1b3c5d7'
+down_revision = '0ca525ae6393'
 branch_labels = None
 depends_on = None
 
