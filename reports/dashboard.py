@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, select, union
+from sqlalchemy import case, func, select, union
 
 from core import clock
 from core.db import db
@@ -31,9 +31,8 @@ from fund.steps import STEPS as FUND_STEPS
 from lending.models import OPEN_REQUEST_STATES, LendingRequest, Loan, Person
 from lending.services import waitlist
 from lending.services.worklist import moo_order
-from maintenance.models import OPEN_STATES, WorkKind, WorkOrder, WorkStatus
+from maintenance.models import OPEN_STATES, ServiceState, WorkKind, WorkOrder, WorkStatus
 from maintenance.services.holds import HOLDING_KINDS
-from maintenance.services.orders import SERVICE_KINDS
 from maintenance.services.preventive import count_due
 from reports.steps import STEPS
 
@@ -142,15 +141,14 @@ def _maintenance() -> dict[str, Any]:
 
 def _held_back() -> dict[str, Any]:
     # Each reason is a small set of device ids read over its own index (never a test per device
-    # in stock): unusable devices, open problem reports, open repairs and inspections, finished
-    # inspections with a failed item.
+    # in stock): unusable devices, open problem reports, open repairs and inspections, a last
+    # inspection with a failed item and no repair since (kept in the service states).
     reasons = union(
         select(Device.id).where(Device.condition == Condition.UNUSABLE),
         select(ProblemReport.device_id).where(ProblemReport.handled_at.is_(None),
                                               ProblemReport.kind == ReportKind.PROBLEM),
         select(WorkOrder.device_id).where(WorkOrder.status.in_(OPEN_STATES), WorkOrder.kind.in_(HOLDING_KINDS)),
-        select(WorkOrder.device_id).where(WorkOrder.status == WorkStatus.DONE, WorkOrder.kind.in_(SERVICE_KINDS),
-                                          cast(WorkOrder.checklist, String).like('%"fail"%'))).subquery()
+        select(ServiceState.device_id).where(ServiceState.inspection_failed.is_(True))).subquery()
     candidates = list(db.session.scalars(select(Device).where(Device.id.in_(select(reasons.c[0])),
                                                               Device.status.in_(IN_STOCK))))
     blocking = holds.blocking_for(candidates)
