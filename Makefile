@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# Processes the suite runs in (pytest-xdist): one per core; TEST_JOBS=0 runs it in this one.
+TEST_JOBS ?= auto
 export FLASK_APP := app
 
 .PHONY: run test setup deps system-deps translations migrate clean messages bench bench-deps
@@ -50,7 +52,7 @@ run: setup migrate
 
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -W error $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -W error -n $(TEST_JOBS) --dist worksteal $(PYTEST_ARGS)
 
 # The load benchmark: builds the scale data once (kept in the temporary folder, or DATABASE_URL),
 # then serves the app and a hello-world ceiling under gunicorn and drives both with wrk.

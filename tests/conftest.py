@@ -19,8 +19,10 @@ os.environ["TZ"] = "UTC"
 time.tzset()
 
 from core.users import use_fast_hashing  # noqa: E402 - after the environment is set
+from fixtures.app_build import quicker_app_builds  # noqa: E402
 
 use_fast_hashing()
+quicker_app_builds()
 
 pytest_plugins = [
     "fixtures.core",

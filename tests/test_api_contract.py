@@ -36,8 +36,7 @@ from sqlalchemy import select
 
 from core.db import db
 from core.users import User, issue_token
-from demo.cli import load_demo_data
-from fixtures.core import build_app
+from fixtures.core import build_app, with_demo_data
 
 # A deeper run: CONTRACT_EXAMPLES=200 CONTRACT_SEED=7 pytest tests/test_api_contract.py
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "40"))
@@ -75,9 +74,7 @@ def hypothesis_restored(monkeypatch):
 def world(tmp_path_factory):
     """The app over the demo data set (made through the services, as ``flask demo-data`` makes it)."""
     app = build_app(f"sqlite:///{tmp_path_factory.mktemp('contract') / 'contract.db'}")
-    with app.app_context():
-        load_demo_data()
-        db.session.commit()
+    with_demo_data(app)
     yield app
     with app.app_context():
         db.session.remove()

@@ -14,6 +14,7 @@ from core.audit import AuditEvent
 from core.db import db
 from devices import history
 from devices.models import Device
+from fixtures.core import with_demo_data
 
 RAW = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # a stored key or enum value: cost_satang, in_maintenance
 
@@ -22,8 +23,7 @@ RAW = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")  # a stored key or enum value: cost_
 def demo_app(app):
     """The app with the demo data set: devices with whole lifecycles behind them (repairs with
     parts, cleanings, loans, returns, retirements)."""
-    result = app.test_cli_runner().invoke(args=["demo-data"])
-    assert result.exit_code == 0, result.output
+    with_demo_data(app)
     return app
 
 

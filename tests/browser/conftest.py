@@ -47,7 +47,7 @@ from core.db import db
 from core.users import User
 from demo.catalog import DEMO_PASSWORD
 from devices.models import Device
-from fixtures.core import build_app
+from fixtures.core import build_app, with_demo_data
 from fund.models import Donation, Donor
 from lending.models import LendingRequest, Loan
 from maintenance.models import OPEN_STATES, WorkOrder
@@ -134,8 +134,7 @@ class LiveServer:
 
     def __init__(self, db_path: Path):
         self.app = build_app(f"sqlite:///{db_path}", WTF_CSRF_ENABLED=True, PROPAGATE_EXCEPTIONS=False)
-        result = self.app.test_cli_runner().invoke(args=["demo-data"])
-        assert result.exit_code == 0, result.output
+        with_demo_data(self.app)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self.server.port}"
         self.app.config["BASE_URL"] = self.url
