@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -32,20 +30,13 @@ os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-"))
 from sqlalchemy import event, func, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from core import clock  # noqa: E402
 from core.db import db  # noqa: E402
 from core.users import Role, User, issue_token, use_fast_hashing  # noqa: E402
 from devices.models import Device  # noqa: E402
 from reports import dashboard  # noqa: E402
 
-
-def median_ms(work, runs: int) -> float:
-    took = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took)
 
 
 def _show(label: str, ms: float) -> None:

@@ -18,7 +18,6 @@ milliseconds and the number of SQL statements of one request.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-"))
 from sqlalchemy import event, func, insert, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from core.db import db  # noqa: E402
 from core.users import User, create_user, use_fast_hashing  # noqa: E402
 from devices.models import Device  # noqa: E402
@@ -140,14 +140,6 @@ def main() -> None:
         client.get(path)
         print(f"{who + ' ' + path:40} {fresh_ms:9.1f} {cached_ms:10.1f} {revalidate:>8} {statements[0]:11d}")
 
-
-def median_ms(work, runs: int) -> float:
-    took = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took)
 
 
 if __name__ == "__main__":

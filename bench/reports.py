@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="bench-"))
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from app import create_app  # noqa: E402
+from bench.timing import median_ms  # noqa: E402
 from core import clock  # noqa: E402
 from core.db import db  # noqa: E402
 from core.users import User, create_user, issue_token, use_fast_hashing  # noqa: E402
@@ -185,14 +185,6 @@ def check(devices_count: int) -> None:
     assert open_twice == 0 and balance == 0, (open_twice, balance)
     assert db.session.scalar(select(func.count(Device.id))) == devices_count
 
-
-def median_ms(work, runs: int) -> float:
-    took = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        took.append((time.perf_counter() - start) * 1000)
-    return statistics.median(took)
 
 
 def _database(count: int) -> tuple[str, bool]:
