@@ -17,11 +17,11 @@ import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, event, types
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Session, mapped_column
 
 from core import clock
 
@@ -52,13 +52,21 @@ def utcnow() -> dt.datetime:
     return clock.now()
 
 
-def mark_write_intent() -> None:
-    """Tell the storage layer that this safe-method request will write.
+APPENDS_ATTR = "_db_appends"
 
-    A GET that records something (the scan page logs each scan) calls this before its
-    first query so that SQLite starts the transaction with the write lock.
+
+def appends(view):
+    """Mark a safe-method view that writes only new rows which none of its own reads depend on
+    (the scan page logs the scan, and who looked at whose data).
+
+    On SQLite its transaction starts without the write lock, and takes the lock at its first
+    flush (core.db.take_write_lock_to_flush): the reads before are not made under the lock, so
+    two workers wait on each other only for the inserts and the commit. (A deferred transaction
+    that has read cannot take the lock later under a second writer: SQLite refuses it at once,
+    whatever the busy timeout; hence a fresh, immediate one.)
     """
-    g.db_write = True
+    setattr(view, APPENDS_ATTR, True)
+    return view
 
 
 def holds_write_lock() -> bool:
@@ -73,7 +81,29 @@ def _wants_write_lock() -> bool:
         return True
     if g.get("db_committed"):  # the request's unit of work is done: what follows only reads
         return False
-    return request.method not in SAFE_METHODS or bool(g.get("db_write"))
+    return request.method not in SAFE_METHODS or bool(g.get("db_appending"))
+
+
+def _appends() -> bool:
+    return getattr(current_app.view_functions.get(request.endpoint), APPENDS_ATTR, False)
+
+
+@event.listens_for(Session, "before_flush")
+def take_write_lock_to_flush(session, _context, _instances) -> None:
+    """In a view marked :func:`appends`, on SQLite: before the first flush, trade the read
+    transaction for one holding the write lock. Nothing was written in it, so ending it loses
+    nothing; the objects read stay loaded (the rows appended depend on none of them)."""
+    if not has_request_context() or g.get("db_appending") or g.get("db_committed") or not _appends():
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    g.db_appending = True
+    began = session.in_transaction() and session.connection()
+    if began:
+        driver = began.connection.dbapi_connection
+        if driver.in_transaction:
+            driver.execute("ROLLBACK")
+        driver.execute("BEGIN IMMEDIATE")
 
 
 def center_day(stored: str | None, zone_name: str) -> int | None:

@@ -13,7 +13,7 @@ from wtforms import SelectChoice
 
 from core import audit
 from core.auth import current_actor, public, require_internal
-from core.db import db, mark_write_intent
+from core.db import appends, db
 from core.paging import list_page
 from core.forms import int_or_none, submit
 from core.unit_of_work import AfterCommit
@@ -165,20 +165,21 @@ def report_handled(report_id):
 # --- the scan landing page --------------------------------------------------------------
 
 @bp.route("/d/<tag>")
+@appends
 @public
 @public_page
 def scan(tag):
     """The label's page: the scan (and any look at personal data) is written and committed first,
-    and the page is read and drawn after the commit, so SQLite's write lock is held only for the
-    writing (core.unit_of_work)."""
-    mark_write_intent()
+    and the page is read and drawn after the commit. Its writes are new rows only (core.db.appends):
+    on SQLite the write lock is taken at the first of them, after the reads, and held to the commit."""
     device = services.get_device(tag)
     actor = current_actor()
+    staff = actor is not None and actor.has_role(*INTERNAL_ROLES)
+    panels = services.scan_panels(device, actor) if staff else []  # may log access to personal data
     services.record_scan(device, actor, client_key=_client_key(),
                          repeat_window=dt.timedelta(minutes=current_app.config["SCAN_REPEAT_MINUTES"]))
-    if actor is None or not actor.has_role(*INTERNAL_ROLES):
+    if not staff:
         return AfterCommit(render_template, "devices/scan_public.html", device=device, form=ProblemReportForm())
-    panels = services.scan_panels(device, actor)  # may log access to personal data: before the commit
 
     def page():
         hold_panel = _hold_panel(device)
