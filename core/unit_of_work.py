@@ -56,7 +56,7 @@ def _lost_the_upgrade(exc: OperationalError) -> bool:
     writes (who looked at a person's data) after another connection committed, SQLite refuses
     at once ("database is locked"): the transaction can never take the lock."""
     return (db.engine.dialect.name == "sqlite" and request.method in SAFE_METHODS
-            and not g.get("db_write") and not g.get("db_committed") and "locked" in str(exc.orig))
+            and not g.get("db_appending") and not g.get("db_committed") and "locked" in str(exc.orig))
 
 
 class App(Flask):
@@ -72,5 +72,5 @@ class App(Flask):
         # The whole unit is rolled back and run again, holding the write lock from its start (a
         # GET changes nothing but its own logs, so running it again is safe).
         db.session.rollback()
-        g.db_write = True
+        g.db_appending = True   # core.db: this transaction begins with the write lock
         return finish(super().dispatch_request())

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from core.auth import public
-from core.db import db
+from core.db import db, holds_write_lock
 from core.errors import Conflict
 from devices import services as devices
 from devices.models import Device
@@ -79,10 +79,11 @@ def test_a_page_that_reads_then_logs_runs_again_when_another_write_came_first(ap
     """On SQLite a GET begins without the write lock; another connection commits while it reads; its
     own write (a log line) is refused ("database is locked"): the request runs again, with the lock."""
     make_type("WC")
-    runs = []
+    runs, locked_from_the_start = [], []
 
     @public
     def read_then_log():
+        locked_from_the_start.append(holds_write_lock())
         runs.append(db.session.scalar(select(func.count()).select_from(Device)))   # the read: a snapshot
         if len(runs) == 1:   # meanwhile, another worker registers a device and commits
             with db.engine.begin() as other:
@@ -94,5 +95,6 @@ def test_a_page_that_reads_then_logs_runs_again_when_another_write_came_first(ap
     app.add_url_rule("/probe-read-then-log", view_func=read_then_log)
     response = client.get("/probe-read-then-log")
     assert response.status_code == 200
-    # The first run read 0 devices and lost the lock; the second read the other worker's device.
-    assert runs == [0, 1] and _devices(app) == 2
+    # The first run read 0 devices and lost the lock; the second, holding the lock from its start,
+    # read the other worker's device.
+    assert runs == [0, 1] and _devices(app) == 2 and locked_from_the_start == [False, True]
